@@ -1,0 +1,233 @@
+"""Basin hopping (BH) and monotonic basin hopping (MBH) as step-wise optimizers.
+
+The algorithm (SPEC §2)::
+
+    w ← LocalSearch(w0)
+    while budget left:
+        x ← Perturb(w, ρ)
+        cand ← LocalSearch(x)
+        if not monotonic or f(cand) < f(w):  w ← cand
+
+is unrolled so that every ``step(closure)`` costs exactly one gradient evaluation
+(a training loop's budget stays honest):
+
+* a *search* step evaluates g = ∇f(w); if ‖g‖ < ε the local search has converged and
+  ends without moving, else w ← w − η·g, and the search ends after τ such moves;
+* when a search ends, the first one sets the incumbent; later ones are hops: BH always
+  accepts the candidate, MBH accepts it only if f(cand) < f(incumbent) on the step's
+  minibatch (two ``closure(backward=False)`` calls, counted as loss evaluations) and
+  otherwise restores the incumbent's weights exactly (a copy, not arithmetic);
+* the next step perturbs: ``model`` kind (NiM) sets w ← w + ζ and then takes the first
+  search step from there with that step's gradient; ``gradient`` kind (NiG) takes one
+  noisy gradient step w ← w − η·(∇f(w) + ζ) and the search starts on the next step.
+
+The parts are methods (``_search_step``, ``_perturb_model``, ``_perturb_gradient``,
+``_accept``) so variants can replace one of them, as in scipy's ``basinhopping``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from shared.optim import hyperparameters as hp
+from shared.optim.base import Closure, StochasticOptimizer, descend
+
+SEARCH, PERTURB = "search", "perturb"
+
+
+class BasinHopping(StochasticOptimizer):
+    """Shared machinery; subclasses fix the perturbation kind and monotonicity."""
+
+    perturbation: ClassVar[str]  # "model" or "gradient"
+    monotonic: ClassVar[bool]
+    needs_closure = True
+
+    def __init__(self, params: Any, **kwargs: Any) -> None:
+        super().__init__(params, **kwargs)
+        self.phase = SEARCH
+        self.search_steps = 0
+        self.has_incumbent = False
+
+    def _initial_telemetry(self) -> dict[str, float]:
+        return {
+            "hops": 0,
+            "accepted_hops": 0,
+            "perturbation_norm_sum": 0.0,
+            "last_perturbation_norm": 0.0,
+        }
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> torch.Tensor | None:
+        closure = self._require_closure(closure)
+        if self.phase == PERTURB and self.perturbation == "model":
+            self._perturb_model()
+            self.phase, self.search_steps = SEARCH, 0
+        loss = self._gradient(closure)
+        if self.phase == PERTURB:
+            self._perturb_gradient()
+            self.phase, self.search_steps = SEARCH, 0
+        elif self._search_step():
+            self._end_search(closure)
+            self.phase = PERTURB
+        self.steps += 1
+        return loss
+
+    # -- the replaceable parts -------------------------------------------------------
+
+    def _search_step(self) -> bool:
+        """One LocalSearch step with the gradient in ``.grad``; True when it ends."""
+        group0 = self.param_groups[0]
+        if self._gradient_norm() < group0["eps"]:
+            return True
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            if params:
+                descend(params, [p.grad for p in params], group["lr"], group["weight_decay"])
+        self.search_steps += 1
+        return self.search_steps >= group0["tau"]
+
+    def _perturb_model(self) -> None:
+        """PerturbModel: w ← w + ζ."""
+        norms = []
+        for group in self.param_groups:
+            params = list(group["params"])
+            noise = self._noise(group, params)
+            torch._foreach_add_(params, noise)
+            norms.extend(torch._foreach_norm(noise))
+        self._record_hop(norms)
+
+    def _perturb_gradient(self) -> None:
+        """PerturbGradient: w ← w − η·(∇f(w) + ζ)."""
+        norms = []
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            if not params:
+                continue
+            noise = self._noise(group, params)
+            noisy = torch._foreach_add([p.grad for p in params], noise)
+            descend(params, noisy, group["lr"], group["weight_decay"])
+            norms.extend(torch._foreach_norm(noise))
+        self._record_hop(norms)
+
+    def _accept(self, closure: Closure) -> bool:
+        """BH accepts every candidate; MBH only a strictly better one."""
+        if not self.monotonic:
+            return True
+        candidate = self._snapshot()
+        candidate_loss = self._loss_only(closure)
+        self._restore_incumbent()
+        incumbent_loss = self._loss_only(closure)
+        accepted = bool(candidate_loss < incumbent_loss)
+        if accepted:
+            self._load(candidate)
+        return accepted
+
+    def incumbent(self) -> list[torch.Tensor] | None:
+        """The accepted point w of the algorithm (one tensor per parameter), or None
+        before the first local search has ended. The parameters themselves hold the
+        current iterate, which during a hop is the candidate."""
+        if not self.has_incumbent:
+            return None
+        return [self.state[p]["incumbent"].clone() for p in self._params()]
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _end_search(self, closure: Closure) -> None:
+        if not self.has_incumbent:
+            self._save_incumbent()
+            self.has_incumbent = True
+            return
+        if self._accept(closure):
+            self._save_incumbent()
+            self.telemetry["accepted_hops"] += 1
+        else:
+            self._restore_incumbent()
+
+    def _record_hop(self, norms: list[torch.Tensor]) -> None:
+        norm = float(torch.linalg.vector_norm(torch.stack(norms))) if norms else 0.0
+        self.telemetry["hops"] += 1
+        self.telemetry["perturbation_norm_sum"] += norm
+        self.telemetry["last_perturbation_norm"] = norm
+
+    def _params(self) -> list[torch.Tensor]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def _snapshot(self) -> list[torch.Tensor]:
+        return [p.detach().clone() for p in self._params()]
+
+    def _load(self, values: list[torch.Tensor]) -> None:
+        torch._foreach_copy_(self._params(), values)
+
+    def _save_incumbent(self) -> None:
+        for p in self._params():
+            state = self.state[p]
+            if "incumbent" in state:
+                state["incumbent"].copy_(p)
+            else:
+                state["incumbent"] = p.detach().clone()
+
+    def _restore_incumbent(self) -> None:
+        self._load([self.state[p]["incumbent"] for p in self._params()])
+
+    def _bookkeeping(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "search_steps": self.search_steps,
+            "has_incumbent": self.has_incumbent,
+        }
+
+    def _load_bookkeeping(self, saved: dict[str, Any]) -> None:
+        self.phase = saved["phase"]
+        self.search_steps = saved["search_steps"]
+        self.has_incumbent = saved["has_incumbent"]
+
+
+def _hyperparameters(rho: hp.Hyperparameter) -> tuple[hp.Hyperparameter, ...]:
+    return (
+        hp.LR,
+        rho,
+        hp.tau(100, "LocalSearch: at most tau gradient steps per search"),
+        hp.eps(1e-3, "LocalSearch: stop early when ‖∇f(w)‖ < eps"),
+        hp.NOISE,
+        hp.WEIGHT_DECAY,
+    )
+
+
+_NIG_RHO = hp.rho(50.0, "PerturbGradient noise radius ρ, in gradient units (hop ≤ η·ρ)")
+_NIM_RHO = hp.rho(0.5, "PerturbModel radius ρ, in parameter units")
+
+
+class NoiseInGradientBH(BasinHopping):
+    """Basin hopping, PerturbGradient (one noisy gradient step), every hop accepted."""
+
+    name = "nig_bh"
+    perturbation, monotonic = "gradient", False
+    hyperparameters: ClassVar = _hyperparameters(_NIG_RHO)
+
+
+class NoiseInModelBH(BasinHopping):
+    """Basin hopping, PerturbModel (w + ζ), every hop accepted."""
+
+    name = "nim_bh"
+    perturbation, monotonic = "model", False
+    hyperparameters: ClassVar = _hyperparameters(_NIM_RHO)
+
+
+class NoiseInGradientMBH(BasinHopping):
+    """Monotonic basin hopping, PerturbGradient: keep a hop only if f decreases."""
+
+    name = "nig_mbh"
+    perturbation, monotonic = "gradient", True
+    needs_loss_closure = True
+    hyperparameters: ClassVar = _hyperparameters(_NIG_RHO)
+
+
+class NoiseInModelMBH(BasinHopping):
+    """Monotonic basin hopping, PerturbModel: keep a hop only if f decreases."""
+
+    name = "nim_mbh"
+    perturbation, monotonic = "model", True
+    needs_loss_closure = True
+    hyperparameters: ClassVar = _hyperparameters(_NIM_RHO)

@@ -1,0 +1,138 @@
+"""Declared hyperparameters: name, type, default, allowed range, description.
+
+Every optimizer declares its hyperparameters once; the same declaration validates
+constructor arguments, CLI overrides and (later) experiment specs, and is what the
+optimizer catalog shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class HyperparameterError(ValueError):
+    """A hyperparameter value is missing, of the wrong type or out of range."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter. ``low``/``high`` bound numeric values; ``choices`` strings."""
+
+    name: str
+    type: type
+    default: Any
+    description: str
+    low: float | None = None
+    high: float | None = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    choices: tuple[str, ...] | None = None
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` coerced to this hyperparameter's type, or raise."""
+        if self.type is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise HyperparameterError(
+                    self.name, f"{value!r} is not one of {', '.join(self.choices or ())}"
+                )
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise HyperparameterError(self.name, f"{value!r} is not a {self.type.__name__}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise HyperparameterError(
+                self.name, f"{value!r} is not a {self.type.__name__}"
+            ) from None
+        if not math.isfinite(number):
+            raise HyperparameterError(self.name, f"{value!r} is not finite")
+        if self.type is int:
+            if number != int(number):
+                raise HyperparameterError(self.name, f"{value!r} is not an integer")
+            number = int(number)
+        if self.low is not None and (
+            number < self.low or (number == self.low and not self.low_inclusive)
+        ):
+            raise HyperparameterError(self.name, f"{number:g} is outside {self.range_text()}")
+        if self.high is not None and (
+            number > self.high or (number == self.high and not self.high_inclusive)
+        ):
+            raise HyperparameterError(self.name, f"{number:g} is outside {self.range_text()}")
+        return number
+
+    def range_text(self) -> str:
+        """The allowed range in interval notation, e.g. ``(0, inf)``."""
+        if self.choices:
+            return "{" + ", ".join(self.choices) + "}"
+        left = "[" if self.low_inclusive and self.low is not None else "("
+        right = "]" if self.high_inclusive and self.high is not None else ")"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        return f"{left}{low}, {high}{right}"
+
+    def as_schema(self) -> dict[str, Any]:
+        """A JSON-friendly description for catalogs."""
+        return {
+            "name": self.name,
+            "type": self.type.__name__,
+            "default": self.default,
+            "range": self.range_text(),
+            "low": self.low,
+            "high": self.high,
+            "choices": list(self.choices) if self.choices else None,
+            "description": self.description,
+        }
+
+
+def validate_all(declared: tuple[Hyperparameter, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with ``values``, each validated; unknown names are an error."""
+    by_name = {h.name: h for h in declared}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise HyperparameterError(
+            unknown[0], f"unknown hyperparameter; valid ones: {', '.join(by_name)}"
+        )
+    return {h.name: h.validate(values[h.name]) if h.name in values else h.default for h in declared}
+
+
+# Shared declarations, so every optimizer documents a given name the same way.
+LR = Hyperparameter("lr", float, 0.01, "step size η", low=0.0, low_inclusive=False)
+WEIGHT_DECAY = Hyperparameter(
+    "weight_decay", float, 0.0, "L2 coefficient; adds weight_decay·w to the update", low=0.0
+)
+MOMENTUM = Hyperparameter(
+    "momentum",
+    float,
+    0.0,
+    "heavy-ball momentum (PyTorch convention, no dampening)",
+    low=0.0,
+    high=1.0,
+    high_inclusive=False,
+)
+NOISE = Hyperparameter(
+    "noise",
+    str,
+    "ball",
+    "noise distribution: 'ball' = uniform in the ball of radius rho over the parameter "
+    "vector; 'gaussian' = rho is the per-coordinate standard deviation",
+    choices=("ball", "gaussian"),
+)
+
+
+def rho(default: float, meaning: str) -> Hyperparameter:
+    return Hyperparameter("rho", float, default, meaning, low=0.0)
+
+
+def eps(default: float, meaning: str) -> Hyperparameter:
+    return Hyperparameter("eps", float, default, meaning, low=0.0)
+
+
+def tau(default: int, meaning: str) -> Hyperparameter:
+    return Hyperparameter("tau", int, default, meaning, low=1)
