@@ -1,0 +1,15 @@
+"""Statistics as small pure functions: arrays in, named results out (SPEC §5)."""
+
+from shared.stats.proportions import (
+    DistributionTest,
+    ProportionInterval,
+    compare_distributions,
+    proportion_intervals,
+)
+
+__all__ = [
+    "DistributionTest",
+    "ProportionInterval",
+    "compare_distributions",
+    "proportion_intervals",
+]

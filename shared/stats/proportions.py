@@ -1,0 +1,80 @@
+"""Categorical outcomes: confidence intervals for proportions, tests between samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class ProportionInterval:
+    count: int
+    total: int
+    fraction: float
+    low: float
+    high: float
+
+
+def proportion_intervals(
+    counts: Sequence[int], confidence: float = 0.95, method: str = "wilson"
+) -> list[ProportionInterval]:
+    """Each category's fraction of the total with a confidence interval.
+
+    Intervals are per category (scipy's ``binomtest(...).proportion_ci``; Wilson score
+    by default, which stays inside [0, 1] and behaves at counts of 0 or n).
+    """
+    total = int(sum(counts))
+    if total <= 0:
+        raise ValueError("counts: the total must be positive")
+    intervals = []
+    for count in counts:
+        ci = stats.binomtest(int(count), total).proportion_ci(confidence, method=method)
+        intervals.append(
+            ProportionInterval(int(count), total, count / total, float(ci.low), float(ci.high))
+        )
+    return intervals
+
+
+@dataclass(frozen=True)
+class DistributionTest:
+    """A test of whether two samples come from the same categorical distribution."""
+
+    test: str
+    statistic: float
+    pvalue: float
+    dof: int
+    categories: int
+
+
+def compare_distributions(
+    counts_a: Sequence[int], counts_b: Sequence[int], test: str = "g"
+) -> DistributionTest:
+    """G-test (``test='g'``, log-likelihood ratio) or Pearson chi-square (``'chi2'``).
+
+    A 2×K contingency test via ``scipy.stats.chi2_contingency`` (no continuity
+    correction); categories empty in both samples are dropped. When one category holds
+    everything in both samples the distributions are identical: statistic 0, p = 1.
+    """
+    if test not in ("g", "chi2"):
+        raise ValueError("test: expected 'g' or 'chi2'")
+    table = np.array([counts_a, counts_b], dtype=float)
+    if table.shape[0] != 2 or table.ndim != 2:
+        raise ValueError("counts: two equally long sequences expected")
+    if (table.sum(axis=1) <= 0).any():
+        raise ValueError("counts: each sample needs a positive total")
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return DistributionTest(test, 0.0, 1.0, 0, int(table.shape[1]))
+    result = stats.chi2_contingency(
+        table, correction=False, lambda_="log-likelihood" if test == "g" else None
+    )
+    return DistributionTest(
+        test,
+        float(result.statistic),
+        float(result.pvalue),
+        int(result.dof),
+        int(table.shape[1]),
+    )
