@@ -1,0 +1,121 @@
+"""Figures of a landscape study: end points on contours, distribution bars with CIs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from shared.landscapes.functions import landscape
+from shared.landscapes.study import ELSE, StationaryDistribution
+
+
+def _contour_grid(name: str, size: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f = landscape(name)
+    (x0, x1), (y0, y1) = f.domain
+    xs, ys = np.meshgrid(np.linspace(x0, x1, size), np.linspace(y0, y1, size))
+    zs = f.value(np.stack((xs.ravel(), ys.ravel()))).reshape(xs.shape)
+    return xs, ys, zs
+
+
+def end_point_figure(results: Mapping[str, StationaryDistribution], path: Path) -> Path:
+    """One panel per optimizer: contours of f (log-spaced), end points coloured by basin."""
+    first = next(iter(results.values()))
+    f = landscape(first.function)
+    xs, ys, zs = _contour_grid(f.name)
+    levels = np.quantile(zs, np.linspace(0.0, 0.95, 25))
+    cols = min(4, len(results))
+    rows = math.ceil(len(results) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.4 * rows), squeeze=False)
+    colours = plt.get_cmap("tab10")
+    for ax, (name, result) in zip(axes.flat, results.items(), strict=False):
+        ax.contour(xs, ys, zs, levels=np.unique(levels), cmap="Greys", linewidths=0.6)
+        ends = result.run.end_points
+        finite = np.isfinite(ends).all(axis=1)
+        for index, minimum in enumerate(result.minima):
+            members = result.basins == index
+            ax.scatter(
+                ends[members, 0],
+                ends[members, 1],
+                s=10,
+                alpha=0.6,
+                color=colours(index % 10),
+                label=minimum.label,
+            )
+        outside = (result.basins == -1) & finite
+        ax.scatter(
+            ends[outside, 0],
+            ends[outside, 1],
+            s=10,
+            alpha=0.6,
+            color="black",
+            marker="x",
+            label=ELSE,
+        )
+        for minimum in result.minima:
+            ax.plot(
+                *minimum.location, marker="*", color="gold", markersize=11, markeredgecolor="black"
+            )
+        (x0, x1), (y0, y1) = f.domain
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_title(name, fontsize=10)
+        ax.set_aspect("equal", adjustable="box")
+    for ax in list(axes.flat)[len(results) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8)
+    fig.suptitle(
+        f"{f.title}: end points of {first.restarts} restarts ({first.iterations} iterations)"
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def distribution_figure(results: Mapping[str, StationaryDistribution], path: Path) -> Path:
+    """Grouped bars: the fraction of restarts per basin and optimizer, with 95% CIs."""
+    first = next(iter(results.values()))
+    labels = first.labels
+    width = 0.8 / len(results)
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(labels) * max(1, len(results) / 4)), 4))
+    for i, (name, result) in enumerate(results.items()):
+        intervals = result.intervals()
+        fractions = np.array([intervals[k].fraction for k in labels])
+        low = fractions - np.array([intervals[k].low for k in labels])
+        high = np.array([intervals[k].high for k in labels]) - fractions
+        ax.bar(
+            x + (i - (len(results) - 1) / 2) * width,
+            fractions,
+            width,
+            label=name,
+            yerr=np.vstack((low, high)),
+            capsize=2,
+        )
+    ax.set_xticks(x, [m.describe() for m in first.minima] + [ELSE], rotation=20, fontsize=8)
+    ax.set_ylabel("fraction of restarts (95% CI)")
+    ax.set_title(f"{landscape(first.function).title}: stationary distribution")
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_figures(
+    study: Mapping[str, Mapping[str, StationaryDistribution]], directory: Path
+) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for function, results in study.items():
+        written.append(end_point_figure(results, directory / f"{function}_end_points.png"))
+        written.append(distribution_figure(results, directory / f"{function}_distribution.png"))
+    return written

@@ -1,0 +1,225 @@
+"""The stationary-distribution study on synthetic landscapes (SPEC §3).
+
+R restarts per optimizer, starts uniform over the domain; restart r of every optimizer
+starts from the same point (common random numbers: the starts depend only on the seed
+and the function). Each optimizer's noise stream is seeded from (seed, function,
+optimizer). End points are classified into the basin of the nearest catalog minimum
+within the capture radius, else ``else`` (non-finite end points included).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shared.landscapes.catalog import Minimum
+from shared.landscapes.engine import BatchedRun, NoiseSource, ball_noise, run_batched
+from shared.landscapes.functions import Landscape, landscape
+from shared.optim.hyperparameters import HyperparameterError
+from shared.optim.registry import hyperparameters, optimizer_class, resolve_hyperparameters
+from shared.stats.proportions import (
+    DistributionTest,
+    ProportionInterval,
+    compare_distributions,
+    proportion_intervals,
+)
+
+ELSE = "else"
+DEFAULT_RESTARTS = 500
+DEFAULT_ITERATIONS = 5000
+DEFAULT_CAPTURE_RADIUS = 0.1
+#: Key of hyperparameter overrides that apply to every optimizer declaring the name.
+ALL_OPTIMIZERS = "*"
+
+Overrides = Mapping[str, Mapping[str, Any]]
+
+
+class StudyError(ValueError):
+    """An invalid study setting; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _stable_id(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+def starting_points(f: Landscape, restarts: int, seed: int) -> np.ndarray:
+    """R starts uniform over the domain, shape (R, 2); the same for every optimizer."""
+    rng = np.random.default_rng([seed, _stable_id(f.name)])
+    (x0, x1), (y0, y1) = f.domain
+    return np.column_stack((rng.uniform(x0, x1, restarts), rng.uniform(y0, y1, restarts)))
+
+
+def noise_source(f: Landscape, optimizer: str, restarts: int, seed: int) -> NoiseSource:
+    rng = np.random.default_rng([seed, _stable_id(f.name), _stable_id(optimizer)])
+    return lambda kind, rho: ball_noise(rng, kind, rho, (2, restarts))
+
+
+def study_hyperparameters(
+    f: Landscape, optimizer: str, overrides: Overrides | None = None
+) -> dict[str, Any]:
+    """Optimizer defaults ← the function's recommendations ← the user's overrides."""
+    declared = {h.name for h in hyperparameters(optimizer)}
+    values = {k: v for k, v in f.recommended.items() if k in declared}
+    overrides = overrides or {}
+    values.update({k: v for k, v in overrides.get(ALL_OPTIMIZERS, {}).items() if k in declared})
+    values.update(overrides.get(optimizer, {}))
+    return resolve_hyperparameters(optimizer, values)
+
+
+def classify(
+    end_points: np.ndarray, minima: Sequence[Minimum], capture_radius: float
+) -> np.ndarray:
+    """Index of each end point's minimum (R,), or -1 for ``else``."""
+    locations = np.array([m.location for m in minima])  # (M, 2)
+    distances = np.linalg.norm(end_points[:, None, :] - locations[None, :, :], axis=2)
+    with np.errstate(invalid="ignore"):
+        nearest = np.nanargmin(np.where(np.isfinite(distances), distances, np.inf), axis=1)
+        captured = distances[np.arange(len(end_points)), nearest] <= capture_radius
+    return np.where(captured & np.isfinite(end_points).all(axis=1), nearest, -1)
+
+
+@dataclass
+class StationaryDistribution:
+    """One optimizer's outcome on one function."""
+
+    function: str
+    optimizer: str
+    hyperparameters: dict[str, Any]
+    iterations: int
+    minima: tuple[Minimum, ...]
+    basins: np.ndarray  # (R,) minimum index per restart, -1 = else
+    run: BatchedRun = field(repr=False)
+
+    @property
+    def labels(self) -> list[str]:
+        return [m.label for m in self.minima] + [ELSE]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = np.bincount(self.basins + 1, minlength=len(self.minima) + 1)
+        return {label: int(tally[i + 1]) for i, label in enumerate(self.labels[:-1])} | {
+            ELSE: int(tally[0])
+        }
+
+    @property
+    def restarts(self) -> int:
+        return int(self.basins.size)
+
+    def intervals(self, confidence: float = 0.95) -> dict[str, ProportionInterval]:
+        counts = self.counts
+        return dict(
+            zip(counts, proportion_intervals(list(counts.values()), confidence), strict=True)
+        )
+
+    @property
+    def diverged(self) -> int:
+        return int((~np.isfinite(self.run.last_iterates).all(axis=1)).sum())
+
+    def compare(self, other: StationaryDistribution, test: str = "g") -> DistributionTest:
+        return compare_distributions(list(self.counts.values()), list(other.counts.values()), test)
+
+    def agreement(self, other: StationaryDistribution) -> float:
+        """Fraction of restarts (same start) that end in the same basin in both."""
+        return float((self.basins == other.basins).mean())
+
+    def as_dict(self, confidence: float = 0.95) -> dict[str, Any]:
+        c = self.run.counters
+        return {
+            "function": self.function,
+            "optimizer": self.optimizer,
+            "restarts": self.restarts,
+            "iterations": self.iterations,
+            "hyperparameters": self.hyperparameters,
+            "counts": self.counts,
+            "fractions": {k: v.fraction for k, v in self.intervals(confidence).items()},
+            "intervals": {k: [v.low, v.high] for k, v in self.intervals(confidence).items()},
+            "diverged": self.diverged,
+            "gradient_evaluations_per_restart": float(c.gradient_evaluations.mean()),
+            "loss_evaluations_per_restart": float(c.loss_evaluations.mean()),
+        }
+
+
+def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    if value < 0 or (value == 0 and not allow_zero):
+        raise StudyError(
+            name, f"must be {'non-negative' if allow_zero else 'positive'}, got {value}"
+        )
+
+
+def validate_overrides(optimizers: Sequence[str], overrides: Overrides) -> None:
+    """Every override names a selected optimizer and a hyperparameter it declares."""
+    for owner, values in overrides.items():
+        if owner == ALL_OPTIMIZERS:
+            for name in values:
+                if not any(name in {h.name for h in hyperparameters(o)} for o in optimizers):
+                    raise StudyError(name, "no selected optimizer has this hyperparameter")
+        elif owner not in optimizers:
+            optimizer_class(owner)  # unknown names raise with the valid list
+            raise StudyError(owner, "hyperparameters given for an optimizer not selected")
+
+
+def stationary_distribution(
+    function: str,
+    optimizer: str,
+    *,
+    restarts: int = DEFAULT_RESTARTS,
+    iterations: int = DEFAULT_ITERATIONS,
+    overrides: Overrides | None = None,
+    capture_radius: float = DEFAULT_CAPTURE_RADIUS,
+    seed: int = 0,
+    path_points: int = 0,
+) -> StationaryDistribution:
+    """Run ``optimizer`` from ``restarts`` starts on ``function`` and classify the ends."""
+    f = landscape(function)
+    optimizer_class(optimizer)
+    _check_positive("restarts", restarts)
+    _check_positive("iterations", iterations)
+    _check_positive("capture_radius", capture_radius)
+    try:
+        values = study_hyperparameters(f, optimizer, overrides)
+    except HyperparameterError as error:
+        raise StudyError(error.name, error.reason) from None
+    run = run_batched(
+        f,
+        optimizer,
+        starting_points(f, restarts, seed),
+        iterations,
+        values,
+        noise_source(f, optimizer, restarts, seed),
+        path_points=path_points,
+    )
+    return StationaryDistribution(
+        function=f.name,
+        optimizer=optimizer,
+        hyperparameters=values,
+        iterations=iterations,
+        minima=f.minima,
+        basins=classify(run.end_points, f.minima, capture_radius),
+        run=run,
+    )
+
+
+def landscape_study(
+    functions: Sequence[str],
+    optimizers: Sequence[str],
+    **options: Any,
+) -> dict[str, dict[str, StationaryDistribution]]:
+    """Every optimizer on every function: ``result[function][optimizer]``."""
+    for name in functions:
+        landscape(name)
+    for name in optimizers:
+        optimizer_class(name)
+    validate_overrides(optimizers, options.get("overrides") or {})
+    return {
+        landscape(fn).name: {opt: stationary_distribution(fn, opt, **options) for opt in optimizers}
+        for fn in functions
+    }
