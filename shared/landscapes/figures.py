@@ -29,7 +29,9 @@ def end_point_figure(results: Mapping[str, StationaryDistribution], path: Path) 
     first = next(iter(results.values()))
     f = landscape(first.function)
     xs, ys, zs = _contour_grid(f.name)
-    levels = np.quantile(zs, np.linspace(0.0, 0.95, 25))
+    # Quantile-spaced levels over the lower part of the range show the basins rather than
+    # the steep walls at the domain's edge.
+    levels = np.quantile(zs, np.linspace(0.0, 0.7, 22) ** 1.5)
     cols = min(4, len(results))
     rows = math.ceil(len(results) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.4 * rows), squeeze=False)
@@ -38,30 +40,40 @@ def end_point_figure(results: Mapping[str, StationaryDistribution], path: Path) 
         ax.contour(xs, ys, zs, levels=np.unique(levels), cmap="Greys", linewidths=0.6)
         ends = result.run.end_points
         finite = np.isfinite(ends).all(axis=1)
+        counts = result.counts
         for index, minimum in enumerate(result.minima):
             members = result.basins == index
             ax.scatter(
                 ends[members, 0],
                 ends[members, 1],
-                s=10,
-                alpha=0.6,
+                s=14,
+                alpha=0.5,
+                zorder=3,
                 color=colours(index % 10),
                 label=minimum.label,
+            )
+            ax.plot(*minimum.location, marker="+", color="black", markersize=9, zorder=2)
+            ax.annotate(
+                f"{minimum.label}: {counts[minimum.label]}",
+                minimum.location,
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=4,
             )
         outside = (result.basins == -1) & finite
         ax.scatter(
             ends[outside, 0],
             ends[outside, 1],
-            s=10,
-            alpha=0.6,
+            s=12,
+            alpha=0.7,
+            zorder=3,
             color="black",
             marker="x",
             label=ELSE,
         )
-        for minimum in result.minima:
-            ax.plot(
-                *minimum.location, marker="*", color="gold", markersize=11, markeredgecolor="black"
-            )
+        if counts[ELSE]:
+            ax.text(0.02, 0.03, f"{ELSE}: {counts[ELSE]}", transform=ax.transAxes, fontsize=7)
         (x0, x1), (y0, y1) = f.domain
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -86,7 +98,7 @@ def distribution_figure(results: Mapping[str, StationaryDistribution], path: Pat
     labels = first.labels
     width = 0.8 / len(results)
     x = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(labels) * max(1, len(results) / 4)), 4))
+    fig, ax = plt.subplots(figsize=(min(14.0, 3.0 + 1.5 * len(labels)), 4.2))
     for i, (name, result) in enumerate(results.items()):
         intervals = result.intervals()
         fractions = np.array([intervals[k].fraction for k in labels])

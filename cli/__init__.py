@@ -1,0 +1,1 @@
+"""The ``optbench`` command line."""
