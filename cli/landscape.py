@@ -23,8 +23,8 @@ from shared.landscapes.study import (
     StudyError,
     landscape_study,
 )
+from shared.optim.declarations import OPTIMIZER_NAMES, UnknownOptimizerError
 from shared.optim.hyperparameters import HyperparameterError
-from shared.optim.registry import OPTIMIZERS, UnknownOptimizerError
 
 
 def fail(message: str) -> None:
@@ -149,7 +149,7 @@ def landscape_command(
 ) -> None:
     """Stationary distributions of optimizers over the known minima of 2-D functions."""
     functions = function or list(PAPER_FUNCTIONS)
-    optimizers = optimizer or list(OPTIMIZERS)
+    optimizers = optimizer or list(OPTIMIZER_NAMES)
     started = time.perf_counter()
     try:
         study = landscape_study(

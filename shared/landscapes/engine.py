@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from shared.landscapes.functions import Landscape
-from shared.optim.sam import NORM_GUARD
+from shared.optim.declarations import NORM_GUARD
 
 NoiseSource = Callable[[str, float], np.ndarray]
 

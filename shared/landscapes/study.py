@@ -19,8 +19,8 @@ import numpy as np
 from shared.landscapes.catalog import Minimum
 from shared.landscapes.engine import BatchedRun, NoiseSource, ball_noise, run_batched
 from shared.landscapes.functions import Landscape, landscape
+from shared.optim.declarations import declaration, hyperparameters, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
-from shared.optim.registry import hyperparameters, optimizer_class, resolve_hyperparameters
 from shared.stats.proportions import (
     DistributionTest,
     ProportionInterval,
@@ -163,7 +163,7 @@ def validate_overrides(optimizers: Sequence[str], overrides: Overrides) -> None:
                 if not any(name in {h.name for h in hyperparameters(o)} for o in optimizers):
                     raise StudyError(name, "no selected optimizer has this hyperparameter")
         elif owner not in optimizers:
-            optimizer_class(owner)  # unknown names raise with the valid list
+            declaration(owner)  # unknown names raise with the valid list
             raise StudyError(owner, "hyperparameters given for an optimizer not selected")
 
 
@@ -180,7 +180,7 @@ def stationary_distribution(
 ) -> StationaryDistribution:
     """Run ``optimizer`` from ``restarts`` starts on ``function`` and classify the ends."""
     f = landscape(function)
-    optimizer_class(optimizer)
+    declaration(optimizer)
     _check_positive("restarts", restarts)
     _check_positive("iterations", iterations)
     _check_positive("capture_radius", capture_radius)
@@ -217,7 +217,7 @@ def landscape_study(
     for name in functions:
         landscape(name)
     for name in optimizers:
-        optimizer_class(name)
+        declaration(name)
     validate_overrides(optimizers, options.get("overrides") or {})
     return {
         landscape(fn).name: {opt: stationary_distribution(fn, opt, **options) for opt in optimizers}

@@ -1,45 +1,58 @@
-"""Stochastic optimizers as ``torch.optim.Optimizer`` implementations (SPEC §2)."""
+"""Stochastic optimizers as ``torch.optim.Optimizer`` implementations (SPEC §2).
 
-from shared.optim.base import ClosureRequiredError, StochasticOptimizer
-from shared.optim.basin_hopping import (
-    BasinHopping,
-    NoiseInGradientBH,
-    NoiseInGradientMBH,
-    NoiseInModelBH,
-    NoiseInModelMBH,
-)
-from shared.optim.closures import minibatch_closure
-from shared.optim.hyperparameters import Hyperparameter, HyperparameterError
-from shared.optim.registry import (
-    OPTIMIZERS,
+Importing this package does not load PyTorch: the declarations (names, hyperparameters,
+catalog) are plain Python, and the optimizer classes load on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from shared.optim.declarations import (
+    DECLARATIONS,
+    OPTIMIZER_NAMES,
     UnknownOptimizerError,
-    build,
     catalog,
+    declaration,
     hyperparameters,
     resolve_hyperparameters,
 )
-from shared.optim.sam import SAM
-from shared.optim.sgd import SGD, NoiseInGradientSGD, NoiseInModelSGD
+from shared.optim.hyperparameters import Hyperparameter, HyperparameterError
+
+_LAZY = {
+    "OPTIMIZERS": "shared.optim.registry",
+    "build": "shared.optim.registry",
+    "ClosureRequiredError": "shared.optim.base",
+    "StochasticOptimizer": "shared.optim.base",
+    "minibatch_closure": "shared.optim.closures",
+    "SGD": "shared.optim.sgd",
+    "NoiseInGradientSGD": "shared.optim.sgd",
+    "NoiseInModelSGD": "shared.optim.sgd",
+    "SAM": "shared.optim.sam",
+    "BasinHopping": "shared.optim.basin_hopping",
+    "NoiseInGradientBH": "shared.optim.basin_hopping",
+    "NoiseInModelBH": "shared.optim.basin_hopping",
+    "NoiseInGradientMBH": "shared.optim.basin_hopping",
+    "NoiseInModelMBH": "shared.optim.basin_hopping",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'shared.optim' has no attribute {name!r}")
+
 
 __all__ = [
-    "OPTIMIZERS",
-    "SAM",
-    "SGD",
-    "BasinHopping",
-    "ClosureRequiredError",
+    "DECLARATIONS",
+    "OPTIMIZER_NAMES",
     "Hyperparameter",
     "HyperparameterError",
-    "NoiseInGradientBH",
-    "NoiseInGradientMBH",
-    "NoiseInGradientSGD",
-    "NoiseInModelBH",
-    "NoiseInModelMBH",
-    "NoiseInModelSGD",
-    "StochasticOptimizer",
     "UnknownOptimizerError",
-    "build",
     "catalog",
+    "declaration",
     "hyperparameters",
-    "minibatch_closure",
     "resolve_hyperparameters",
+    *_LAZY,
 ]

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from shared.optim.declarations import DECLARATIONS
 from shared.optim.hyperparameters import Hyperparameter, HyperparameterError, validate_all
 from shared.optim.noise import sample_noise
 
@@ -37,10 +38,18 @@ class StochasticOptimizer(Optimizer):
 
     name: ClassVar[str]
     hyperparameters: ClassVar[tuple[Hyperparameter, ...]]
-    #: ``step()`` evaluates gradients itself (more than once, or after moving w).
-    needs_closure: ClassVar[bool] = False
-    #: ``step()`` also calls ``closure(backward=False)``.
-    needs_loss_closure: ClassVar[bool] = False
+    needs_closure: ClassVar[bool]
+    needs_loss_closure: ClassVar[bool]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Concrete optimizers take hyperparameters and needs from their declaration."""
+        super().__init_subclass__(**kwargs)
+        declared = DECLARATIONS.get(cls.__dict__.get("name", ""))
+        if declared is not None:
+            cls.hyperparameters = declared.hyperparameters
+            cls.needs_closure = declared.needs_closure
+            cls.needs_loss_closure = declared.needs_loss_closure
+            cls.__doc__ = cls.__doc__ or declared.description
 
     def __init__(
         self,

@@ -31,7 +31,6 @@ from typing import Any, ClassVar
 
 import torch
 
-from shared.optim import hyperparameters as hp
 from shared.optim.base import Closure, StochasticOptimizer, descend
 
 SEARCH, PERTURB = "search", "perturb"
@@ -42,7 +41,6 @@ class BasinHopping(StochasticOptimizer):
 
     perturbation: ClassVar[str]  # "model" or "gradient"
     monotonic: ClassVar[bool]
-    needs_closure = True
 
     def __init__(self, params: Any, **kwargs: Any) -> None:
         super().__init__(params, **kwargs)
@@ -184,27 +182,11 @@ class BasinHopping(StochasticOptimizer):
         self.has_incumbent = saved["has_incumbent"]
 
 
-def _hyperparameters(rho: hp.Hyperparameter) -> tuple[hp.Hyperparameter, ...]:
-    return (
-        hp.LR,
-        rho,
-        hp.tau(100, "LocalSearch: at most tau gradient steps per search"),
-        hp.eps(1e-3, "LocalSearch: stop early when ‖∇f(w)‖ < eps"),
-        hp.NOISE,
-        hp.WEIGHT_DECAY,
-    )
-
-
-_NIG_RHO = hp.rho(50.0, "PerturbGradient noise radius ρ, in gradient units (hop ≤ η·ρ)")
-_NIM_RHO = hp.rho(0.5, "PerturbModel radius ρ, in parameter units")
-
-
 class NoiseInGradientBH(BasinHopping):
     """Basin hopping, PerturbGradient (one noisy gradient step), every hop accepted."""
 
     name = "nig_bh"
     perturbation, monotonic = "gradient", False
-    hyperparameters: ClassVar = _hyperparameters(_NIG_RHO)
 
 
 class NoiseInModelBH(BasinHopping):
@@ -212,7 +194,6 @@ class NoiseInModelBH(BasinHopping):
 
     name = "nim_bh"
     perturbation, monotonic = "model", False
-    hyperparameters: ClassVar = _hyperparameters(_NIM_RHO)
 
 
 class NoiseInGradientMBH(BasinHopping):
@@ -220,8 +201,6 @@ class NoiseInGradientMBH(BasinHopping):
 
     name = "nig_mbh"
     perturbation, monotonic = "gradient", True
-    needs_loss_closure = True
-    hyperparameters: ClassVar = _hyperparameters(_NIG_RHO)
 
 
 class NoiseInModelMBH(BasinHopping):
@@ -229,5 +208,3 @@ class NoiseInModelMBH(BasinHopping):
 
     name = "nim_mbh"
     perturbation, monotonic = "model", True
-    needs_loss_closure = True
-    hyperparameters: ClassVar = _hyperparameters(_NIM_RHO)

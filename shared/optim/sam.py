@@ -9,29 +9,17 @@ copy before the descent step, not by subtracting e, so no rounding drift accumul
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import torch
 
-from shared.optim import hyperparameters as hp
 from shared.optim.base import Closure, descend
+from shared.optim.declarations import NORM_GUARD
 from shared.optim.sgd import SGD
-
-#: Guards e = ρ·g/‖g‖ against a zero gradient (as the reference implementation does).
-NORM_GUARD = 1e-12
 
 
 class SAM(SGD):
     """Sharpness-aware minimisation: descend with the gradient at w + ρ·g/‖g‖."""
 
     name = "sam"
-    needs_closure = True
-    hyperparameters: ClassVar = (
-        hp.LR,
-        hp.rho(0.05, "ascent radius ρ, in parameter units"),
-        hp.MOMENTUM,
-        hp.WEIGHT_DECAY,
-    )
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> torch.Tensor | None:

@@ -8,11 +8,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 
-from shared.optim import hyperparameters as hp
 from shared.optim.base import Closure, StochasticOptimizer, descend
 
 
@@ -20,7 +19,6 @@ class SGD(StochasticOptimizer):
     """Plain (minibatch) gradient descent, optionally with heavy-ball momentum."""
 
     name = "sgd"
-    hyperparameters: ClassVar = (hp.LR, hp.MOMENTUM, hp.WEIGHT_DECAY)
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> torch.Tensor | None:
@@ -59,12 +57,6 @@ class NoiseInGradientSGD(StochasticOptimizer):
     """w ← w − η·(g + ζ): a fresh noise vector every step."""
 
     name = "nig_sgd"
-    hyperparameters: ClassVar = (
-        hp.LR,
-        hp.rho(2.0, "noise radius ρ, in gradient units (the step adds up to η·ρ)"),
-        hp.NOISE,
-        hp.WEIGHT_DECAY,
-    )
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> torch.Tensor | None:
@@ -83,15 +75,6 @@ class NoiseInModelSGD(StochasticOptimizer):
     """Perturbed gradient descent: jump by ζ when the gradient is small, then step."""
 
     name = "nim_sgd"
-    needs_closure = True
-    hyperparameters: ClassVar = (
-        hp.LR,
-        hp.rho(0.5, "perturbation radius ρ, in parameter units"),
-        hp.eps(1e-3, "perturb only when ‖g‖ < eps"),
-        hp.tau(100, "at least tau steps between two perturbations"),
-        hp.NOISE,
-        hp.WEIGHT_DECAY,
-    )
 
     def __init__(self, params: Any, **kwargs: Any) -> None:
         super().__init__(params, **kwargs)
