@@ -264,12 +264,15 @@ def run_batched(
     noise: NoiseSource,
     *,
     path_points: int = 0,
+    on_progress: Callable[[float], None] | None = None,
 ) -> BatchedRun:
     """Advance every restart ``iterations`` steps of ``optimizer`` from ``starts`` (R, 2).
 
     ``hyperparameters`` must be complete and validated (see
     ``shared.optim.resolve_hyperparameters``). ``path_points`` > 0 keeps that many
     evenly spaced snapshots of all restarts (start and end included) for figures.
+    ``on_progress(fraction)`` is called about 20 times along the way (it may raise to
+    abandon the run, e.g. on cancellation).
     """
     w = np.array(starts, dtype=np.float64).T.copy()
     kernel = KERNELS[optimizer](landscape, hyperparameters, w.shape[1], noise)
@@ -280,6 +283,7 @@ def run_batched(
     )
     snapshots = []
     next_keep = 0
+    report_every = max(1, iterations // 20) if on_progress is not None else iterations + 1
     with np.errstate(all="ignore"):  # diverged restarts become inf/nan, classified `else`
         for t in range(iterations + 1):
             if next_keep < keep.size and keep[next_keep] == t:
@@ -287,6 +291,8 @@ def run_batched(
                 next_keep += 1
             if t < iterations:
                 kernel.step(w)
+                if (t + 1) % report_every == 0 and on_progress is not None:
+                    on_progress((t + 1) / iterations)
     path = np.stack(snapshots) if snapshots else np.zeros((0, w.shape[1], w.shape[0]))
     return BatchedRun(
         end_points=kernel.outcome(w).T.copy(),

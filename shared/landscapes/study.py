@@ -10,7 +10,7 @@ within the capture radius, else ``else`` (non-finite end points included).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +177,7 @@ def stationary_distribution(
     capture_radius: float = DEFAULT_CAPTURE_RADIUS,
     seed: int = 0,
     path_points: int = 0,
+    on_progress: Callable[[float], None] | None = None,
 ) -> StationaryDistribution:
     """Run ``optimizer`` from ``restarts`` starts on ``function`` and classify the ends."""
     f = landscape(function)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 
 @dataclass(frozen=True)
@@ -23,19 +24,20 @@ def proportion_intervals(
 ) -> list[ProportionInterval]:
     """Each category's fraction of the total with a confidence interval.
 
-    Intervals are per category (scipy's ``binomtest(...).proportion_ci``; Wilson score
-    by default, which stays inside [0, 1] and behaves at counts of 0 or n).
+    Intervals are per category (statsmodels' vectorised ``proportion_confint``; Wilson
+    score by default, which stays inside [0, 1] and behaves at counts of 0 or n).
     """
     total = int(sum(counts))
     if total <= 0:
         raise ValueError("counts: the total must be positive")
-    intervals = []
-    for count in counts:
-        ci = stats.binomtest(int(count), total).proportion_ci(confidence, method=method)
-        intervals.append(
-            ProportionInterval(int(count), total, count / total, float(ci.low), float(ci.high))
-        )
-    return intervals
+    if not 0 < confidence < 1:
+        raise ValueError("confidence: must be between 0 and 1")
+    array = np.asarray(counts, dtype=float)
+    low, high = proportion_confint(array, total, alpha=1 - confidence, method=method)
+    return [
+        ProportionInterval(int(c), total, c / total, float(lo), float(hi))
+        for c, lo, hi in zip(array, np.atleast_1d(low), np.atleast_1d(high), strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI). Imports ``shared`` only: never the worker, never torch."""

@@ -1,0 +1,61 @@
+"""The FastAPI application: ``create_app()``; uvicorn serves ``api.app:app``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from api.limits import BodySizeLimit
+from api.queue import Dispatcher
+from api.routes import catalog, experiments, health
+from shared.config import Settings, get_settings
+from shared.db.session import session_factory
+from shared.version import code_version
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="optbench",
+        version=code_version(),
+        description="Benchmark stochastic optimizers as populations, not single models.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessions = session_factory(settings.database_url)
+    app.state.dispatcher = Dispatcher(settings)
+
+    app.include_router(health.router)
+    app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(health.me_router, prefix=API_PREFIX)
+    app.include_router(catalog.router, prefix=API_PREFIX)
+    app.include_router(experiments.router, prefix=API_PREFIX)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", error)
+        return JSONResponse(
+            {"detail": "the database is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn api.app:app` builds the app from the environment on first access only,
+    # so importing this module (tests, tools) has no side effects.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

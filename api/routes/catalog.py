@@ -1,0 +1,49 @@
+"""What the platform offers: optimizers, functions, tasks, and the spec's JSON schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Reader
+from shared.landscapes.functions import LANDSCAPES
+from shared.optim.declarations import catalog
+from shared.spec import spec_adapter
+from shared.tasks.declarations import TASKS
+
+router = APIRouter(tags=["catalog"])
+
+
+@router.get("/optimizers")
+def optimizers(user: Reader) -> list[dict[str, Any]]:
+    """Every optimizer with its hyperparameters: type, default, range, description."""
+    return catalog()
+
+
+@router.get("/functions")
+def functions(user: Reader) -> list[dict[str, Any]]:
+    """Synthetic functions with domain and minima (location, value, Hessian eigenvalues)."""
+    return [
+        {
+            "name": f.name,
+            "title": f.title,
+            "domain": [list(d) for d in f.domain],
+            "recommended": dict(f.recommended),
+            "reference": f.reference,
+            "minima": [m.as_dict() for m in f.minima],
+        }
+        for f in LANDSCAPES.values()
+    ]
+
+
+@router.get("/tasks")
+def tasks(user: Reader) -> list[dict[str, Any]]:
+    """Training tasks with their metric and options."""
+    return [t.as_dict() for t in TASKS.values()]
+
+
+@router.get("/spec-schema")
+def spec_schema() -> dict[str, Any]:
+    """The JSON schema every experiment spec is validated against."""
+    return spec_adapter.json_schema()

@@ -1,0 +1,76 @@
+"""One settings class for every process (API, worker, CLI), read from the environment.
+
+Every variable is ``OPTBENCH_<FIELD>``. With nothing set, the platform runs embedded:
+SQLite and Celery's SQLAlchemy transport, both as files under ``OPTBENCH_HOME``
+(default ``~/.optbench``). Production sets ``OPTBENCH_DATABASE_URL`` (PostgreSQL) and
+``OPTBENCH_BROKER_URL`` (Redis).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPTBENCH_", extra="ignore")
+
+    environment: Literal["embedded", "production", "test"] = "embedded"
+    home: Path = Field(default_factory=lambda: Path.home() / ".optbench")
+    database_url: str = ""
+    broker_url: str = ""
+    #: Seconds between polls of the SQLAlchemy broker (embedded mode only).
+    broker_polling_interval: float = 0.05
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Allow reads (GET) without a token.
+    anonymous_reads: bool = False
+    #: Largest accepted request body, bytes.
+    max_body_bytes: int = 1_000_000
+
+    # Limits on what one experiment may ask for.
+    max_restarts: int = 20_000
+    max_iterations: int = 200_000
+    max_functions: int = 20
+    max_optimizers: int = 32
+    max_trajectories: int = 100
+    max_epochs: int = 1_000
+    max_gradient_evaluations: int = 100_000_000
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        return Path(str(value)).expanduser() if value else value
+
+    @model_validator(mode="after")
+    def _embedded_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'optbench.db'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{self.home / 'broker.db'}"
+        # SQLAlchemy 2 wants the driver spelled out; accept the common short forms.
+        for prefix in ("postgres://", "postgresql://"):
+            if self.database_url.startswith(prefix):
+                self.database_url = "postgresql+psycopg://" + self.database_url[len(prefix) :]
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("OPTBENCH_DATABASE_URL: production needs a database server URL")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    @property
+    def token_file(self) -> Path:
+        """Where the embedded mode keeps the local admin token for the CLI."""
+        return self.home / "token"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,182 @@
+"""Tables: users and their tokens, experiments, runs and what runs produce.
+
+A *run* is one unit of work a worker executes: one optimizer on one function (a batch
+of restarts) for landscape experiments, one trajectory for training experiments. Its
+``key`` is unique within the experiment, so a redelivered task can never create a
+second run or a second result.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.db.base import Base, Timestamped
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    member = "member"
+
+
+class Status(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Status.succeeded, Status.failed, Status.cancelled)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: identical on PostgreSQL and SQLite.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.member)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+
+class ApiToken(Timestamped, Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens", lazy="joined")
+
+
+class Experiment(Timestamped, Base):
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[Status] = mapped_column(
+        _enum(Status, "status"), default=Status.queued, index=True
+    )
+    code_version: Mapped[str] = mapped_column(String(64))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    owner: Mapped[User] = relationship(lazy="joined")
+    runs: Mapped[list[Run]] = relationship(
+        back_populates="experiment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Run.id",
+    )
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (UniqueConstraint("experiment_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    #: e.g. ``himmelblau/sgd`` (landscape) or ``sam/3`` (training trajectory 3).
+    key: Mapped[str] = mapped_column(String(200))
+    optimizer: Mapped[str] = mapped_column(String(64))
+    function: Mapped[str | None] = mapped_column(String(64))
+    trajectory: Mapped[int | None] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(16), default="cpu")
+    status: Mapped[Status] = mapped_column(
+        _enum(Status, "status"), default=Status.queued, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    experiment: Mapped[Experiment] = relationship(back_populates="runs")
+
+
+class LandscapeResult(Base):
+    """One run's restarts, compactly: arrays as little-endian bytes, not rows."""
+
+    __tablename__ = "landscape_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    restarts: Mapped[int] = mapped_column(Integer)
+    iterations: Mapped[int] = mapped_column(Integer)
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: float64 (R, 2): each restart's outcome (the incumbent, for basin hopping).
+    end_points: Mapped[bytes] = mapped_column(LargeBinary)
+    #: float64 (R, 2): positions after the last step.
+    last_iterates: Mapped[bytes] = mapped_column(LargeBinary)
+    #: float32 (K, R, 2) snapshots at ``path_iterations``.
+    path: Mapped[bytes] = mapped_column(LargeBinary)
+    path_iterations: Mapped[list[int]] = mapped_column(JSON)
+    gradient_evaluations: Mapped[float] = mapped_column(Float)
+    loss_evaluations: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class ModelRecord(Base):
+    """One evaluated model on a training trajectory (filled by the population protocol)."""
+
+    __tablename__ = "model_records"
+    __table_args__ = (UniqueConstraint("run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[float] = mapped_column(Float)
+    gradient_evaluations: Mapped[int] = mapped_column(BigInteger)
+    loss_evaluations: Mapped[int] = mapped_column(BigInteger)
+    wall_time: Mapped[float] = mapped_column(Float)
+    train_loss: Mapped[float | None] = mapped_column(Float)
+    running_loss: Mapped[float | None] = mapped_column(Float)
+    test_loss: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    macro_f1: Mapped[float | None] = mapped_column(Float)
+    micro_f1: Mapped[float | None] = mapped_column(Float)
+    diverged: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,234 @@
+"""The experiment spec: what a researcher submits (JSON over HTTP, YAML to the CLI).
+
+Two kinds, told apart by ``kind``: ``landscape`` (stationary distributions on synthetic
+functions) and ``training`` (trajectories on a real task). Names and hyperparameters
+are validated against the registries; server limits are checked by
+:func:`limit_violations`, since they come from the server's settings.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from shared.config import Settings
+from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, landscape
+from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
+from shared.optim.hyperparameters import HyperparameterError
+from shared.tasks.declarations import task_declaration
+
+SEED_MAX = 2**63 - 1
+Scalar = float | int | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptimizerSpec(_Strict):
+    """One optimizer configuration: a registered name plus hyperparameter overrides."""
+
+    name: str = Field(description=f"one of: {', '.join(OPTIMIZER_NAMES)}")
+    label: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.+-]+$",
+        description="distinguishes configurations of the same optimizer (default: name)",
+    )
+    hyperparameters: dict[str, Scalar] = Field(
+        default_factory=dict, description="overrides of the optimizer's defaults"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        return _registered(declaration, name).name
+
+    @model_validator(mode="after")
+    def _valid_hyperparameters(self) -> OptimizerSpec:
+        resolve_hyperparameters(self.name, self.hyperparameters)
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.label or self.name
+
+
+def _registered(lookup: Any, name: str) -> Any:
+    """Registry look-ups raise KeyError subclasses; validation needs a ValueError."""
+    try:
+        return lookup(name)
+    except KeyError as error:
+        raise ValueError(str(error)) from None
+
+
+def _optimizers(value: Any) -> Any:
+    """Accept ``["sgd", {"name": "sam", ...}]``: bare names become configurations."""
+    if isinstance(value, list):
+        return [{"name": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _unique_keys(optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
+    keys = [o.key for o in optimizers]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"optimizer {duplicates[0]!r} appears twice; give each a label")
+    return optimizers
+
+
+class LandscapeSpec(_Strict):
+    """Stationary distributions of optimizers on synthetic 2-D functions."""
+
+    kind: Literal["landscape"]
+    name: str = Field("", max_length=200)
+    functions: list[str] = Field(
+        default_factory=lambda: list(PAPER_FUNCTIONS),
+        min_length=1,
+        description=f"any of: {', '.join(LANDSCAPES)}",
+    )
+    optimizers: list[OptimizerSpec] = Field(
+        default_factory=lambda: [OptimizerSpec(name=n) for n in OPTIMIZER_NAMES],
+        min_length=1,
+    )
+    restarts: int = Field(500, gt=0, description="restarts per optimizer and function")
+    iterations: int = Field(5000, gt=0, description="optimizer steps per restart")
+    capture_radius: float = Field(0.1, gt=0, allow_inf_nan=False)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
+    path_points: int = Field(50, ge=0, le=1000, description="path snapshots kept per restart")
+
+    @field_validator("optimizers", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        return _optimizers(value)
+
+    @field_validator("functions")
+    @classmethod
+    def _known_functions(cls, names: list[str]) -> list[str]:
+        canonical = [_registered(landscape, n).name for n in names]
+        if len(set(canonical)) != len(canonical):
+            raise ValueError("a function appears twice")
+        return canonical
+
+    @field_validator("optimizers")
+    @classmethod
+    def _distinct(cls, optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
+        return _unique_keys(optimizers)
+
+
+class EpochBudget(_Strict):
+    epochs: float = Field(gt=0, allow_inf_nan=False)
+
+
+class GradientBudget(_Strict):
+    gradient_evaluations: int = Field(gt=0)
+
+
+class TrainingSpec(_Strict):
+    """Trajectories of optimizers on a real task; populations are formed at query time."""
+
+    kind: Literal["training"]
+    name: str = Field("", max_length=200)
+    task: str
+    task_options: dict[str, Scalar | bool] = Field(default_factory=dict)
+    optimizers: list[OptimizerSpec] = Field(min_length=1)
+    trajectories: int = Field(5, gt=0)
+    budget: EpochBudget | GradientBudget = Field(default_factory=lambda: EpochBudget(epochs=10))
+    evaluate_every: float = Field(
+        1.0, gt=0, allow_inf_nan=False, description="epochs between evaluation points"
+    )
+    batch_size: int = Field(128, gt=0, le=65536)
+    population_size: int = Field(10, gt=0, description="L: models per trajectory in Set A/B")
+    seed: int = Field(0, ge=0, le=SEED_MAX)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    keep_all_weights: bool = False
+
+    @field_validator("optimizers", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        return _optimizers(value)
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, name: str) -> str:
+        return _registered(task_declaration, name).name
+
+    @field_validator("optimizers")
+    @classmethod
+    def _distinct(cls, optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
+        return _unique_keys(optimizers)
+
+    @model_validator(mode="after")
+    def _known_options(self) -> TrainingSpec:
+        allowed = task_declaration(self.task).options
+        for option in self.task_options:
+            if option not in allowed:
+                raise ValueError(
+                    f"task_options.{option}: not an option of {self.task}; "
+                    f"valid ones: {', '.join(allowed) or 'none'}"
+                )
+        return self
+
+
+ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="kind")]
+spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
+
+
+def parse_spec(data: Any) -> LandscapeSpec | TrainingSpec:
+    """Validate a spec from plain data (raises ``pydantic.ValidationError``)."""
+    return spec_adapter.validate_python(data)
+
+
+def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:
+    """Where the spec asks for more than this server allows, as 422-style error entries."""
+    checks: list[tuple[str, float, float]] = [
+        ("optimizers", len(spec.optimizers), settings.max_optimizers)
+    ]
+    if isinstance(spec, LandscapeSpec):
+        checks += [
+            ("restarts", spec.restarts, settings.max_restarts),
+            ("iterations", spec.iterations, settings.max_iterations),
+            ("functions", len(spec.functions), settings.max_functions),
+        ]
+    else:
+        checks.append(("trajectories", spec.trajectories, settings.max_trajectories))
+        if isinstance(spec.budget, EpochBudget):
+            checks.append(("budget.epochs", spec.budget.epochs, settings.max_epochs))
+        else:
+            checks.append(
+                (
+                    "budget.gradient_evaluations",
+                    spec.budget.gradient_evaluations,
+                    settings.max_gradient_evaluations,
+                )
+            )
+    return [
+        {
+            "loc": ["body", *field.split(".")],
+            "msg": f"{field}: {value:g} is over this server's limit of {limit:g}",
+            "type": "limit_exceeded",
+        }
+        for field, value, limit in checks
+        if value > limit
+    ]
+
+
+__all__ = [
+    "EpochBudget",
+    "ExperimentSpec",
+    "GradientBudget",
+    "HyperparameterError",
+    "LandscapeSpec",
+    "OptimizerSpec",
+    "TrainingSpec",
+    "limit_violations",
+    "parse_spec",
+]

@@ -1,0 +1,1 @@
+"""Training tasks: data + model + loss + metric (SPEC §4)."""

@@ -1,0 +1,1 @@
+"""Celery workers: thin tasks that load a run by ID, execute it, and persist results."""

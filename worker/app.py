@@ -1,0 +1,33 @@
+"""The Celery application. Broker from settings; the database is the source of truth,
+so there is no result backend.
+
+Start one with ``celery -A worker.app worker -Q cpu`` (or ``-Q gpu`` on a GPU host).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from shared.config import Settings, get_settings
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("optbench", broker=settings.broker_url, include=["worker.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,  # a killed worker's task goes back to the queue
+        worker_prefetch_multiplier=1,
+        task_default_queue="cpu",
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        broker_transport_options=(
+            {"polling_interval": settings.broker_polling_interval}
+            if settings.embedded
+            else {"visibility_timeout": 6 * 3600}
+        ),
+    )
+    return app
+
+
+app = make_celery(get_settings())
