@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from celery import Celery
 
+from shared.broker import transport_options
 from shared.config import Settings
 from shared.db.models import Run
 from shared.experiments import TASK_NAMES
@@ -20,11 +21,7 @@ class Dispatcher:
         self.celery.conf.update(
             broker_connection_retry=False,
             broker_connection_max_retries=1,
-            broker_transport_options=(
-                {"polling_interval": settings.broker_polling_interval}
-                if settings.embedded
-                else {"visibility_timeout": 6 * 3600}
-            ),
+            broker_transport_options=transport_options(settings),
         )
 
     def send(self, runs: Iterable[Run], kind: str) -> int:

@@ -10,15 +10,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from cli.tables import render_distribution
 from shared.landscapes.functions import PAPER_FUNCTIONS, UnknownLandscapeError
 from shared.landscapes.study import (
     ALL_OPTIMIZERS,
     DEFAULT_CAPTURE_RADIUS,
     DEFAULT_ITERATIONS,
     DEFAULT_RESTARTS,
-    ELSE,
     StationaryDistribution,
     StudyError,
     landscape_study,
@@ -47,42 +46,32 @@ def parse_overrides(assignments: list[str]) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def _cell(result: StationaryDistribution, label: str) -> str:
-    interval = result.intervals()[label]
-    return (
-        f"{100 * interval.fraction:.1f}% "
-        f"[dim]{100 * interval.low:.0f}–{100 * interval.high:.0f}[/dim]"
-    )
-
-
-def render_table(
-    function: str, results: dict[str, StationaryDistribution], console: Console
-) -> None:
+def distribution_entry(results: dict[str, StationaryDistribution]) -> dict[str, Any]:
+    """One function's results in the API's distribution shape (see cli.tables)."""
     first = next(iter(results.values()))
-    reference = next(iter(results))
-    table = Table(
-        title=f"{function}: {first.restarts} restarts × {first.iterations} iterations "
-        "(% of restarts, 95% CI)",
-        title_justify="left",
-        caption="  ".join(
-            f"{m.describe()} f={m.value:.4g} λ={m.eigenvalues[0]:.3g},{m.eigenvalues[1]:.3g}"
-            for m in first.minima
-        ),
-        caption_justify="left",
-    )
-    table.add_column("optimizer", style="bold", no_wrap=True)
-    for minimum in first.minima:
-        table.add_column(minimum.label, justify="right", no_wrap=True)
-    table.add_column(ELSE, justify="right", no_wrap=True)
-    table.add_column(f"p vs {reference}", justify="right", no_wrap=True)
+    optimizers = []
     for name, result in results.items():
-        test = result.compare(results[reference])
-        table.add_row(
-            name,
-            *(_cell(result, label) for label in result.labels),
-            "—" if name == reference else f"{test.pvalue:.3g}",
+        intervals = result.intervals()
+        optimizers.append(
+            {
+                "optimizer": name,
+                "counts": result.counts,
+                "fractions": {k: i.fraction for k, i in intervals.items()},
+                "intervals": {k: [i.low, i.high] for k, i in intervals.items()},
+            }
         )
-    console.print(table)
+    tests = [
+        {"a": name, "b": other, "pvalue": r.compare(results[other]).pvalue}
+        for name, r in results.items()
+        for other in results
+        if other != name
+    ]
+    return {
+        "function": first.function,
+        "minima": [m.as_dict() for m in first.minima],
+        "optimizers": optimizers,
+        "tests": tests,
+    }
 
 
 def study_json(
@@ -177,8 +166,13 @@ def landscape_command(
     else:
         # Wide enough for six basins when piped (Rich assumes 80 columns off a terminal).
         console = Console(width=None if sys.stdout.isatty() else 160)
-        for name, results in study.items():
-            render_table(name, results, console)
+        for results in study.values():
+            first = next(iter(results.values()))
+            render_distribution(
+                distribution_entry(results),
+                console,
+                f": {first.restarts} restarts × {first.iterations} iterations",
+            )
         console.print(
             f"[dim]{len(functions)} function(s) × {len(optimizers)} optimizer(s) "
             f"in {elapsed:.1f} s[/dim]"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from cli import experiments
 from cli.landscape import landscape_command
+from cli.server import db_app, serve, token_app
 
 app = typer.Typer(
     name="optbench",
@@ -14,6 +16,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("landscape")(landscape_command)
+app.command("serve")(serve)
+app.command("submit")(experiments.submit)
+app.command("status")(experiments.status)
+app.command("list")(experiments.list_)
+app.command("cancel")(experiments.cancel)
+app.command("delete")(experiments.delete)
+app.command("results")(experiments.results)
+app.add_typer(token_app, name="token")
+app.add_typer(db_app, name="db")
 
 
 @app.callback()

@@ -82,9 +82,8 @@ def refresh_status(session: Session, experiment_id: int) -> Experiment:
     second wait and then see the first's committed run, so the experiment is marked
     finished exactly when its last run is.
     """
-    experiment = session.get(
-        Experiment, experiment_id, with_for_update=True, populate_existing=True
-    )
+    session.execute(select(Experiment.id).where(Experiment.id == experiment_id).with_for_update())
+    experiment = session.get(Experiment, experiment_id, populate_existing=True)
     assert experiment is not None
     counts = dict(
         session.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from shared.broker import transport_options
 from shared.config import Settings, get_settings
 
 
@@ -21,11 +22,7 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
-        broker_transport_options=(
-            {"polling_interval": settings.broker_polling_interval}
-            if settings.embedded
-            else {"visibility_timeout": 6 * 3600}
-        ),
+        broker_transport_options=transport_options(settings),
     )
     return app
 

@@ -197,6 +197,7 @@ def stationary_distribution(
         values,
         noise_source(f, optimizer, restarts, seed),
         path_points=path_points,
+        on_progress=on_progress,
     )
     return StationaryDistribution(
         function=f.name,

@@ -34,6 +34,10 @@ def proportion_intervals(
         raise ValueError("confidence: must be between 0 and 1")
     array = np.asarray(counts, dtype=float)
     low, high = proportion_confint(array, total, alpha=1 - confidence, method=method)
+    # At counts of 0 and n the closed forms land a rounding error off the fraction.
+    fractions = array / total
+    low = np.clip(np.minimum(low, fractions), 0.0, 1.0)
+    high = np.clip(np.maximum(high, fractions), 0.0, 1.0)
     return [
         ProportionInterval(int(c), total, c / total, float(lo), float(hi))
         for c, lo, hi in zip(array, np.atleast_1d(low), np.atleast_1d(high), strict=True)

@@ -136,3 +136,21 @@ def test_between_optimizer_test_detects_a_real_difference() -> None:
     sgd, mbh = study["six_hump_camel"]["sgd"], study["six_hump_camel"]["nim_mbh"]
     assert mbh.compare(sgd).pvalue < 1e-6  # MBH leaves the high (f≈2.1) minima
     assert sgd.compare(sgd).pvalue == 1.0
+
+
+def test_progress_is_reported_and_can_abandon_the_run() -> None:
+    seen: list[float] = []
+    stationary_distribution(
+        "himmelblau", "sgd", restarts=5, iterations=200, on_progress=seen.append
+    )
+    assert len(seen) == 20 and seen[-1] == 1.0 and seen == sorted(seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop(fraction: float) -> None:
+        if fraction >= 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        stationary_distribution("himmelblau", "sgd", restarts=5, iterations=200, on_progress=stop)

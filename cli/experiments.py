@@ -1,0 +1,166 @@
+"""Talking to a running platform: submit, status, list, cancel, delete, results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+from cli.tables import render_distribution
+from client.api import ApiError, Client
+
+Url = Annotated[
+    str | None, typer.Option("--url", envvar="OPTBENCH_URL", help="default: http://127.0.0.1:8000")
+]
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="OPTBENCH_TOKEN", help="default: the embedded server's token"),
+]
+
+
+def _client(url: str | None, token: str | None) -> Client:
+    return Client(url, token)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _call(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a client call; API and connection errors become one line, exit status 2."""
+    import httpx
+
+    try:
+        return function(*args, **kwargs)
+    except ApiError as error:
+        _fail(str(error))
+    except httpx.HTTPError as error:
+        _fail(f"cannot reach the server: {error}")
+    except (OSError, ValueError) as error:
+        _fail(str(error))
+
+
+def watch(client: Client, experiment_id: int) -> dict:
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]experiment {task.fields[id]}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("", total=1.0, id=experiment_id, status="queued")
+
+        def update(state: dict) -> None:
+            bar.update(task, completed=state["progress"], status=state["status"])
+
+        return _call(client.wait, experiment_id, on_progress=update)
+
+
+def submit(
+    spec: Annotated[
+        Path, typer.Argument(help="spec file (YAML or JSON)", exists=True, dir_okay=False)
+    ],
+    wait: Annotated[bool, typer.Option("--wait", help="watch it until it finishes")] = False,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Submit an experiment; prints its id."""
+    client = _client(url, token)
+    experiment_id = _call(client.submit, spec)
+    typer.echo(experiment_id)
+    if wait:
+        state = watch(client, experiment_id)
+        if state["status"] != "succeeded":
+            raise typer.Exit(1)
+
+
+def status(experiment_id: int, url: Url = None, token: Token = None) -> None:
+    """Status, progress and runs of one experiment."""
+    client = _client(url, token)
+    state = _call(client.experiment, experiment_id)
+    console = Console()
+    console.print(
+        f"[bold]experiment {state['id']}[/bold] {state['name']} ({state['kind']}) — "
+        f"{state['status']}, {100 * state['progress']:.0f}% — owner {state['owner']}"
+    )
+    runs = _call(client.runs, experiment_id)
+    table = Table("run", "status", "progress", "attempts", "error")
+    for run in runs.itertuples():
+        table.add_row(
+            run.key,
+            run.status,
+            f"{100 * run.progress:.0f}%",
+            str(run.attempts),
+            (run.error or "").splitlines()[-1] if run.error else "",
+        )
+    console.print(table)
+
+
+def list_(
+    status_: Annotated[str | None, typer.Option("--status")] = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="a user name or `me`")] = None,
+    limit: int = 50,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Experiments, newest first."""
+    filters = {
+        k: v
+        for k, v in {"status": status_, "kind": kind, "owner": owner, "limit": limit}.items()
+        if v is not None
+    }
+    frame = _call(_client(url, token).experiments, **filters)
+    table = Table(*frame.columns)
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            *(
+                f"{100 * v:.0f}%" if c == "progress" else str(v)
+                for c, v in zip(frame.columns, row, strict=True)
+            )
+        )
+    Console().print(table)
+
+
+def cancel(experiment_id: int, url: Url = None, token: Token = None) -> None:
+    """Cancel an experiment (yours, or any if you are an admin)."""
+    state = _call(_client(url, token).cancel, experiment_id)
+    typer.echo(f"experiment {experiment_id}: {state['status']}")
+
+
+def delete(experiment_id: int, url: Url = None, token: Token = None) -> None:
+    """Delete an experiment and its results."""
+    _call(_client(url, token).delete, experiment_id)
+    typer.echo(f"experiment {experiment_id} deleted")
+
+
+def results(
+    experiment_id: int,
+    capture_radius: Annotated[float | None, typer.Option(help="default: the spec's")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")] = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """The stationary distribution of a landscape experiment, as tables."""
+    client = _client(url, token)
+    params = {} if capture_radius is None else {"capture_radius": capture_radius}
+    data = _call(client.distribution, experiment_id, **params)
+    if as_json:
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console = Console(width=None if sys.stdout.isatty() else 160)
+        for entry in data["functions"]:
+            render_distribution(entry, console)
+    if csv is not None:
+        _call(client.distribution_frame, experiment_id, **params).to_csv(csv, index=False)

@@ -1,0 +1,157 @@
+"""``Client(url, token)``: submit, watch, query; tables come back as DataFrames."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import yaml
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: Any) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(f"HTTP {status}: {format_detail(detail)}")
+
+
+def format_detail(detail: Any) -> str:
+    """FastAPI's 422 list of errors as one readable line per field."""
+    if isinstance(detail, list):
+        parts = []
+        for error in detail:
+            loc = [
+                str(p) for p in error.get("loc", []) if p not in ("body", "landscape", "training")
+            ]
+            parts.append(f"{'.'.join(loc) or 'spec'}: {error.get('msg', error)}")
+        return "; ".join(parts)
+    return str(detail)
+
+
+def local_token() -> str | None:
+    """The embedded server's admin token, as ``optbench serve`` left it."""
+    home = Path(os.environ.get("OPTBENCH_HOME", Path.home() / ".optbench")).expanduser()
+    path = home / "token"
+    return path.read_text().strip() if path.exists() else None
+
+
+def load_spec(spec: dict[str, Any] | str | Path) -> dict[str, Any]:
+    """A spec as a dict, from a dict or a YAML/JSON file."""
+    if isinstance(spec, dict):
+        return spec
+    data = yaml.safe_load(Path(spec).read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{spec}: expected a mapping at the top level")
+    return data
+
+
+class Client:
+    def __init__(
+        self, url: str | None = None, token: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self.url = (url or os.environ.get("OPTBENCH_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token or os.environ.get("OPTBENCH_TOKEN") or local_token()
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        self.http = httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=timeout)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise ApiError(response.status_code, detail)
+        return response.json() if response.content else None
+
+    # -- experiments -------------------------------------------------------------------
+
+    def submit(self, spec: dict[str, Any] | str | Path) -> int:
+        """Submit a spec (dict, or a YAML/JSON file); returns the experiment id."""
+        return int(self._request("POST", "/experiments", json=load_spec(spec))["id"])
+
+    def experiment(self, experiment_id: int) -> dict[str, Any]:
+        return self._request("GET", f"/experiments/{experiment_id}")
+
+    def experiments(self, **filters: Any) -> pd.DataFrame:
+        page = self._request("GET", "/experiments", params=filters)
+        columns = ["id", "name", "kind", "status", "progress", "owner", "created_at"]
+        return pd.DataFrame([{k: e[k] for k in columns} for e in page["items"]], columns=columns)
+
+    def runs(self, experiment_id: int) -> pd.DataFrame:
+        return pd.DataFrame(self._request("GET", f"/experiments/{experiment_id}/runs"))
+
+    def cancel(self, experiment_id: int) -> dict[str, Any]:
+        return self._request("POST", f"/experiments/{experiment_id}/cancel")
+
+    def delete(self, experiment_id: int) -> None:
+        self._request("DELETE", f"/experiments/{experiment_id}")
+
+    def wait(
+        self,
+        experiment_id: int,
+        *,
+        poll: float = 0.5,
+        timeout: float | None = None,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the experiment finishes; returns its final state."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            state = self.experiment(experiment_id)
+            if on_progress is not None:
+                on_progress(state)
+            if state["status"] in TERMINAL:
+                return state
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"experiment {experiment_id} still {state['status']}")
+            time.sleep(poll)
+
+    # -- results -----------------------------------------------------------------------
+
+    def distribution(self, experiment_id: int, **params: Any) -> dict[str, Any]:
+        return self._request("GET", f"/experiments/{experiment_id}/distribution", params=params)
+
+    def distribution_frame(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        """One row per (function, optimizer, basin): count, fraction and CI."""
+        rows = []
+        for entry in self.distribution(experiment_id, **params)["functions"]:
+            for o in entry["optimizers"]:
+                for label, count in o.get("counts", {}).items():
+                    low, high = o["intervals"][label]
+                    rows.append(
+                        {
+                            "function": entry["function"],
+                            "optimizer": o["optimizer"],
+                            "basin": label,
+                            "count": count,
+                            "fraction": o["fractions"][label],
+                            "ci_low": low,
+                            "ci_high": high,
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    def tests_frame(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        """Every optimizer pair's between-distribution test, per function."""
+        rows = [
+            {"function": entry["function"], **t}
+            for entry in self.distribution(experiment_id, **params)["functions"]
+            for t in entry["tests"]
+        ]
+        return pd.DataFrame(rows)
+
+    def optimizers(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/optimizers")
+
+    def health(self) -> dict[str, Any]:
+        response = httpx.get(f"{self.url}/health", timeout=10)
+        return response.json()

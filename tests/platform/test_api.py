@@ -1,0 +1,227 @@
+"""The HTTP API on PostgreSQL: submission, listing, auth, limits and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.config import Settings
+from tests.platform.conftest import Tokens
+
+API = "/api/v1"
+SMALL = {
+    "kind": "landscape",
+    "functions": ["himmelblau"],
+    "optimizers": ["sgd", "sam"],
+    "restarts": 20,
+    "iterations": 50,
+}
+
+
+def submit(client: TestClient, token: str, spec: dict | None = None) -> int:
+    response = client.post(f"{API}/experiments", json=spec or SMALL, headers=Tokens.header(token))
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_submit_queues_one_run_per_function_and_optimizer(client, tokens) -> None:
+    response = client.post(
+        f"{API}/experiments",
+        json={**SMALL, "functions": ["himmelblau", "six-hump-camel"]},
+        headers=Tokens.header(tokens.alice),
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and body["runs"] == 4
+    experiment = client.get(body["url"], headers=Tokens.header(tokens.alice)).json()
+    assert experiment["owner"] == "alice" and experiment["progress"] == 0.0
+    assert experiment["spec"]["functions"] == ["himmelblau", "six_hump_camel"]
+    assert experiment["runs"] == {"queued": 4}
+    runs = client.get(
+        f"{API}/experiments/{body['id']}/runs", headers=Tokens.header(tokens.alice)
+    ).json()
+    assert sorted(r["key"] for r in runs) == [
+        "himmelblau/sam",
+        "himmelblau/sgd",
+        "six_hump_camel/sam",
+        "six_hump_camel/sgd",
+    ]
+
+
+def test_list_filters_and_pages(client, tokens) -> None:
+    ids = [submit(client, tokens.alice) for _ in range(3)] + [submit(client, tokens.bob)]
+    headers = Tokens.header(tokens.alice)
+    page = client.get(f"{API}/experiments", params={"limit": 2}, headers=headers).json()
+    assert page["total"] == 4 and [e["id"] for e in page["items"]] == ids[::-1][:2]
+    page = client.get(
+        f"{API}/experiments", params={"limit": 2, "offset": 2}, headers=headers
+    ).json()
+    assert [e["id"] for e in page["items"]] == ids[::-1][2:]
+    mine = client.get(f"{API}/experiments", params={"owner": "me"}, headers=headers).json()
+    assert mine["total"] == 3
+    bobs = client.get(f"{API}/experiments", params={"owner": "bob"}, headers=headers).json()
+    assert [e["id"] for e in bobs["items"]] == [ids[3]]
+    done = client.get(f"{API}/experiments", params={"status": "succeeded"}, headers=headers).json()
+    assert done["total"] == 0
+
+
+def test_tokens_are_required_and_checked(client, tokens) -> None:
+    assert client.get(f"{API}/experiments").status_code == 401
+    assert client.post(f"{API}/experiments", json=SMALL).status_code == 401
+    bad = {"Authorization": "Bearer obt_not-a-real-token"}
+    response = client.get(f"{API}/experiments", headers=bad)
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert client.get(f"{API}/experiments", headers={"Authorization": "Basic x"}).status_code == 401
+    me = client.get(f"{API}/me", headers=Tokens.header(tokens.alice)).json()
+    assert me == {"id": me["id"], "name": "alice", "role": "member"}
+    assert client.get("/health").status_code == 200  # no token needed
+
+
+def test_only_owner_or_admin_may_cancel_or_delete(client, tokens) -> None:
+    experiment = submit(client, tokens.alice)
+    for verb, path in (("post", "cancel"), ("delete", "")):
+        url = f"{API}/experiments/{experiment}/{path}".rstrip("/")
+        response = getattr(client, verb)(url, headers=Tokens.header(tokens.bob))
+        assert response.status_code == 403
+    cancelled = client.post(
+        f"{API}/experiments/{experiment}/cancel", headers=Tokens.header(tokens.alice)
+    ).json()
+    assert cancelled["status"] == "cancelled" and cancelled["runs"] == {"cancelled": 2}
+    other = submit(client, tokens.alice)
+    assert (
+        client.delete(f"{API}/experiments/{other}", headers=Tokens.header(tokens.admin)).status_code
+        == 204
+    )
+    assert (
+        client.get(f"{API}/experiments/{other}", headers=Tokens.header(tokens.alice)).status_code
+        == 404
+    )
+
+
+def test_missing_experiments_are_404(client, tokens) -> None:
+    headers = Tokens.header(tokens.alice)
+    for method, path in (
+        ("get", ""),
+        ("get", "/runs"),
+        ("get", "/distribution"),
+        ("post", "/cancel"),
+        ("delete", ""),
+    ):
+        response = getattr(client, method)(f"{API}/experiments/999{path}", headers=headers)
+        assert response.status_code == 404, (method, path)
+        assert "999" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"optimizers": ["adam"]}, "name", "unknown optimizer 'adam'; valid ones: sgd"),
+        ({"functions": ["rastrigin"]}, "functions", "unknown function 'rastrigin'"),
+        ({"restarts": 0}, "restarts", "greater than 0"),
+        ({"iterations": "many"}, "iterations", "valid integer"),
+        ({"capture_radius": -1}, "capture_radius", "greater than 0"),
+        (
+            {"optimizers": [{"name": "sgd", "hyperparameters": {"lr": -0.1}}]},
+            "optimizers",
+            "sgd.lr: -0.1 is outside (0, inf)",
+        ),
+        (
+            {"optimizers": [{"name": "sam", "hyperparameters": {"tau": 3}}]},
+            "optimizers",
+            "sam.tau: unknown hyperparameter",
+        ),
+        ({"optimizers": ["sgd", "sgd"]}, "optimizers", "appears twice"),
+        ({"restarts": 10**9}, "restarts", "over this server's limit"),
+        ({"iterations": 10**8}, "iterations", "over this server's limit"),
+        ({"colour": "blue"}, "colour", "Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_specs_are_422_naming_the_field(client, tokens, change, field, reason) -> None:
+    response = client.post(
+        f"{API}/experiments", json={**SMALL, **change}, headers=Tokens.header(tokens.alice)
+    )
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert any(field in [str(p) for p in e["loc"]] and reason in e["msg"] for e in errors), errors
+
+
+def test_training_specs_are_validated_too(client, tokens) -> None:
+    spec = {
+        "kind": "training",
+        "task": "digits",
+        "optimizers": ["sgd", "sam"],
+        "trajectories": 3,
+        "budget": {"epochs": 2},
+    }
+    headers = Tokens.header(tokens.alice)
+    response = client.post(f"{API}/experiments", json=spec, headers=headers)
+    assert response.status_code == 202 and response.json()["runs"] == 6
+    for change, reason in [
+        ({"task": "imagenet"}, "unknown task 'imagenet'"),
+        ({"trajectories": 1000}, "over this server's limit"),
+        ({"budget": {"epochs": 0}}, "greater than 0"),
+        ({"task_options": {"colour": 1}}, "task_options.colour"),
+    ]:
+        response = client.post(f"{API}/experiments", json={**spec, **change}, headers=headers)
+        assert response.status_code == 422 and reason in response.text, response.text
+    distribution = client.get(f"{API}/experiments/1/distribution", headers=headers)
+    assert distribution.status_code == 409
+
+
+def test_oversized_bodies_are_413(client, tokens) -> None:
+    huge = {**SMALL, "name": "x" * 2_000_000}
+    response = client.post(f"{API}/experiments", json=huge, headers=Tokens.header(tokens.alice))
+    assert response.status_code == 413
+
+    def chunks():  # no Content-Length: counted as it streams
+        for _ in range(30):
+            yield b" " * 100_000
+
+    response = client.post(
+        f"{API}/experiments",
+        content=chunks(),
+        headers={**Tokens.header(tokens.alice), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+def test_malformed_json_is_422_not_500(client, tokens) -> None:
+    response = client.post(
+        f"{API}/experiments",
+        content=b"{not json",
+        headers={**Tokens.header(tokens.alice), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+
+
+def test_catalogs_and_schema(client, tokens) -> None:
+    headers = Tokens.header(tokens.alice)
+    optimizers = {o["name"]: o for o in client.get(f"{API}/optimizers", headers=headers).json()}
+    assert len(optimizers) == 8
+    lr = next(h for h in optimizers["sgd"]["hyperparameters"] if h["name"] == "lr")
+    assert lr["default"] == 0.01 and lr["range"] == "(0, inf)"
+    functions = {f["name"]: f for f in client.get(f"{API}/functions", headers=headers).json()}
+    assert len(functions["six_hump_camel"]["minima"]) == 6
+    tasks = {t["name"] for t in client.get(f"{API}/tasks", headers=headers).json()}
+    assert {"cifar10", "goemotions", "tweeteval", "digits"} <= tasks
+    schema = client.get(f"{API}/spec-schema").json()
+    assert {"LandscapeSpec", "TrainingSpec"} <= set(schema["$defs"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_anonymous_reads_only_when_configured(settings: Settings, tokens) -> None:
+    from api.app import create_app
+
+    open_settings = settings.model_copy(update={"anonymous_reads": True})
+    client = TestClient(create_app(open_settings))
+    assert client.get(f"{API}/experiments").status_code == 200
+    assert client.post(f"{API}/experiments", json=SMALL).status_code == 401
+
+
+def test_health_reports_an_unreachable_broker(settings: Settings) -> None:
+    from api.app import create_app
+
+    down = settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"})
+    response = TestClient(create_app(down)).get("/health")
+    assert response.status_code == 503
+    assert response.json()["database"] is True and response.json()["broker"] is False
