@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIGURES ?= figures
 
-.PHONY: run test lint bench clean
+.PHONY: run study test lint bench clean services
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -15,9 +15,13 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
+	$(BIN)/optbench serve
+
+# The synthetic study alone, no server: tables on the terminal, figures in $(FIGURES)/.
+study: $(INSTALLED)
 	$(BIN)/optbench landscape --plots $(FIGURES)
 
-test: lint
+test: lint services
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(INSTALLED)
@@ -26,6 +30,15 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.landscape
+	$(BIN)/python -m bench.platform
 
 clean:
 	rm -rf $(VENV) $(FIGURES) .pytest_cache .ruff_cache *.egg-info
+
+# The platform tests talk to a real PostgreSQL and Redis on 127.0.0.1; start them if this
+# machine has them installed but stopped (CI does the same in .ci/run).
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect \
+		$$(ls /etc/postgresql | head -n 1) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes \
+		--bind 127.0.0.1 --port 6379 --save "" --appendonly no

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from statsmodels.stats.multitest import multipletests
 
 from shared.db.arrays import from_bytes
 from shared.db.models import Experiment, LandscapeResult, Run
 from shared.landscapes.functions import landscape
 from shared.landscapes.study import ELSE, classify
 from shared.spec import LandscapeSpec, parse_spec
+from shared.stats.corrections import holm
 from shared.stats.proportions import compare_distributions, proportion_intervals
 
 
@@ -123,7 +123,7 @@ def _pairwise_tests(
             }
         )
     if tests:
-        adjusted = multipletests([t["pvalue"] for t in tests], method="holm")[1]
+        adjusted = holm([t["pvalue"] for t in tests])
         for t, p in zip(tests, adjusted, strict=True):
             t["pvalue_holm"] = float(p)
     return tests

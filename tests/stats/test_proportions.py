@@ -48,3 +48,19 @@ def test_bad_counts_are_rejected() -> None:
         compare_distributions([0, 0], [1, 2])
     with pytest.raises(ValueError, match="test"):
         compare_distributions([1, 2], [1, 2], test="fisher")
+
+
+def test_holm_by_hand_and_against_statsmodels() -> None:
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from shared.stats.corrections import holm
+
+    # sorted 0.01, 0.02, 0.04 → ×3, ×2, ×1 = 0.03, 0.04, 0.04 (monotone)
+    assert holm([0.04, 0.01, 0.02]).tolist() == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]).tolist() == [1.0, 1.0]
+    assert holm([]).size == 0
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 28):
+        p = rng.uniform(0, 0.2, size) ** 2
+        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1])

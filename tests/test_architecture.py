@@ -1,0 +1,49 @@
+"""The arrows go one way: api and worker depend on shared; shared on neither; the API
+process never loads torch."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_packages(package: str) -> set[str]:
+    found = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_shared_imports_no_application_layer() -> None:
+    assert not imported_packages("shared") & {"api", "worker", "cli", "client", "fastapi", "celery"}
+
+
+def test_api_never_imports_the_worker() -> None:
+    assert "worker" not in imported_packages("api")
+    assert "api" not in imported_packages("worker")
+
+
+def test_api_process_does_not_load_torch() -> None:
+    code = (
+        "import sys, api.app; app = api.app.create_app(); "
+        "import api.services.distribution, shared.spec; "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"OPTBENCH_HOME": "/tmp/optbench-arch-check", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
