@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.limits import BodySizeLimit
 from api.queue import Dispatcher
-from api.routes import catalog, experiments, health
+from api.routes import catalog, experiments, health, leaderboard, training
 from shared.config import Settings, get_settings
 from shared.db.session import session_factory
 from shared.version import code_version
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.me_router, prefix=API_PREFIX)
     app.include_router(catalog.router, prefix=API_PREFIX)
     app.include_router(experiments.router, prefix=API_PREFIX)
+    app.include_router(training.router, prefix=API_PREFIX)
+    app.include_router(leaderboard.router, prefix=API_PREFIX)
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:

@@ -1,0 +1,89 @@
+"""The lab leaderboard: per task, every optimizer configuration of every finished
+training experiment, ranked by its Set A median test metric."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy import select
+
+from api.deps import Reader, SessionDep
+from api.services.jsonable import jsonable
+from api.services.records import records_frame
+from shared.db.models import Experiment, Status
+from shared.spec import TrainingSpec, parse_spec
+from shared.stats.leaderboard import rank_configurations
+from shared.stats.populations import set_a
+from shared.tasks.declarations import TASKS, task_declaration
+
+router = APIRouter(tags=["leaderboard"])
+
+
+@router.get("/leaderboard")
+def leaderboard(
+    session: SessionDep,
+    user: Reader,
+    task: Annotated[str, Query(max_length=64, description=f"one of {', '.join(TASKS)}")],
+    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+) -> dict[str, Any]:
+    """Set A median of the task's metric with a bootstrap CI, trajectories, gradient
+    evaluations per trajectory and submitter; configurations whose Holm-adjusted
+    Mann–Whitney p against the best is ≥ alpha share its rank."""
+    if task not in TASKS:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "task"],
+                    "type": "value_error",
+                    "msg": f"unknown task {task!r}; valid ones: {', '.join(TASKS)}",
+                }
+            ],
+        )
+    metric = task_declaration(task).metric
+    experiments = session.scalars(
+        select(Experiment)
+        .where(Experiment.kind == "training", Experiment.status == Status.succeeded)
+        .order_by(Experiment.id)
+    ).all()
+    samples: dict[str, np.ndarray] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for experiment in experiments:
+        spec = parse_spec(experiment.spec)
+        if not isinstance(spec, TrainingSpec) or spec.task != task:
+            continue
+        frame = records_frame(session, experiment.id)
+        if frame.empty:
+            continue
+        chosen = set_a(frame, spec.population_size)
+        for o in spec.optimizers:
+            models = chosen[chosen["optimizer"] == o.key]
+            if models.empty:
+                continue
+            key = f"{experiment.id}/{o.key}"
+            samples[key] = models[metric].to_numpy(dtype=float)
+            final = (
+                frame[frame["optimizer"] == o.key]
+                .groupby("trajectory")["gradient_evaluations"]
+                .max()
+            )
+            details[key] = {
+                "experiment_id": experiment.id,
+                "experiment": experiment.name,
+                "optimizer": o.key,
+                "name": o.name,
+                "hyperparameters": o.hyperparameters,
+                "trajectories": int(final.size),
+                "gradient_evaluations_per_trajectory": float(final.median()),
+                "submitter": experiment.owner.name,
+                "L": spec.population_size,
+            }
+    ranked = rank_configurations(samples, alpha=alpha)
+    return {
+        "task": task,
+        "metric": metric,
+        "alpha": alpha,
+        "entries": [{**details[r.key], **jsonable(r)} for r in ranked],
+    }

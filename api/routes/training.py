@@ -1,0 +1,167 @@
+"""Training experiments: records, Set A / Set B, optimizer comparisons, learning curves.
+
+Everything is computed on demand from the stored records; L, the metric and the set are
+query parameters, so one experiment answers any of these questions without re-running.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import func, select
+
+from api.deps import Reader, SessionDep
+from api.routes.experiments import ExperimentId, _load
+from api.services.jsonable import jsonable
+from api.services.records import RECORD_COLUMNS, records_frame, records_query
+from shared.db.models import Experiment
+from shared.spec import TrainingSpec, parse_spec
+from shared.stats.comparisons import loss_metric_correlation, optimizer_pairs, set_a_vs_set_b
+from shared.stats.curves import learning_curves
+from shared.stats.populations import population
+from shared.tasks.declarations import task_declaration
+
+router = APIRouter(prefix="/experiments", tags=["training"])
+
+Metric = Literal["accuracy", "macro_f1", "micro_f1"]
+CurveColumn = Literal["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
+PerTrajectory = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=10_000,
+        alias="L",
+        description="models per trajectory (default: the spec's population_size)",
+    ),
+]
+
+
+def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, TrainingSpec]:
+    experiment = _load(session, experiment_id)
+    if experiment.kind != "training":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"experiment {experiment_id} is a {experiment.kind} experiment",
+        )
+    spec = parse_spec(experiment.spec)
+    assert isinstance(spec, TrainingSpec)
+    return experiment, spec
+
+
+def _frame(session: SessionDep, experiment: Experiment, metric: str | None):  # type: ignore[no-untyped-def]
+    frame = records_frame(session, experiment.id)
+    if frame.empty:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"experiment {experiment.id} has no records yet"
+        )
+    return frame
+
+
+@router.get("/{experiment_id}/records")
+def records(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    optimizer: Annotated[str | None, Query(max_length=64)] = None,
+    trajectory: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> dict[str, Any]:
+    """Stored model records, ordered by optimizer, trajectory and step; paged."""
+    experiment, _ = _training(session, experiment_id)
+    query = records_query(experiment.id, optimizer, trajectory)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    columns = ["optimizer", "trajectory", *RECORD_COLUMNS]
+    return {
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "items": jsonable([dict(zip(columns, row, strict=True)) for row in rows]),
+    }
+
+
+@router.get("/{experiment_id}/populations")
+def populations(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    which: Literal["A", "B"] = "A",
+    per_trajectory: PerTrajectory = None,
+    metric: Metric | None = None,
+) -> dict[str, Any]:
+    """Set A (lowest training loss) or Set B (highest test metric): the L models of each
+    trajectory, per optimizer, with the loss-vs-metric Spearman correlation."""
+    experiment, spec = _training(session, experiment_id)
+    metric = metric or task_declaration(spec.task).metric
+    L = per_trajectory or spec.population_size
+    chosen = population(_frame(session, experiment, metric), which, L, metric)
+    out = {}
+    for optimizer, models in chosen.groupby("optimizer", sort=True):
+        out[str(optimizer)] = {
+            "models": jsonable(
+                models[
+                    ["trajectory", "step", "gradient_evaluations", "train_loss", metric]
+                ].to_dict("records")
+            ),
+            "correlation": jsonable(loss_metric_correlation(models, metric)),
+        }
+    return {"set": which, "L": L, "metric": metric, "optimizers": out}
+
+
+@router.get("/{experiment_id}/set-comparison")
+def set_comparison(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    per_trajectory: PerTrajectory = None,
+    metric: Metric | None = None,
+) -> dict[str, Any]:
+    """Per optimizer, Set A vs Set B on the test metric and on training loss: Mann–Whitney
+    U, Student and Welch t, effect sizes, a trajectory-level test and whether the two
+    levels disagree; summaries of both sets."""
+    experiment, spec = _training(session, experiment_id)
+    metric = metric or task_declaration(spec.task).metric
+    L = per_trajectory or spec.population_size
+    result = set_a_vs_set_b(_frame(session, experiment, metric), L, metric)
+    return {"L": L, "metric": metric, "optimizers": jsonable(result)}
+
+
+@router.get("/{experiment_id}/optimizer-comparison")
+def optimizer_comparison(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    which: Literal["A", "B"] = "A",
+    per_trajectory: PerTrajectory = None,
+    metric: Metric | None = None,
+) -> dict[str, Any]:
+    """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values."""
+    experiment, spec = _training(session, experiment_id)
+    metric = metric or task_declaration(spec.task).metric
+    L = per_trajectory or spec.population_size
+    pairs = optimizer_pairs(_frame(session, experiment, metric), L, metric, which)
+    return {"set": which, "L": L, "metric": metric, "pairs": jsonable(pairs)}
+
+
+@router.get("/{experiment_id}/learning-curves")
+def curves(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    column: CurveColumn = "test_loss",
+    window: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> dict[str, Any]:
+    """Per optimizer, the column over gradient evaluations across trajectories (mean,
+    std, min, max) with a trailing moving average over ``window`` evaluation points."""
+    experiment, _ = _training(session, experiment_id)
+    frame = learning_curves(_frame(session, experiment, None), column, window)
+    return {
+        "column": column,
+        "window": window,
+        "optimizers": {
+            str(name): jsonable(group.drop(columns="optimizer").to_dict("list"))
+            for name, group in frame.groupby("optimizer", sort=True)
+        },
+    }

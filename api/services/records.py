@@ -1,0 +1,48 @@
+"""Model records of a training experiment, as a DataFrame for the statistics."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from shared.db.models import ModelRecord, Run
+
+RECORD_COLUMNS = [
+    "step",
+    "epoch",
+    "gradient_evaluations",
+    "loss_evaluations",
+    "wall_time",
+    "train_loss",
+    "running_loss",
+    "test_loss",
+    "accuracy",
+    "macro_f1",
+    "micro_f1",
+    "diverged",
+]
+
+
+def records_query(
+    experiment_id: int, optimizer: str | None = None, trajectory: int | None = None
+) -> Select:
+    query = (
+        select(Run.optimizer, Run.trajectory, *(getattr(ModelRecord, c) for c in RECORD_COLUMNS))
+        .join(ModelRecord, ModelRecord.run_id == Run.id)
+        .where(Run.experiment_id == experiment_id)
+    )
+    if optimizer is not None:
+        query = query.where(Run.optimizer == optimizer)
+    if trajectory is not None:
+        query = query.where(Run.trajectory == trajectory)
+    return query.order_by(Run.optimizer, Run.trajectory, ModelRecord.step)
+
+
+def records_frame(session: Session, experiment_id: int) -> pd.DataFrame:
+    """Every record: optimizer (the configuration's key), trajectory, and the record."""
+    rows = session.execute(records_query(experiment_id)).all()
+    frame = pd.DataFrame.from_records(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
+    float_columns = ["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
+    frame[float_columns] = frame[float_columns].astype(float)
+    return frame

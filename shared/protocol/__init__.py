@@ -1,0 +1,1 @@
+"""The trajectory protocol: seeding, evaluation schedule, records, checkpoints (SPEC §4)."""

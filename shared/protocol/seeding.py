@@ -1,0 +1,35 @@
+"""Seeds of a trajectory, derived so that optimizers are compared in a paired design.
+
+Trajectory i of *every* optimizer gets the same initial weights and the same data order
+(they depend on the experiment seed and i only); the noise an optimizer draws depends
+on the optimizer too, so two optimizers never share a noise stream by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.landscapes.study import _stable_id
+
+
+@dataclass(frozen=True)
+class TrajectorySeeds:
+    init: int
+    data: int
+    noise: int
+
+
+def _draw(*entropy: int) -> int:
+    return int(
+        np.random.SeedSequence(list(entropy)).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)
+    )
+
+
+def trajectory_seeds(experiment_seed: int, optimizer: str, trajectory: int) -> TrajectorySeeds:
+    return TrajectorySeeds(
+        init=_draw(experiment_seed, trajectory, 1),
+        data=_draw(experiment_seed, trajectory, 2),
+        noise=_draw(experiment_seed, trajectory, 3, _stable_id(optimizer)),
+    )

@@ -1,0 +1,206 @@
+"""Training experiments end to end: a real worker trains digits trajectories, and the
+API's Set A / Set B and optimizer-pair tests match scipy run by hand on the returned
+records; a trajectory killed mid-way resumes into exactly the uninterrupted records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from shared.accounts import create_token
+from shared.db.models import ModelRecord, Run, Status
+from shared.db.session import session_scope
+from shared.experiments import create_experiment
+from shared.spec import parse_spec
+from tests.platform.conftest import Tokens, start_worker, stop, wait_until
+from worker import training
+
+API = "/api/v1"
+SPEC = {
+    "kind": "training",
+    "name": "digits e2e",
+    "task": "digits",
+    "optimizers": [
+        {"name": "sgd", "hyperparameters": {"lr": 0.05}},
+        {"name": "sam", "hyperparameters": {"lr": 0.05, "rho": 0.05}},
+    ],
+    "trajectories": 3,
+    "budget": {"epochs": 3},
+    "evaluate_every": 0.25,
+    "batch_size": 64,
+    "population_size": 4,
+    "seed": 1,
+    "device": "cpu",
+}
+
+
+def by_hand_sets(records: pd.DataFrame, L: int, metric: str):
+    a = records.sort_values(["train_loss", "step"]).groupby(["optimizer", "trajectory"]).head(L)
+    b = (
+        records.sort_values([metric, "step"], ascending=[False, True])
+        .groupby(["optimizer", "trajectory"])
+        .head(L)
+    )
+    return a, b
+
+
+@pytest.fixture
+def finished(client, tokens, settings):
+    worker = start_worker(
+        {
+            "OPTBENCH_DATABASE_URL": settings.database_url,
+            "OPTBENCH_BROKER_URL": settings.broker_url,
+            "OPTBENCH_HOME": str(settings.home),
+        }
+    )
+    try:
+        headers = Tokens.header(tokens.alice)
+        experiment = client.post(f"{API}/experiments", json=SPEC, headers=headers).json()["id"]
+        url = f"{API}/experiments/{experiment}"
+        state = wait_until(
+            lambda: (
+                (s := client.get(url, headers=headers).json())["status"]
+                in ("succeeded", "failed", "cancelled")
+                and s
+            ),
+            timeout=180,
+        )
+        assert state["status"] == "succeeded", client.get(f"{url}/runs", headers=headers).json()
+        yield experiment, headers
+    finally:
+        stop(worker)
+
+
+def test_training_experiment_statistics_match_scipy(client, finished) -> None:
+    experiment, headers = finished
+    url = f"{API}/experiments/{experiment}"
+    page = client.get(f"{url}/records", params={"limit": 10_000}, headers=headers).json()
+    records = pd.DataFrame(page["items"])
+    # 1437 training images / 64 → 23 steps per epoch, an evaluation every 6 steps
+    per_trajectory = records.groupby(["optimizer", "trajectory"]).size()
+    assert len(per_trajectory) == 6 and per_trajectory.nunique() == 1
+    assert page["total"] == len(records)
+    assert (records.groupby(["optimizer", "trajectory"])["step"].min() == 0).all()
+    first = records[records["step"] == 0].set_index(["optimizer", "trajectory"])
+    # paired design: trajectory i starts from the same weights for both optimizers
+    assert np.allclose(first.loc["sgd"]["train_loss"], first.loc["sam"]["train_loss"])
+
+    comparison = client.get(f"{url}/set-comparison", headers=headers).json()
+    assert comparison["metric"] == "accuracy" and comparison["L"] == 4
+    a, b = by_hand_sets(records, 4, "accuracy")
+    for optimizer in ("sgd", "sam"):
+        result = comparison["optimizers"][optimizer]
+        x = a[a["optimizer"] == optimizer]["accuracy"].to_numpy()
+        y = b[b["optimizer"] == optimizer]["accuracy"].to_numpy()
+        model = result["on_metric"]["model"]
+        assert model["n1"] == model["n2"] == 12
+        assert model["mwu_pvalue"] == pytest.approx(
+            stats.mannwhitneyu(x, y, alternative="two-sided").pvalue, nan_ok=True
+        )
+        assert model["student_pvalue"] == pytest.approx(stats.ttest_ind(x, y).pvalue, nan_ok=True)
+        assert model["welch_pvalue"] == pytest.approx(
+            stats.ttest_ind(x, y, equal_var=False).pvalue, nan_ok=True
+        )
+        assert result["set_a"]["median"] == pytest.approx(np.median(x))
+        assert result["set_b"]["mean"] == pytest.approx(np.mean(y))
+        loss_a = a[a["optimizer"] == optimizer]["train_loss"].to_numpy()
+        loss_b = b[b["optimizer"] == optimizer]["train_loss"].to_numpy()
+        assert result["on_train_loss"]["model"]["mwu_pvalue"] == pytest.approx(
+            stats.mannwhitneyu(loss_a, loss_b, alternative="two-sided").pvalue
+        )
+
+    pairs = client.get(f"{url}/optimizer-comparison", headers=headers).json()["pairs"]
+    assert len(pairs) == 1
+    sam = a[a["optimizer"] == "sam"]["accuracy"].to_numpy()
+    sgd = a[a["optimizer"] == "sgd"]["accuracy"].to_numpy()
+    pair = pairs[0]
+    x, y = (sam, sgd) if pair["optimizer1"] == "sam" else (sgd, sam)
+    assert pair["comparison"]["model"]["mwu_pvalue"] == pytest.approx(
+        stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
+    )
+
+    curves = client.get(
+        f"{url}/learning-curves", params={"column": "accuracy", "window": 2}, headers=headers
+    ).json()
+    sam_curve = curves["optimizers"]["sam"]
+    assert sam_curve["gradient_evaluations"][:2] == [0, 12]  # SAM: 2 per step
+    populations = client.get(
+        f"{url}/populations", params={"which": "B", "L": 2}, headers=headers
+    ).json()
+    assert len(populations["optimizers"]["sgd"]["models"]) == 6
+
+    board = client.get(f"{API}/leaderboard", params={"task": "digits"}, headers=headers)
+    entries = board.json()["entries"]
+    assert {e["optimizer"] for e in entries} == {"sgd", "sam"}
+    assert entries[0]["rank"] == 1 and entries[0]["submitter"] == "alice"
+    assert all(e["trajectories"] == 3 for e in entries)
+    assert (
+        client.get(f"{API}/leaderboard", params={"task": "chess"}, headers=headers).status_code
+        == 422
+    )
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL: not an Exception, so no handler records it."""
+
+
+def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch) -> None:
+    url = settings.database_url
+    spec = {**SPEC, "optimizers": ["nim_mbh"], "trajectories": 1}
+    with session_scope(url) as session:
+        user, _ = create_token(session, "alice", "t")
+        runs = [create_experiment(session, user, parse_spec(spec)).runs[0].id for _ in range(2)]
+    assert training.run_training(url, runs[0]) == "succeeded"
+
+    original = training._persist
+
+    def dying(database_url, run_id, experiment_id, runner):
+        persist = original(database_url, run_id, experiment_id, runner)
+        calls = {"n": 0}
+
+        def on_evaluation(record, checkpoint):
+            persist(record, checkpoint)
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise Killed
+
+        return on_evaluation
+
+    monkeypatch.setattr(training, "_persist", dying)
+    with pytest.raises(Killed):
+        training.run_training(url, runs[1])
+    monkeypatch.setattr(training, "_persist", original)
+    with session_scope(url) as session:
+        run = session.get(Run, runs[1])
+        assert run.status == Status.running and run.checkpoint is not None
+    assert training.run_training(url, runs[1]) == "succeeded"  # redelivered
+
+    def comparable(run_id: int) -> list[dict]:
+        with session_scope(url) as session:
+            rows = (
+                session.query(ModelRecord).filter_by(run_id=run_id).order_by(ModelRecord.step).all()
+            )
+            return [
+                {
+                    c: getattr(r, c)
+                    for c in (
+                        "step",
+                        "epoch",
+                        "gradient_evaluations",
+                        "loss_evaluations",
+                        "train_loss",
+                        "running_loss",
+                        "test_loss",
+                        "accuracy",
+                        "macro_f1",
+                        "diverged",
+                    )
+                }
+                for r in rows
+            ]
+
+    assert comparable(runs[1]) == comparable(runs[0])
+    with session_scope(url) as session:
+        assert session.get(Run, runs[1]).attempts == 2

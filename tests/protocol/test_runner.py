@@ -1,0 +1,109 @@
+"""The trajectory runner: schedule, budgets, paired seeds, divergence, exact resume."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
+from shared.protocol.seeding import trajectory_seeds
+from shared.tasks.base import Task, TaskData
+
+
+class Blobs(Task):
+    """Three Gaussian blobs in 5-D and a small MLP with dropout and BatchNorm."""
+
+    name, metric = "blobs", "accuracy"
+
+    def load(self) -> TaskData:
+        g = torch.Generator().manual_seed(0)
+        centres = torch.randn(3, 5, generator=g) * 2
+        labels = torch.randint(0, 3, (300,), generator=g)
+        inputs = centres[labels] + torch.randn(300, 5, generator=g)
+        return TaskData(
+            train=TensorDataset(inputs[:240], labels[:240]),
+            test=TensorDataset(inputs[240:], labels[240:]),
+            num_labels=3,
+        )
+
+    def build_model(self, num_labels: int) -> nn.Module:
+        return nn.Sequential(
+            nn.Linear(5, 16),
+            nn.BatchNorm1d(16),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.Linear(16, num_labels),
+        )
+
+
+def config(optimizer: str = "sgd", trajectory: int = 0, **changes) -> TrajectoryConfig:
+    values = {
+        "optimizer": optimizer,
+        "hyperparameters": {"lr": 0.05},
+        "seeds": trajectory_seeds(3, optimizer, trajectory),
+        "budget": Budget(epochs=4),
+        "batch_size": 32,
+        "evaluate_every": 1.0,
+    }
+    return TrajectoryConfig(**{**values, **changes})
+
+
+@pytest.fixture(scope="module")
+def data() -> TaskData:
+    return Blobs().load()
+
+
+def test_one_record_per_evaluation_point(data) -> None:
+    records = TrajectoryRunner(Blobs(), data, config()).run()
+    assert [r.step for r in records] == [0, 8, 16, 24, 32]  # 240 / 32 → 8 steps per epoch
+    assert [r.epoch for r in records] == [0, 1, 2, 3, 4]
+    assert [r.gradient_evaluations for r in records] == [0, 8, 16, 24, 32]
+    assert records[0].running_loss is None and records[1].running_loss is not None
+    assert records[-1].accuracy > 0.8 and records[-1].train_loss < records[0].train_loss
+    assert all(r.micro_f1 is None and not r.diverged for r in records)
+    half = TrajectoryRunner(Blobs(), data, config(evaluate_every=0.5)).run()
+    assert [r.step for r in half] == [0, 4, 8, 12, 16, 20, 24, 28, 32]
+
+
+def test_gradient_evaluation_budget_counts_sam_twice(data) -> None:
+    records = TrajectoryRunner(
+        Blobs(), data, config("sam", budget=Budget(gradient_evaluations=20))
+    ).run()
+    assert records[-1].gradient_evaluations == 20 and records[-1].step == 10
+
+
+def test_paired_design_same_start_and_order_different_noise(data) -> None:
+    sgd = TrajectoryRunner(Blobs(), data, config("sgd")).run()
+    nig = TrajectoryRunner(Blobs(), data, config("nig_sgd")).run()
+    assert sgd[0].comparable() == nig[0].comparable()  # same initial weights
+    other = TrajectoryRunner(Blobs(), data, config("sgd", trajectory=1)).run()
+    assert other[0].train_loss != sgd[0].train_loss
+    again = TrajectoryRunner(Blobs(), data, config("sgd")).run()
+    assert [r.comparable() for r in again] == [r.comparable() for r in sgd]
+
+
+def test_global_rng_is_left_alone(data) -> None:
+    state = torch.get_rng_state()
+    TrajectoryRunner(Blobs(), data, config()).run()
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_divergence_ends_the_trajectory_and_is_recorded(data) -> None:
+    records = TrajectoryRunner(Blobs(), data, config(hyperparameters={"lr": 1e12})).run()
+    assert records[-1].diverged and records[-1].accuracy is None
+    assert records[-1].step < 32 and not any(r.diverged for r in records[:-1])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "nim_mbh", "sam"])
+def test_resume_from_any_checkpoint_gives_the_same_records(data, optimizer) -> None:
+    saved: list[bytes] = []
+    hyperparameters = {"lr": 0.05, **({"tau": 3, "eps": 1e-9} if "bh" in optimizer else {})}
+    cfg = config(optimizer, hyperparameters=hyperparameters, evaluate_every=0.5)
+    full = TrajectoryRunner(Blobs(), data, cfg, lambda r, c: saved.append(c)).run()
+    assert len(saved) == len(full)
+    for k in (1, 4):
+        rest = TrajectoryRunner(Blobs(), data, cfg).run(checkpoint=saved[k])
+        assert [r.comparable() for r in rest] == [r.comparable() for r in full[k + 1 :]]
+        assert rest[0].wall_time >= full[k].wall_time

@@ -1,0 +1,114 @@
+"""Executing a training trajectory: one model record and one checkpoint per evaluation
+point, committed together, so a worker killed at any moment loses at most the steps
+since the last evaluation point and never writes a record twice."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from functools import lru_cache
+from typing import Any
+
+import torch
+from sqlalchemy import select
+
+from shared.db.base import utcnow
+from shared.db.models import Experiment, ModelRecord, Run, Status
+from shared.db.session import session_factory
+from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
+from shared.protocol.seeding import trajectory_seeds
+from shared.spec import EpochBudget, TrainingSpec, parse_spec
+from shared.tasks.base import Task, TaskData
+from worker.jobs import RunCancelled, _finish, _start
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _task_and_data(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Task, TaskData]:
+    """Tasks load once per worker process (datasets and tokenisers are not small)."""
+    from shared.tasks.registry import build_task
+
+    task = build_task(name, dict(options))
+    return task, task.load()
+
+
+def resolve_device(requested: str) -> str:
+    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
+        return "cuda"
+    return "cpu"
+
+
+def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -> TrajectoryConfig:
+    optimizer = next(o for o in spec.optimizers if o.key == optimizer_key)
+    budget = (
+        Budget(epochs=spec.budget.epochs)
+        if isinstance(spec.budget, EpochBudget)
+        else Budget(gradient_evaluations=spec.budget.gradient_evaluations)
+    )
+    return TrajectoryConfig(
+        optimizer=optimizer.name,
+        hyperparameters=dict(optimizer.hyperparameters),
+        seeds=trajectory_seeds(spec.seed, optimizer.key, trajectory),
+        budget=budget,
+        batch_size=spec.batch_size,
+        evaluate_every=spec.evaluate_every,
+        device=resolve_device(spec.device),
+    )
+
+
+def _persist(database_url: str, run_id: int, experiment_id: int, runner: TrajectoryRunner):  # type: ignore[no-untyped-def]
+    def on_evaluation(record: Any, checkpoint: bytes) -> None:
+        with session_factory(database_url)() as session:
+            experiment = session.get(Experiment, experiment_id)
+            run = session.get(Run, run_id)
+            if experiment is None or run is None or experiment.cancel_requested:
+                raise RunCancelled
+            exists = session.scalar(
+                select(ModelRecord.id).where(
+                    ModelRecord.run_id == run_id, ModelRecord.step == record.step
+                )
+            )
+            if exists is None:
+                session.add(ModelRecord(run_id=run_id, **record.as_dict()))
+            run.checkpoint = checkpoint
+            run.diverged = record.diverged
+            run.heartbeat_at = utcnow()
+            budget = runner.config.budget
+            run.progress = min(
+                1.0,
+                (
+                    record.gradient_evaluations / budget.gradient_evaluations
+                    if budget.gradient_evaluations
+                    else record.step / max(runner.total_steps or 1, 1)
+                ),
+            )
+            session.commit()
+
+    return on_evaluation
+
+
+def run_training(database_url: str, run_id: int) -> str:
+    """One trajectory, resumed from the run's checkpoint if it has one."""
+    started = _start(database_url, run_id)
+    if isinstance(started, str):
+        return started
+    run, experiment = started
+    try:
+        spec = parse_spec(experiment.spec)
+        assert isinstance(spec, TrainingSpec) and run.trajectory is not None
+        task, data = _task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
+        config = trajectory_config(spec, run.optimizer, run.trajectory)
+        runner = TrajectoryRunner(task, data, config)
+        runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner)
+        runner.run(checkpoint=run.checkpoint)
+    except RunCancelled:
+        _finish(database_url, run_id, Status.cancelled)
+        return "cancelled"
+    except Exception as error:  # recorded on the run: the experiment says why it failed
+        log.exception("run %s failed", run_id)
+        reason = str(error) if isinstance(error, FileNotFoundError) else ""
+        _finish(database_url, run_id, Status.failed, reason or traceback.format_exc(limit=5))
+        return "failed"
+    _finish(database_url, run_id, Status.succeeded)
+    return "succeeded"
