@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import experiments
+from cli import experiments, report
 from cli.landscape import landscape_command
 from cli.server import db_app, serve, token_app
 
@@ -23,6 +23,7 @@ app.command("list")(experiments.list_)
 app.command("cancel")(experiments.cancel)
 app.command("delete")(experiments.delete)
 app.command("results")(experiments.results)
+app.command("report")(report.report)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 

@@ -58,8 +58,17 @@ def ensure_local_token(settings: Settings) -> str:
     return token
 
 
+def _die_with_parent() -> None:
+    """Runs in the worker child before exec: if `optbench serve` dies, so does it."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def start_worker(settings: Settings, concurrency: int) -> subprocess.Popen[bytes]:
-    """A Celery worker on both queues, as a child process with the same settings."""
+    """A Celery worker on both queues, as a child process with the same settings, in its
+    own process group (so stopping it stops its pool processes too)."""
     env = {
         **os.environ,
         "OPTBENCH_HOME": str(settings.home),
@@ -85,7 +94,22 @@ def start_worker(settings: Settings, concurrency: int) -> subprocess.Popen[bytes
             "--without-heartbeat",
         ],
         env=env,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown first (running tasks finish or go back to the queue); then force.
+    Acknowledgement is late, so a killed task is delivered again, never lost."""
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    except ProcessLookupError:
+        pass
 
 
 def serve(
@@ -113,8 +137,4 @@ def serve(
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)

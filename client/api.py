@@ -53,7 +53,114 @@ def load_spec(spec: dict[str, Any] | str | Path) -> dict[str, Any]:
     return data
 
 
-class Client:
+def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
+    model = comparison["model"]
+    return {
+        f"{prefix}mwu_p": model["mwu_pvalue"],
+        f"{prefix}student_p": model["student_pvalue"],
+        f"{prefix}welch_p": model["welch_pvalue"],
+        f"{prefix}a12": model["a12"],
+        f"{prefix}cliffs_delta": model["cliffs_delta"],
+        f"{prefix}median_diff": model["median_difference"],
+        f"{prefix}median_diff_ci": (
+            model["median_difference_low"],
+            model["median_difference_high"],
+        ),
+        f"{prefix}trajectory_p": comparison["trajectory_pvalue"],
+        f"{prefix}disagree": comparison["disagree"],
+    }
+
+
+class TrainingResults:
+    """Training-experiment queries as DataFrames (mixed into Client)."""
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def records(self, experiment_id: int, **filters: Any) -> pd.DataFrame:
+        """Every model record (optimizer, trajectory, step, losses, metrics)."""
+        items, offset = [], 0
+        while True:
+            page = self._request(
+                "GET",
+                f"/experiments/{experiment_id}/records",
+                params={**filters, "limit": 10_000, "offset": offset},
+            )
+            items += page["items"]
+            offset += len(page["items"])
+            if offset >= page["total"] or not page["items"]:
+                return pd.DataFrame(items)
+
+    def set_comparison(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        """Per optimizer: Set A vs Set B summaries and tests (metric, then train loss)."""
+        data = self._request("GET", f"/experiments/{experiment_id}/set-comparison", params=params)
+        rows = []
+        for optimizer, r in data["optimizers"].items():
+            rows.append(
+                {
+                    "optimizer": optimizer,
+                    "metric": data["metric"],
+                    "L": data["L"],
+                    "A_median": r["set_a"]["median"],
+                    "A_mean": r["set_a"]["mean"],
+                    "A_within_std": r["set_a"]["median_within_std"],
+                    "B_median": r["set_b"]["median"],
+                    "B_mean": r["set_b"]["mean"],
+                    "B_within_std": r["set_b"]["median_within_std"],
+                    **_flat_comparison("", r["on_metric"]),
+                    "A_loss_median": r["set_a_train_loss"]["median"],
+                    "B_loss_median": r["set_b_train_loss"]["median"],
+                    **_flat_comparison("loss_", r["on_train_loss"]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def optimizer_comparison(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        """Every optimizer pair on Set A (or B): tests, effect sizes, Holm-adjusted p."""
+        data = self._request(
+            "GET", f"/experiments/{experiment_id}/optimizer-comparison", params=params
+        )
+        return pd.DataFrame(
+            [
+                {
+                    "optimizer1": p["optimizer1"],
+                    "optimizer2": p["optimizer2"],
+                    **_flat_comparison("", p["comparison"]),
+                    "mwu_p_holm": p["mwu_pvalue_holm"],
+                    "student_p_holm": p["student_pvalue_holm"],
+                    "welch_p_holm": p["welch_pvalue_holm"],
+                    "trajectory_p_holm": p["trajectory_pvalue_holm"],
+                }
+                for p in data["pairs"]
+            ]
+        )
+
+    def learning_curves(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        data = self._request("GET", f"/experiments/{experiment_id}/learning-curves", params=params)
+        return pd.concat(
+            [
+                pd.DataFrame(curve).assign(optimizer=name)
+                for name, curve in data["optimizers"].items()
+            ],
+            ignore_index=True,
+        )
+
+    def populations(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        data = self._request("GET", f"/experiments/{experiment_id}/populations", params=params)
+        return pd.concat(
+            [
+                pd.DataFrame(entry["models"]).assign(optimizer=name, set=data["set"])
+                for name, entry in data["optimizers"].items()
+            ],
+            ignore_index=True,
+        )
+
+    def leaderboard(self, task: str, **params: Any) -> pd.DataFrame:
+        data = self._request("GET", "/leaderboard", params={"task": task, **params})
+        return pd.DataFrame(data["entries"])
+
+
+class Client(TrainingResults):
     def __init__(
         self, url: str | None = None, token: str | None = None, timeout: float = 30.0
     ) -> None:

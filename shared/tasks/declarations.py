@@ -32,13 +32,20 @@ class TaskDeclaration:
         }
 
 
-_CIFAR_OPTIONS = {
-    "data_dir": "directory in the CIFAR python format (data_batch_1…5, test_batch, meta)",
-    "cifar_stem": "use the CIFAR stem (3×3 conv, no max-pool) instead of ImageNet's",
+_CIFAR_STEM = "use the CIFAR stem (3×3 conv, no max-pool) instead of ImageNet's; default true"
+_CIFAR10_OPTIONS = {
+    "data_dir": "directory in the CIFAR-10 python format (data_batch_1…5, test_batch)",
+    "cifar_stem": _CIFAR_STEM,
+}
+_CIFAR100_OPTIONS = {
+    "data_dir": "directory in the CIFAR-100 python format (train, test)",
+    "cifar_stem": _CIFAR_STEM,
 }
 _TEXT_OPTIONS = {
     "data_dir": "directory with the dataset's published files",
-    "model": "local path or hub name of a BERT-family model",
+    "model": "local path or hub name of a BERT-family model; default: the packaged MiniLM",
+    "allow_download": "let a hub name be fetched from the network; default false",
+    "max_length": "tokens per example after truncation; default 64",
 }
 
 TASKS: Mapping[str, TaskDeclaration] = {
@@ -48,7 +55,7 @@ TASKS: Mapping[str, TaskDeclaration] = {
             "cifar10",
             "CIFAR-10 with torchvision ResNet-50",
             "accuracy",
-            _CIFAR_OPTIONS,
+            _CIFAR10_OPTIONS,
             needs_files=True,
             default_device="cuda",
         ),
@@ -56,7 +63,7 @@ TASKS: Mapping[str, TaskDeclaration] = {
             "cifar100",
             "CIFAR-100 with torchvision ResNet-50",
             "accuracy",
-            _CIFAR_OPTIONS,
+            _CIFAR100_OPTIONS,
             needs_files=True,
             default_device="cuda",
         ),
@@ -76,10 +83,31 @@ TASKS: Mapping[str, TaskDeclaration] = {
             needs_files=True,
             default_device="cuda",
         ),
-        TaskDeclaration("digits", "scikit-learn's bundled 8×8 digits, small MLP", "accuracy"),
-        TaskDeclaration("mnist1d", "generated MNIST-1D, small MLP/CNN", "accuracy"),
         TaskDeclaration(
-            "minilm_text", "text classification fine-tuning packaged MiniLM", "macro_f1"
+            "digits",
+            "scikit-learn's bundled 8×8 digits, small MLP",
+            "accuracy",
+            {"split_seed": "seed of the fixed 80/20 train/test split; default 0"},
+        ),
+        TaskDeclaration(
+            "mnist1d",
+            "generated MNIST-1D, small MLP/CNN",
+            "accuracy",
+            {
+                "num_samples": "examples generated, 80% train; default 4000",
+                "data_seed": "generation seed (the dataset, not the trajectory); default 42",
+                "architecture": "mlp or cnn; default mlp",
+            },
+        ),
+        TaskDeclaration(
+            "minilm_text",
+            "synthetic 3-class sentiment, fine-tuning the packaged MiniLM",
+            "macro_f1",
+            {
+                "num_examples": "synthetic sentences generated, 80% train; default 600",
+                "data_seed": "corpus seed (the dataset, not the trajectory); default 0",
+                "max_length": "tokens per example after truncation; default 32",
+            },
         ),
     )
 }

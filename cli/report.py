@@ -1,0 +1,121 @@
+"""``optbench report ID``: the paper's tables and figures for a training experiment."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.experiments import Token, Url, _call, _client
+
+Format = Literal["table", "markdown", "latex", "csv"]
+
+SET_COLUMNS = [
+    "optimizer",
+    "A_median",
+    "B_median",
+    "A_within_std",
+    "B_within_std",
+    "mwu_p",
+    "student_p",
+    "welch_p",
+    "a12",
+    "cliffs_delta",
+    "trajectory_p",
+    "disagree",
+    "A_loss_median",
+    "B_loss_median",
+    "loss_mwu_p",
+    "loss_student_p",
+    "loss_welch_p",
+]
+PAIR_COLUMNS = [
+    "optimizer1",
+    "optimizer2",
+    "mwu_p",
+    "mwu_p_holm",
+    "student_p_holm",
+    "welch_p_holm",
+    "a12",
+    "cliffs_delta",
+    "trajectory_p_holm",
+    "disagree",
+]
+
+
+def render(frame: pd.DataFrame, fmt: Format, title: str) -> str | None:
+    if fmt == "markdown":
+        return f"### {title}\n\n" + frame.to_markdown(index=False, floatfmt=".4g") + "\n"
+    if fmt == "latex":
+        return frame.to_latex(index=False, float_format="%.4g", caption=title, escape=True)
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    return None
+
+
+def report(
+    experiment_id: int,
+    per_trajectory: Annotated[
+        int | None, typer.Option("--L", help="models per trajectory (default: the spec's)")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="accuracy, macro_f1 or micro_f1 (default: the task's)")
+    ] = None,
+    which: Annotated[str, typer.Option("--set", help="A or B, for optimizer pairs")] = "A",
+    fmt: Annotated[str, typer.Option("--format", help="table, markdown, latex or csv")] = "table",
+    out: Annotated[Path | None, typer.Option(help="write tables and PNG figures here")] = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Set A vs Set B p-values (both tests) and summaries, the training-loss comparison,
+    optimizer-pair p-values (Holm), and with --out the learning curves and population
+    plots as PNG."""
+    if fmt not in ("table", "markdown", "latex", "csv"):
+        typer.echo("error: --format: expected table, markdown, latex or csv", err=True)
+        raise typer.Exit(2)
+    client = _client(url, token)
+    params = {k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None}
+    sets = _call(client.set_comparison, experiment_id, **params)
+    pairs = _call(client.optimizer_comparison, experiment_id, which=which, **params)
+    chosen_metric = str(sets["metric"].iloc[0]) if len(sets) else (metric or "accuracy")
+    tables = {
+        "set_a_vs_set_b": (
+            sets[[c for c in SET_COLUMNS if c in sets]],
+            f"Set A vs Set B on {chosen_metric} and training loss "
+            f"(L = {sets['L'].iloc[0] if len(sets) else '?'})",
+        ),
+        "optimizer_pairs": (
+            pairs[[c for c in PAIR_COLUMNS if c in pairs]],
+            f"optimizer pairs on Set {which} ({chosen_metric})",
+        ),
+    }
+    suffix = {"markdown": "md", "latex": "tex", "csv": "csv", "table": "md"}[fmt]
+    for name, (frame, title) in tables.items():
+        text = render(frame, fmt if not (out and fmt == "table") else "markdown", title)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{name}.{suffix}").write_text(text or "")
+        elif text is not None:
+            sys.stdout.write(text + "\n")
+    if out is not None:
+        from cli.figures import learning_curves_figure, populations_figure
+
+        curves = _call(client.learning_curves, experiment_id, column=chosen_metric, window=3)
+        learning_curves_figure(curves, chosen_metric, out / "learning_curves.png")
+        both = pd.concat(
+            [_call(client.populations, experiment_id, which=w, **params) for w in ("A", "B")],
+            ignore_index=True,
+        )
+        populations_figure(both, chosen_metric, out / "populations.png")
+        typer.echo(f"wrote tables and figures to {out}", err=True)
