@@ -24,7 +24,7 @@ def minibatch_closure(
     def closure(backward: bool = True) -> torch.Tensor:
         if not backward:
             return loss_fn(model(inputs), targets).detach()
-        model.zero_grad(set_to_none=False)
+        model.zero_grad(set_to_none=True)
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         return loss.detach()
