@@ -41,8 +41,11 @@ def records_query(
 
 def records_frame(session: Session, experiment_id: int) -> pd.DataFrame:
     """Every record: optimizer (the configuration's key), trajectory, and the record."""
-    rows = session.execute(records_query(experiment_id)).all()
-    frame = pd.DataFrame.from_records(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
+    # Unordered (the statistics sort what they need), and as plain tuples: pandas probes
+    # each row's attributes, which SQLAlchemy rows answer slowly.
+    query = records_query(experiment_id).order_by(None)
+    rows = [tuple(row) for row in session.execute(query)]
+    frame = pd.DataFrame(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
     float_columns = ["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
     frame[float_columns] = frame[float_columns].astype(float)
     return frame
