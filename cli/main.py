@@ -7,6 +7,7 @@ import typer
 from cli import experiments, report
 from cli.landscape import landscape_command
 from cli.server import db_app, serve, token_app
+from cli.tune import tune
 
 app = typer.Typer(
     name="optbench",
@@ -24,6 +25,7 @@ app.command("cancel")(experiments.cancel)
 app.command("delete")(experiments.delete)
 app.command("results")(experiments.results)
 app.command("report")(report.report)
+app.command("tune")(tune)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 

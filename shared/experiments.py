@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.db.base import utcnow
-from shared.db.models import Experiment, Run, Status, User
-from shared.spec import LandscapeSpec, TrainingSpec
+from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
+from shared.spec import LandscapeSpec, OptimizerSpec, TrainingSpec
 from shared.tasks.declarations import task_declaration
 from shared.version import code_version
 
@@ -132,3 +132,42 @@ def progress(session: Session, experiment_id: int) -> float:
     if not rows:
         return 0.0
     return sum(1.0 if s.terminal else p for s, p in rows) / len(rows)
+
+
+def resolve_tuned(
+    session: Session, spec: LandscapeSpec | TrainingSpec
+) -> tuple[LandscapeSpec | TrainingSpec, list[dict]]:
+    """Fill in hyperparameters from referenced tuned configurations (explicit ones win).
+
+    Returns the resolved spec, which is what gets stored, so an experiment stays
+    reproducible whatever happens to the tuned configuration later; and 422-style errors.
+    """
+    errors: list[dict] = []
+    resolved: list[OptimizerSpec] = []
+    for i, optimizer in enumerate(spec.optimizers):
+        if optimizer.tuned is None:
+            resolved.append(optimizer)
+            continue
+
+        def problem(message: str, i: int = i) -> None:
+            errors.append(
+                {"loc": ["body", "optimizers", i, "tuned"], "msg": message, "type": "value_error"}
+            )
+
+        row = session.scalar(
+            select(TunedConfiguration).where(TunedConfiguration.name == optimizer.tuned)
+        )
+        if not isinstance(spec, TrainingSpec):
+            problem("tuned configurations apply to training experiments only")
+        elif row is None:
+            problem(f"no tuned configuration named {optimizer.tuned!r}")
+        elif row.optimizer != optimizer.name:
+            problem(f"{optimizer.tuned!r} tunes {row.optimizer}, not {optimizer.name}")
+        elif row.task != spec.task:
+            problem(f"{optimizer.tuned!r} was tuned on {row.task}, not {spec.task}")
+        else:
+            merged = {**row.hyperparameters, **optimizer.hyperparameters}
+            resolved.append(optimizer.model_copy(update={"hyperparameters": merged}))
+            continue
+        resolved.append(optimizer)
+    return spec.model_copy(update={"optimizers": resolved}), errors

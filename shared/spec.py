@@ -46,6 +46,12 @@ class OptimizerSpec(_Strict):
     hyperparameters: dict[str, Scalar] = Field(
         default_factory=dict, description="overrides of the optimizer's defaults"
     )
+    tuned: str | None = Field(
+        None,
+        max_length=100,
+        description="name of a stored tuned configuration (`optbench tune`) to start from; "
+        "training experiments only; explicit hyperparameters override it",
+    )
 
     @field_validator("name")
     @classmethod

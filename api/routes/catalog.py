@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from sqlalchemy import select
 
-from api.deps import Reader
+from api.deps import Reader, SessionDep
+from shared.db.models import TunedConfiguration
 from shared.landscapes.functions import LANDSCAPES
 from shared.optim.declarations import catalog
 from shared.spec import spec_adapter
@@ -47,3 +49,27 @@ def tasks(user: Reader) -> list[dict[str, Any]]:
 def spec_schema() -> dict[str, Any]:
     """The JSON schema every experiment spec is validated against."""
     return spec_adapter.json_schema()
+
+
+@router.get("/tuned")
+def tuned(
+    session: SessionDep, user: Reader, task: Annotated[str | None, Query(max_length=64)] = None
+) -> list[dict[str, Any]]:
+    """Stored tuned configurations (``optbench tune``); reference one as ``tuned: NAME``."""
+    query = select(TunedConfiguration).order_by(TunedConfiguration.id)
+    if task is not None:
+        query = query.where(TunedConfiguration.task == task)
+    return [
+        {
+            "name": t.name,
+            "task": t.task,
+            "optimizer": t.optimizer,
+            "hyperparameters": t.hyperparameters,
+            "metric": t.metric,
+            "value": t.value,
+            "owner": t.owner.name,
+            "created_at": t.created_at.isoformat(),
+            "trials": len(t.search.get("trials", [])),
+        }
+        for t in session.scalars(query)
+    ]

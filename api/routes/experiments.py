@@ -12,7 +12,7 @@ from api.schemas import Accepted, ExperimentOut, ExperimentPage, RunOut
 from api.services.distribution import landscape_distribution
 from shared.db.arrays import from_bytes
 from shared.db.models import Experiment, LandscapeResult, Run, Status, User
-from shared.experiments import create_experiment, progress, request_cancel
+from shared.experiments import create_experiment, progress, request_cancel, resolve_tuned
 from shared.spec import ExperimentSpec, limit_violations
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -65,8 +65,9 @@ def submit(
 ) -> Accepted:
     """Accept an experiment and queue its runs; 422 names any invalid field."""
     violations = limit_violations(spec, settings)
-    if violations:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations)
+    spec, unresolved = resolve_tuned(session, spec)
+    if violations or unresolved:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations + unresolved)
     experiment = create_experiment(session, user, spec)
     session.commit()  # the request's one commit; workers must see the rows
     dispatcher.send(experiment.runs, experiment.kind)

@@ -184,3 +184,25 @@ class ModelRecord(Base):
     macro_f1: Mapped[float | None] = mapped_column(Float)
     micro_f1: Mapped[float | None] = mapped_column(Float)
     diverged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TunedConfiguration(Timestamped, Base):
+    """The best hyperparameters an Optuna search found for an optimizer on a task;
+    experiments reference it by name (``tuned:`` in an optimizer spec)."""
+
+    __tablename__ = "tuned_configurations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    task: Mapped[str] = mapped_column(String(64))
+    task_options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    optimizer: Mapped[str] = mapped_column(String(64))
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metric: Mapped[str] = mapped_column(String(32))
+    #: Best validation metric (on a split carved from the training data).
+    value: Mapped[float] = mapped_column(Float)
+    #: The search: ranges, trials, budget, seed, and every trial's outcome.
+    search: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    owner: Mapped[User] = relationship(lazy="joined")

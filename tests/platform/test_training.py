@@ -204,3 +204,97 @@ def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch)
     assert comparable(runs[1]) == comparable(runs[0])
     with session_scope(url) as session:
         assert session.get(Run, runs[1]).attempts == 2
+
+
+def test_tune_store_and_reference_a_tuned_configuration(
+    client, tokens, settings, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from shared.config import get_settings
+
+    monkeypatch.setenv("OPTBENCH_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "tune",
+                "--task",
+                "digits",
+                "--optimizer",
+                "sgd",
+                "--search",
+                "lr=1e-3:0.5:log",
+                "--set",
+                "momentum=0.5",
+                "--trials",
+                "3",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "64",
+                "--name",
+                "sgd-digits",
+            ],
+        )
+        again = CliRunner().invoke(
+            app,
+            [
+                "tune",
+                "--task",
+                "digits",
+                "--optimizer",
+                "sgd",
+                "--search",
+                "lr=1e-3:0.5:log",
+                "--trials",
+                "1",
+                "--epochs",
+                "0.2",
+                "--name",
+                "sgd-digits",
+            ],
+        )
+        bad = CliRunner().invoke(
+            app, ["tune", "--task", "digits", "--optimizer", "sgd", "--search", "rho=0:1"]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert again.exit_code == 2 and "exists already" in again.stderr
+    assert bad.exit_code == 2 and "sgd.rho" in bad.stderr
+    headers = Tokens.header(tokens.alice)
+    stored = client.get(f"{API}/tuned", params={"task": "digits"}, headers=headers).json()
+    assert [t["name"] for t in stored] == ["sgd-digits"] and stored[0]["trials"] == 3
+    best_lr = stored[0]["hyperparameters"]["lr"]
+    assert 1e-3 <= best_lr <= 0.5 and stored[0]["hyperparameters"]["momentum"] == 0.5
+
+    spec = {
+        **SPEC,
+        "optimizers": [
+            {"name": "sgd", "tuned": "sgd-digits"},
+            {
+                "name": "sgd",
+                "label": "sgd-slow",
+                "tuned": "sgd-digits",
+                "hyperparameters": {"lr": 0.001},
+            },
+        ],
+    }
+    response = client.post(f"{API}/experiments", json=spec, headers=headers)
+    assert response.status_code == 202, response.text
+    stored_spec = client.get(response.json()["url"], headers=headers).json()["spec"]
+    assert stored_spec["optimizers"][0]["hyperparameters"]["lr"] == best_lr
+    slow = stored_spec["optimizers"][1]["hyperparameters"]
+    assert (slow["lr"], slow["momentum"]) == (0.001, 0.5)
+    for optimizer, reason in [
+        ({"name": "sgd", "tuned": "nope"}, "no tuned configuration"),
+        ({"name": "sam", "tuned": "sgd-digits"}, "tunes sgd, not sam"),
+    ]:
+        response = client.post(
+            f"{API}/experiments", json={**SPEC, "optimizers": [optimizer]}, headers=headers
+        )
+        assert response.status_code == 422 and reason in response.text
+        assert response.json()["detail"][0]["loc"] == ["body", "optimizers", 0, "tuned"]
