@@ -31,6 +31,8 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.landscape
 	$(BIN)/python -m bench.platform
+	$(BIN)/python -m bench.runner
+	$(BIN)/python -m bench.set_comparison
 
 clean:
 	rm -rf $(VENV) $(FIGURES) .pytest_cache .ruff_cache *.egg-info
