@@ -155,7 +155,9 @@ class TrainingSpec(_Strict):
     population_size: int = Field(10, gt=0, description="L: models per trajectory in Set A/B")
     seed: int = Field(0, ge=0, le=SEED_MAX)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    keep_all_weights: bool = False
+    mixed_precision: bool = Field(
+        False, description="autocast forward passes to bfloat16 (no gradient scaler needed)"
+    )
 
     @field_validator("optimizers", mode="before")
     @classmethod

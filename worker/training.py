@@ -54,6 +54,7 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
         batch_size=spec.batch_size,
         evaluate_every=spec.evaluate_every,
         device=resolve_device(spec.device),
+        mixed_precision=spec.mixed_precision,
     )
 
 

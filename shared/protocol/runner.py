@@ -217,7 +217,9 @@ class TrajectoryRunner:
             inputs, targets = _move(self.batches(progress.step), self.device)
             closure = minibatch_closure(model, loss_fn, inputs, targets)
             if mixed:
-                with torch.autocast(self.device.type):
+                # bfloat16 keeps float32's range, so no gradient scaler is needed — one
+                # would have to be threaded through SAM's and basin hopping's extra passes.
+                with torch.autocast(self.device.type, dtype=torch.bfloat16):
                     loss = optimizer.step(closure)
             else:
                 loss = optimizer.step(closure)

@@ -107,3 +107,10 @@ def test_resume_from_any_checkpoint_gives_the_same_records(data, optimizer) -> N
         rest = TrajectoryRunner(Blobs(), data, cfg).run(checkpoint=saved[k])
         assert [r.comparable() for r in rest] == [r.comparable() for r in full[k + 1 :]]
         assert rest[0].wall_time >= full[k].wall_time
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "sam"])
+def test_mixed_precision_trains_and_records_float_losses(data, optimizer) -> None:
+    records = TrajectoryRunner(Blobs(), data, config(optimizer, mixed_precision=True)).run()
+    assert len(records) == 5 and not records[-1].diverged
+    assert records[-1].train_loss < records[0].train_loss
