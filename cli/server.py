@@ -92,6 +92,10 @@ def start_worker(settings: Settings, concurrency: int) -> subprocess.Popen[bytes
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            # The reconciler's schedule (see shared/reconcile.py) runs inside this worker.
+            "--beat",
+            "--schedule",
+            str(settings.home / "beat-schedule"),
         ],
         env=env,
         start_new_session=True,

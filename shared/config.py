@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     #: Largest accepted request body, bytes.
     max_body_bytes: int = 1_000_000
 
+    # Faults: a running run whose heartbeat is older than this is presumed lost (its
+    # worker died) and is queued again, up to max_attempts times in all.
+    heartbeat_seconds: float = 30.0
+    stale_after_seconds: float = 300.0
+    max_attempts: int = 3
+    reconcile_every_seconds: float = 60.0
+
     # Limits on what one experiment may ask for.
     max_restarts: int = 20_000
     max_iterations: int = 200_000

@@ -23,6 +23,14 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         broker_transport_options=transport_options(settings),
+        # `celery beat` (or a worker started with -B) runs the reconciler periodically.
+        beat_schedule={
+            "reconcile": {
+                "task": "optbench.reconcile",
+                "schedule": settings.reconcile_every_seconds,
+                "options": {"queue": "cpu"},
+            }
+        },
     )
     return app
 

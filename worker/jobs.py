@@ -4,11 +4,16 @@ left alone, and results are unique per run, so a redelivered message changes not
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
+from shared.config import get_settings
 from shared.db.arrays import to_bytes
 from shared.db.base import utcnow
 from shared.db.models import Experiment, LandscapeResult, Run, Status
@@ -25,13 +30,31 @@ class RunCancelled(Exception):
 
 
 def _start(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
+    """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
+    fresh heartbeat; take over one whose worker went quiet; count the attempt."""
+    settings = get_settings()
     with session_factory(database_url)() as session:
-        run = session.get(Run, run_id)
+        run = session.get(Run, run_id, with_for_update=True)
         if run is None:
             return "missing"
         if run.status.terminal:
             return f"already {run.status}"
+        heartbeat = run.heartbeat_at
+        if heartbeat is not None and heartbeat.tzinfo is None:
+            heartbeat = heartbeat.replace(tzinfo=UTC)
+        if (
+            run.status == Status.running
+            and heartbeat is not None
+            and (utcnow() - heartbeat < timedelta(seconds=settings.stale_after_seconds))
+        ):
+            return "running elsewhere"
         experiment = run.experiment
+        if run.attempts >= settings.max_attempts:
+            run.status, run.finished_at = Status.failed, utcnow()
+            run.error = f"gave up after {run.attempts} attempts"
+            refresh_status(session, experiment.id)
+            session.commit()
+            return "failed"
         if experiment.cancel_requested:
             run.status, run.finished_at = Status.cancelled, utcnow()
             refresh_status(session, experiment.id)
@@ -45,6 +68,34 @@ def _start(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
         refresh_status(session, experiment.id)
         session.commit()
         return run, experiment
+
+
+@contextmanager
+def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
+    """Stamp the run every ``heartbeat_seconds`` while it computes, from a thread, so a
+    long epoch between two evaluation points does not look like a dead worker."""
+    stop = threading.Event()
+    every = get_settings().heartbeat_seconds
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with session_factory(database_url)() as session:
+                    run = session.get(Run, run_id)
+                    if run is None or run.status != Status.running:
+                        return
+                    run.heartbeat_at = utcnow()
+                    session.commit()
+            except Exception:  # a database blip: the next beat tries again
+                log.warning("heartbeat of run %s failed", run_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _finish(
@@ -97,17 +148,18 @@ def run_landscape(database_url: str, run_id: int) -> str:
     optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
     began = time.perf_counter()
     try:
-        outcome = stationary_distribution(
-            run.function,
-            optimizer.name,
-            restarts=spec.restarts,
-            iterations=spec.iterations,
-            overrides={optimizer.name: optimizer.hyperparameters},
-            capture_radius=spec.capture_radius,
-            seed=spec.seed,
-            path_points=spec.path_points,
-            on_progress=_reporter(database_url, run_id, experiment.id),
-        )
+        with heartbeat(database_url, run_id):
+            outcome = stationary_distribution(
+                run.function,
+                optimizer.name,
+                restarts=spec.restarts,
+                iterations=spec.iterations,
+                overrides={optimizer.name: optimizer.hyperparameters},
+                capture_radius=spec.capture_radius,
+                seed=spec.seed,
+                path_points=spec.path_points,
+                on_progress=_reporter(database_url, run_id, experiment.id),
+            )
     except RunCancelled:
         _finish(database_url, run_id, Status.cancelled)
         return "cancelled"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery.signals import worker_ready
+
 from shared.config import get_settings
+from shared.db.session import session_scope
+from shared.experiments import TASK_NAMES
+from shared.reconcile import reconcile
 from worker.app import app
 from worker.jobs import run_landscape
+
+RECONCILE = "optbench.reconcile"
 
 
 @app.task(name="optbench.run_landscape", acks_late=True)
@@ -17,3 +26,23 @@ def run_training_task(run_id: int) -> str:
     from worker.training import run_training  # torch and the tasks load only here
 
     return run_training(get_settings().database_url, run_id)
+
+
+@app.task(name=RECONCILE)
+def reconcile_task() -> dict[str, Any]:
+    """Send again every run the database says should be running but no worker holds."""
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        outcome = reconcile(
+            session, stale_after=settings.stale_after_seconds, max_attempts=settings.max_attempts
+        )
+        resend = [(r.id, r.queue, r.experiment.kind) for r in outcome.resend]
+        failed = [r.id for r in outcome.failed]
+    for run_id, queue, kind in resend:  # after the commit, so workers see the rows
+        app.send_task(TASK_NAMES[kind], args=[run_id], queue=queue)
+    return {"resent": [r[0] for r in resend], "failed": failed}
+
+
+@worker_ready.connect
+def reconcile_at_start(sender: Any = None, **_: Any) -> None:
+    app.send_task(RECONCILE, queue="cpu")

@@ -19,7 +19,7 @@ from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
-from worker.jobs import RunCancelled, _finish, _start
+from worker.jobs import RunCancelled, _finish, _start, heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,8 @@ def run_training(database_url: str, run_id: int) -> str:
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
         runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner)
-        runner.run(checkpoint=run.checkpoint)
+        with heartbeat(database_url, run_id):
+            runner.run(checkpoint=run.checkpoint)
     except RunCancelled:
         _finish(database_url, run_id, Status.cancelled)
         return "cancelled"

@@ -89,8 +89,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A real Celery worker process consuming the cpu queue."""
+def start_worker(env: dict[str, str], beat: bool = False) -> subprocess.Popen[bytes]:
+    """A real Celery worker process consuming both queues (running the reconciler's
+    schedule too if ``beat``)."""
+    schedule = ["--beat", "--schedule", f"/tmp/optbench-beat-{uuid.uuid4().hex[:8]}"]
     return subprocess.Popen(
         [
             sys.executable,
@@ -108,6 +110,7 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *(schedule if beat else []),
         ],
         cwd=ROOT,
         env={**os.environ, **env},

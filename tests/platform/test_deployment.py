@@ -11,7 +11,7 @@ import yaml
 from shared.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = ("migrate", "api", "worker-cpu", "worker-gpu")
+OURS = ("migrate", "api", "worker-cpu", "worker-gpu", "scheduler")
 
 
 def compose() -> dict:
@@ -52,7 +52,8 @@ def test_every_variable_set_is_one_the_settings_read() -> None:
 def test_commands_name_modules_that_exist() -> None:
     services = compose()["services"]
     assert importlib.import_module("api.app").create_app
-    for name in ("worker-cpu", "worker-gpu"):
+    assert services["scheduler"]["command"][3] == "beat"
+    for name in ("worker-cpu", "worker-gpu", "scheduler"):
         command = services[name]["command"]
         assert importlib.import_module(command[command.index("-A") + 1]).app
     assert services["migrate"]["command"][:3] == ["optbench", "db", "upgrade"]

@@ -4,12 +4,15 @@ records; a trajectory killed mid-way resumes into exactly the uninterrupted reco
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from shared.accounts import create_token
+from shared.db.base import utcnow
 from shared.db.models import ModelRecord, Run, Status
 from shared.db.session import session_scope
 from shared.experiments import create_experiment
@@ -175,7 +178,11 @@ def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch)
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
         assert run.status == Status.running and run.checkpoint is not None
-    assert training.run_training(url, runs[1]) == "succeeded"  # redelivered
+    # Redelivered at once, the run still belongs to its (silent) worker…
+    assert training.run_training(url, runs[1]) == "running elsewhere"
+    with session_scope(url) as session:  # …until its heartbeat is stale
+        session.get(Run, runs[1]).heartbeat_at = utcnow() - timedelta(hours=1)
+    assert training.run_training(url, runs[1]) == "succeeded"
 
     def comparable(run_id: int) -> list[dict]:
         with session_scope(url) as session:

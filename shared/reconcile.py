@@ -1,0 +1,87 @@
+"""Keeping the broker honest: the database is the source of truth for what must run.
+
+A message can vanish (broker flushed or restarted without persistence) or its worker can
+die (``kill -9``, a lost machine). Either way the database still says ``queued`` or
+``running``. The reconciler finds such runs and sends them again:
+
+* ``queued`` runs not touched for ``stale_after`` seconds (their message may be gone);
+* ``running`` runs whose heartbeat is older than ``stale_after`` (their worker is gone):
+  back to ``queued`` — or ``failed`` with the reason once ``max_attempts`` is used up.
+
+Sending a run twice is harmless: a worker claims a run before working on it, and a run
+that is finished, or running with a fresh heartbeat, is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from shared.db.base import utcnow
+from shared.db.models import Experiment, Run, Status
+from shared.experiments import refresh_status
+
+
+@dataclass
+class Reconciliation:
+    resend: list[Run] = field(default_factory=list)
+    failed: list[Run] = field(default_factory=list)
+
+
+def reconcile(
+    session: Session, *, stale_after: float, max_attempts: int, now: datetime | None = None
+) -> Reconciliation:
+    """Decide and flush; the caller commits, then sends ``resend`` (by kind)."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=stale_after)
+    candidates = session.scalars(
+        select(Run)
+        .join(Experiment)
+        .with_for_update(of=Run, skip_locked=True)
+        .where(Experiment.cancel_requested.is_(False))
+        .where(
+            or_(
+                (Run.status == Status.queued)
+                & or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),
+                (Run.status == Status.running)
+                & or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),
+            )
+        )
+        .order_by(Run.id)
+    ).all()
+    outcome = Reconciliation()
+    touched = set()
+    for run in candidates:
+        if (
+            run.status == Status.queued
+            and run.heartbeat_at is None
+            and _as_aware(run.experiment.created_at) >= cutoff
+        ):
+            continue  # a fresh submission: its message is most likely still queued
+        if run.status == Status.running and run.attempts >= max_attempts:
+            run.status = Status.failed
+            run.finished_at = now
+            run.error = (
+                f"gave up after {run.attempts} attempts: no heartbeat from its "
+                f"worker for {stale_after:g} s"
+            )
+            outcome.failed.append(run)
+        else:
+            run.status = Status.queued
+            run.heartbeat_at = now  # when it was last sent
+            outcome.resend.append(run)
+        touched.add(run.experiment_id)
+    session.flush()
+    for experiment_id in touched:
+        refresh_status(session, experiment_id)
+    return outcome
+
+
+def _as_aware(moment: datetime) -> datetime:
+    # SQLite hands timezone-aware columns back naive (in UTC).
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
