@@ -31,6 +31,23 @@ def token_create(
     typer.echo(token)
 
 
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str | None, typer.Argument(help="the token to revoke")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="revoke every token of USER")] = None,
+) -> None:
+    """Revoke a token, or all tokens of a user; requests with them get 401 from now on."""
+    from shared.accounts import revoke_tokens
+    from shared.db.session import session_scope
+
+    if (token is None) == (user is None):
+        typer.echo("error: give either a TOKEN or --user NAME", err=True)
+        raise typer.Exit(2)
+    with session_scope(get_settings().database_url) as session:
+        count = revoke_tokens(session, token=token, user_name=user)
+    typer.echo(f"revoked {count} token(s)")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to the configured database."""

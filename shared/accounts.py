@@ -51,3 +51,23 @@ def authenticate(session: Session, token: str) -> User | None:
     if not hmac.compare_digest(row.token_hash, digest):
         return None
     return row.user
+
+
+def revoke_tokens(
+    session: Session, *, token: str | None = None, user_name: str | None = None
+) -> int:
+    """Revoke one token (by its value) or every token of a user; returns how many."""
+    from shared.db.base import utcnow
+
+    query = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    if token is not None:
+        query = query.where(ApiToken.token_hash == hash_token(token))
+    elif user_name is not None:
+        query = query.join(User).where(User.name == user_name)
+    else:
+        raise ValueError("give a token or a user name")
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+    session.flush()
+    return len(rows)

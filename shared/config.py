@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     reconcile_every_seconds: float = 60.0
 
+    #: Submissions one user may make per minute (429 beyond).
+    max_submissions_per_minute: int = 30
+
     # Limits on what one experiment may ask for.
     max_restarts: int = 20_000
     max_iterations: int = 200_000

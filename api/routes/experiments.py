@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
@@ -11,6 +12,7 @@ from api.deps import CurrentUser, DispatcherDep, Reader, SessionDep, SettingsDep
 from api.schemas import Accepted, ExperimentOut, ExperimentPage, RunOut
 from api.services.distribution import landscape_distribution
 from shared.db.arrays import from_bytes
+from shared.db.base import utcnow
 from shared.db.models import Experiment, LandscapeResult, Run, Status, User
 from shared.experiments import create_experiment, progress, request_cancel, resolve_tuned
 from shared.spec import ExperimentSpec, limit_violations
@@ -63,7 +65,22 @@ def submit(
     settings: SettingsDep,
     dispatcher: DispatcherDep,
 ) -> Accepted:
-    """Accept an experiment and queue its runs; 422 names any invalid field."""
+    """Accept an experiment and queue its runs; 422 names any invalid field, 429 when
+    the caller submitted more than the configured number in the last minute."""
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Experiment)
+        .where(
+            Experiment.owner_id == user.id, Experiment.created_at > utcnow() - timedelta(minutes=1)
+        )
+    )
+    if recent is not None and recent >= settings.max_submissions_per_minute:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"more than {settings.max_submissions_per_minute} submissions in "
+            "the last minute; retry shortly",
+            headers={"Retry-After": "60"},
+        )
     violations = limit_violations(spec, settings)
     spec, unresolved = resolve_tuned(session, spec)
     if violations or unresolved:
