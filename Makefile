@@ -22,7 +22,8 @@ study: $(INSTALLED)
 	$(BIN)/optbench landscape --plots $(FIGURES)
 
 test: lint services
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from shared.config import get_settings
 from shared.db.arrays import to_bytes
 from shared.db.base import utcnow
 from shared.db.models import Experiment, LandscapeResult, Run, Status
+from shared.db.retry import with_retries
 from shared.db.session import session_factory
 from shared.experiments import refresh_status
 from shared.landscapes.study import stationary_distribution
@@ -104,6 +105,19 @@ def _finish(
     status: Status,
     error: str | None = None,
     result: LandscapeResult | None = None,
+) -> None:
+    with_retries(
+        lambda: _record_finish(database_url, run_id, status, error, result),
+        what=f"finishing run {run_id}",
+    )
+
+
+def _record_finish(
+    database_url: str,
+    run_id: int,
+    status: Status,
+    error: str | None,
+    result: LandscapeResult | None,
 ) -> None:
     with session_factory(database_url)() as session:
         run = session.get(Run, run_id)

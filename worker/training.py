@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status
+from shared.db.retry import with_retries
 from shared.db.session import session_factory
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -60,6 +61,9 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
 
 def _persist(database_url: str, run_id: int, experiment_id: int, runner: TrajectoryRunner):  # type: ignore[no-untyped-def]
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
+        with_retries(lambda: save(record, checkpoint), what=f"run {run_id} record")
+
+    def save(record: Any, checkpoint: bytes) -> None:
         with session_factory(database_url)() as session:
             experiment = session.get(Experiment, experiment_id)
             run = session.get(Run, run_id)

@@ -1,0 +1,85 @@
+"""PostgreSQL restarted while a trajectory is writing: the run completes, with every
+record exactly once. Serial: restarting the server would disturb parallel tests."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from shared.db.models import ModelRecord, Run, Status
+from shared.db.session import session_scope
+from shared.protocol.runner import TrajectoryRunner
+from shared.spec import parse_spec
+from tests.platform.conftest import start_worker, stop, wait_until
+from tests.platform.test_faults import TRAINING, experiment_with_runs
+from worker.training import _task_and_data, trajectory_config
+
+pytestmark = pytest.mark.serial
+
+
+def restart_postgres() -> None:
+    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[0]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True,
+        timeout=120,
+    )
+
+
+def safely(read):  # type: ignore[no-untyped-def]
+    try:
+        return read()
+    except Exception:  # the server is down for a moment
+        return None
+
+
+@pytest.mark.skipif(not Path("/etc/postgresql").exists(), reason="no local PostgreSQL cluster")
+def test_postgres_restart_while_runs_write(settings) -> None:
+    url = settings.database_url
+    run_id = experiment_with_runs(url, TRAINING)[0]
+
+    def records() -> list[ModelRecord]:
+        with session_scope(url) as session:
+            return list(
+                session.scalars(
+                    select(ModelRecord)
+                    .where(ModelRecord.run_id == run_id)
+                    .order_by(ModelRecord.step)
+                )
+            )
+
+    def status() -> Status:
+        with session_scope(url) as session:
+            return session.get(Run, run_id).status
+
+    from api.queue import Dispatcher
+
+    with session_scope(url) as session:
+        Dispatcher(settings).send([session.get(Run, run_id)], "training")
+    worker = start_worker(
+        {
+            "OPTBENCH_DATABASE_URL": url,
+            "OPTBENCH_BROKER_URL": settings.broker_url,
+            "OPTBENCH_HEARTBEAT_SECONDS": "0.5",
+            "OPTBENCH_STALE_AFTER_SECONDS": "20",
+            "OPTBENCH_RECONCILE_EVERY_SECONDS": "2",
+        },
+        beat=True,
+    )
+    try:
+        wait_until(lambda: len(safely(records) or []) >= 5, timeout=120, interval=0.05)
+        restart_postgres()
+        during = safely(status)  # the first read after the restart reconnects
+        wait_until(lambda: safely(status) == Status.succeeded, timeout=240)
+    finally:
+        stop(worker)
+    stored = records()
+    spec = parse_spec(TRAINING)
+    task, data = _task_and_data("digits", ())
+    reference = TrajectoryRunner(task, data, trajectory_config(spec, "sgd", 0)).run()
+    assert during == Status.running  # the restart really happened mid-trajectory
+    assert [r.step for r in stored] == [r.step for r in reference]
+    assert [r.accuracy for r in stored] == [r.accuracy for r in reference]
