@@ -18,6 +18,8 @@ from tests.platform.test_faults import TRAINING, experiment_with_runs
 from worker.training import _task_and_data, trajectory_config
 
 pytestmark = pytest.mark.serial
+# Long enough (tens of seconds) that the restart lands mid-trajectory.
+SPEC = {**TRAINING, "budget": {"epochs": 150}, "batch_size": 16}
 
 
 def restart_postgres() -> None:
@@ -39,7 +41,7 @@ def safely(read):  # type: ignore[no-untyped-def]
 @pytest.mark.skipif(not Path("/etc/postgresql").exists(), reason="no local PostgreSQL cluster")
 def test_postgres_restart_while_runs_write(settings) -> None:
     url = settings.database_url
-    run_id = experiment_with_runs(url, TRAINING)[0]
+    run_id = experiment_with_runs(url, SPEC)[0]
 
     def records() -> list[ModelRecord]:
         with session_scope(url) as session:
@@ -71,15 +73,15 @@ def test_postgres_restart_while_runs_write(settings) -> None:
     )
     try:
         wait_until(lambda: len(safely(records) or []) >= 5, timeout=120, interval=0.05)
+        before = len(records())
         restart_postgres()
-        during = safely(status)  # the first read after the restart reconnects
         wait_until(lambda: safely(status) == Status.succeeded, timeout=240)
     finally:
         stop(worker)
     stored = records()
-    spec = parse_spec(TRAINING)
+    spec = parse_spec(SPEC)
     task, data = _task_and_data("digits", ())
     reference = TrajectoryRunner(task, data, trajectory_config(spec, "sgd", 0)).run()
-    assert during == Status.running  # the restart really happened mid-trajectory
+    assert before < len(reference) // 2  # the restart really happened mid-trajectory
     assert [r.step for r in stored] == [r.step for r in reference]
     assert [r.accuracy for r in stored] == [r.accuracy for r in reference]
