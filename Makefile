@@ -34,6 +34,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.platform
 	$(BIN)/python -m bench.runner
 	$(BIN)/python -m bench.set_comparison
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) $(FIGURES) .pytest_cache .ruff_cache *.egg-info
