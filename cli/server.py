@@ -151,6 +151,13 @@ def serve(
     upgrade(settings.database_url)
     token = ensure_local_token(settings)
     host, port = host or settings.host, port or settings.port
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # A SIGTERM before uvicorn takes over its signals (or re-raised by it after a graceful
+    # shutdown) must still reach the `finally` below, which stops the worker's group.
+    signal.signal(signal.SIGTERM, _exit)
     worker = start_worker(settings, workers)
     typer.echo(f"optbench is running at http://{host}:{port}  (API docs: /docs)")
     typer.echo(f"admin token: {token}  (saved in {settings.token_file})", err=False)
