@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
@@ -49,7 +50,16 @@ def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, Trai
     return experiment, spec
 
 
-def _frame(session: SessionDep, experiment: Experiment, metric: str | None):  # type: ignore[no-untyped-def]
+def _population_inputs(
+    session: SessionDep, experiment_id: int, per_trajectory: int | None, metric: str | None
+) -> tuple[pd.DataFrame, int, str]:
+    """The records, L (default: the spec's) and the metric (default: the task's)."""
+    experiment, spec = _training(session, experiment_id)
+    metric = metric or task_declaration(spec.task).metric
+    return _frame(session, experiment), per_trajectory or spec.population_size, metric
+
+
+def _frame(session: SessionDep, experiment: Experiment) -> pd.DataFrame:
     frame = records_frame(session, experiment.id)
     if frame.empty:
         raise HTTPException(
@@ -93,10 +103,8 @@ def populations(
 ) -> dict[str, Any]:
     """Set A (lowest training loss) or Set B (highest test metric): the L models of each
     trajectory, per optimizer, with the loss-vs-metric Spearman correlation."""
-    experiment, spec = _training(session, experiment_id)
-    metric = metric or task_declaration(spec.task).metric
-    L = per_trajectory or spec.population_size
-    chosen = population(_frame(session, experiment, metric), which, L, metric)
+    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
+    chosen = population(records, which, L, metric)
     out = {}
     for optimizer, models in chosen.groupby("optimizer", sort=True):
         out[str(optimizer)] = {
@@ -121,10 +129,8 @@ def set_comparison(
     """Per optimizer, Set A vs Set B on the test metric and on training loss: Mann–Whitney
     U, Student and Welch t, effect sizes, a trajectory-level test and whether the two
     levels disagree; summaries of both sets."""
-    experiment, spec = _training(session, experiment_id)
-    metric = metric or task_declaration(spec.task).metric
-    L = per_trajectory or spec.population_size
-    result = set_a_vs_set_b(_frame(session, experiment, metric), L, metric)
+    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
+    result = set_a_vs_set_b(records, L, metric)
     return {"L": L, "metric": metric, "optimizers": jsonable(result)}
 
 
@@ -138,10 +144,8 @@ def optimizer_comparison(
     metric: Metric | None = None,
 ) -> dict[str, Any]:
     """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values."""
-    experiment, spec = _training(session, experiment_id)
-    metric = metric or task_declaration(spec.task).metric
-    L = per_trajectory or spec.population_size
-    pairs = optimizer_pairs(_frame(session, experiment, metric), L, metric, which)
+    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
+    pairs = optimizer_pairs(records, L, metric, which)
     return {"set": which, "L": L, "metric": metric, "pairs": jsonable(pairs)}
 
 
@@ -156,7 +160,7 @@ def curves(
     """Per optimizer, the column over gradient evaluations across trajectories (mean,
     std, min, max) with a trailing moving average over ``window`` evaluation points."""
     experiment, _ = _training(session, experiment_id)
-    frame = learning_curves(_frame(session, experiment, None), column, window)
+    frame = learning_curves(_frame(session, experiment), column, window)
     return {
         "column": column,
         "window": window,
