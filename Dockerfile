@@ -1,4 +1,11 @@
-# One image for the API, the workers and the migration step.
+# One image for the API (serving the web page), the workers and the migration step.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend ./
+RUN npm run build
+
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -10,6 +17,7 @@ COPY cli cli
 COPY client client
 COPY migrations migrations
 COPY alembic.ini ./
+COPY --from=web /web/dist frontend/dist
 RUN pip install -c constraints.txt .
 RUN useradd --create-home optbench
 USER optbench

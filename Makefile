@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIGURES ?= figures
 
-.PHONY: run study test lint bench clean services
+.PHONY: run study test lint bench clean services web chromium
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -14,16 +14,18 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
-run: $(INSTALLED)
+run: $(INSTALLED) web
 	$(BIN)/optbench serve
 
 # The synthetic study alone, no server: tables on the terminal, figures in $(FIGURES)/.
 study: $(INSTALLED)
 	$(BIN)/optbench landscape --plots $(FIGURES)
 
-test: lint services
+test: lint services web chromium
 	$(BIN)/python -m pytest -n 2 -q -m "not serial"
 	$(BIN)/python -m pytest -q -m serial
+	cd frontend && npx vitest run
+	cd frontend && node tests/e2e.mjs
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -36,8 +38,27 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.set_comparison
 	$(BIN)/python -m bench.load
 
+# The web page: pinned npm installs (package-lock.json), built into frontend/dist, which
+# the API serves at /. Rebuilt when its sources change.
+FRONTEND_INSTALLED := frontend/node_modules/.installed
+$(FRONTEND_INSTALLED): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(FRONTEND_INSTALLED)
+
+frontend/dist/index.html: $(FRONTEND_INSTALLED) frontend/index.html frontend/vite.config.ts \
+		$(wildcard frontend/src/*)
+	cd frontend && npm run build
+
+web: frontend/dist/index.html
+
+# Debian's Chromium for the browser tests (test tools cannot download their own).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 clean:
-	rm -rf $(VENV) $(FIGURES) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(FIGURES) .pytest_cache .ruff_cache *.egg-info frontend/node_modules \
+		frontend/dist test-artifacts
 
 # The platform tests talk to a real PostgreSQL and Redis on 127.0.0.1; start them if this
 # machine has them installed but stopped (CI does the same in .ci/run).

@@ -51,8 +51,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Retry-After": "5"},
         )
 
+    mount_web_page(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def mount_web_page(app: FastAPI) -> None:
+    """Serve the built web page (frontend/dist) at /, when it has been built."""
+    from pathlib import Path
+
+    from fastapi.staticfiles import StaticFiles
+
+    dist = Path(__file__).resolve().parents[1] / "frontend" / "dist"
+    if (dist / "index.html").exists():
+        app.mount("/", StaticFiles(directory=dist, html=True), name="web")
 
 
 def __getattr__(name: str) -> FastAPI:

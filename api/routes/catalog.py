@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
 from api.deps import Reader, SessionDep
 from shared.db.models import TunedConfiguration
-from shared.landscapes.functions import LANDSCAPES
+from shared.landscapes.functions import LANDSCAPES, landscape
 from shared.optim.declarations import catalog
 from shared.spec import spec_adapter
 from shared.tasks.declarations import TASKS
@@ -37,6 +37,31 @@ def functions(user: Reader) -> list[dict[str, Any]]:
         }
         for f in LANDSCAPES.values()
     ]
+
+
+@router.get("/functions/{name}/grid")
+def function_grid(
+    name: Annotated[str, Path(max_length=64)],
+    user: Reader,
+    size: Annotated[int, Query(ge=10, le=400)] = 100,
+) -> dict[str, Any]:
+    """f on a size × size grid over the domain, for contour plots."""
+    import numpy as np
+
+    try:
+        f = landscape(name)
+    except KeyError as error:
+        raise HTTPException(404, str(error)) from None
+    (x0, x1), (y0, y1) = f.domain
+    xs, ys = np.linspace(x0, x1, size), np.linspace(y0, y1, size)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    values = f.value(np.stack((grid_x.ravel(), grid_y.ravel()))).reshape(grid_x.shape)
+    return {
+        "function": f.name,
+        "x": xs.round(6).tolist(),
+        "y": ys.round(6).tolist(),
+        "z": values.round(6).tolist(),
+    }
 
 
 @router.get("/tasks")
