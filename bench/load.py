@@ -19,16 +19,16 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
+from sqlalchemy import func, select
 
+from bench.scratch import scratch_database
 from bench.set_comparison import populate
 from shared.accounts import create_token
-from shared.db.migrate import upgrade
-from shared.db.session import engine_for, session_scope
+from shared.db.models import ModelRecord, Run
+from shared.db.session import session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
 
@@ -70,96 +70,83 @@ async def load(url: str, token: str, paths: list[str], clients: int, seconds: fl
     return latencies, errors
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--port", type=int, default=8766)
-    args = parser.parse_args()
-    name = f"optbench_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = f"postgresql+psycopg://{args.postgres.split('://', 1)[1]}/{name}"
+def measure(db: str, args: argparse.Namespace) -> tuple[list[float], list[str], int]:
+    """Populate, start a worker and the API, run the clients; returns latencies, errors
+    and how many records the worker wrote meanwhile."""
     env = {
         **os.environ,
         "OPTBENCH_DATABASE_URL": db,
         "OPTBENCH_BROKER_URL": args.redis,
         "OPTBENCH_ENVIRONMENT": "production",
     }
-    processes: list[subprocess.Popen] = []
-    try:
-        upgrade(db)
-        experiment, token = populate(db, 5, 300)
-        with session_scope(db) as session:  # the work a worker does meanwhile
-            user, _ = create_token(session, "writer", "t")
-            busy = create_experiment(
-                session,
-                user,
-                parse_spec(
-                    {
-                        "kind": "training",
-                        "task": "digits",
-                        "optimizers": ["sgd", "sam"],
-                        "trajectories": 2,
-                        "budget": {"epochs": 200},
-                        "evaluate_every": 0.25,
-                        "batch_size": 32,
-                        "device": "cpu",
-                    }
-                ),
-            )
-            runs = list(busy.runs)
-        from celery import Celery
+    experiment, token = populate(db, 5, 300)
+    with session_scope(db) as session:  # the work a worker does meanwhile
+        user, _ = create_token(session, "writer", "t")
+        busy = create_experiment(
+            session,
+            user,
+            parse_spec(
+                {
+                    "kind": "training",
+                    "task": "digits",
+                    "optimizers": ["sgd", "sam"],
+                    "trajectories": 2,
+                    "budget": {"epochs": 200},
+                    "evaluate_every": 0.25,
+                    "batch_size": 32,
+                    "device": "cpu",
+                }
+            ),
+        )
+        runs, busy_id = list(busy.runs), busy.id
+    from celery import Celery
 
-        sender = Celery(broker=args.redis)
-        for run in runs:
-            sender.send_task("optbench.run_training", args=[run.id], queue=run.queue)
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "worker.app",
-                    "worker",
-                    "-Q",
-                    "cpu",
-                    "--pool",
-                    "solo",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "api.app:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(args.port),
-                    "--workers",
-                    "2",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+    sender = Celery(broker=args.redis)
+    for run in runs:
+        sender.send_task("optbench.run_training", args=[run.id], queue=run.queue)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "-Q",
+                "cpu",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(args.port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    try:
         url = f"http://127.0.0.1:{args.port}"
         for _ in range(200):
             try:
@@ -174,16 +161,13 @@ def main() -> None:
         ]
         latencies, errors = asyncio.run(load(url, token, paths, args.clients, args.seconds))
         with session_scope(db) as session:
-            from sqlalchemy import func, select
-
-            from shared.db.models import ModelRecord, Run
-
             written = session.scalar(
                 select(func.count())
                 .select_from(ModelRecord)
                 .join(Run)
-                .where(Run.experiment_id == busy.id)
+                .where(Run.experiment_id == busy_id)
             )
+        return latencies, errors, int(written or 0)
     finally:
         for process in processes:
             process.terminate()
@@ -192,9 +176,18 @@ def main() -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        engine_for(db).dispose()
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    with scratch_database(args.postgres, "optbench_load") as db:
+        latencies, errors, written = measure(db, args)
     latencies.sort()
     print(
         f"{args.clients} clients × {args.seconds:g} s on loopback, uvicorn with 2 processes,"

@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import uuid
 
 import numpy as np
-import psycopg
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from bench.scratch import scratch_database
 from shared.accounts import create_token
 from shared.config import Settings
-from shared.db.migrate import upgrade
 from shared.db.models import ModelRecord, Status
-from shared.db.session import engine_for, session_scope
+from shared.db.session import session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
 
@@ -93,12 +91,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    name = f"optbench_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{args.postgres.split('://', 1)[1]}/{name}"
-    try:
-        upgrade(url)
+    with scratch_database(args.postgres) as url:
         experiment, token = populate(url, args.trajectories, args.records)
         settings = Settings(
             environment="test", database_url=url, broker_url="redis://127.0.0.1:6379/15"
@@ -122,10 +115,6 @@ def main() -> None:
                 f"  GET {path.split(base)[1]}: median {median * 1e3:.1f} ms over "
                 f"{args.repeats}{goal}"
             )
-    finally:
-        engine_for(url).dispose()
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -135,3 +135,24 @@ def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2):  # type
             return value
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
+
+
+def run_records(url: str, run_id: int) -> list:
+    """A training run's stored model records, by step."""
+    from sqlalchemy import select
+
+    from shared.db.models import ModelRecord
+
+    with session_scope(url) as session:
+        return list(
+            session.scalars(
+                select(ModelRecord).where(ModelRecord.run_id == run_id).order_by(ModelRecord.step)
+            )
+        )
+
+
+def run_status(url: str, run_id: int):  # type: ignore[no-untyped-def]
+    from shared.db.models import Run
+
+    with session_scope(url) as session:
+        return session.get(Run, run_id).status

@@ -7,13 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from shared.db.models import ModelRecord, Run, Status
 from shared.db.session import session_scope
 from shared.protocol.runner import TrajectoryRunner
 from shared.spec import parse_spec
-from tests.platform.conftest import start_worker, stop, wait_until
+from tests.platform.conftest import run_records, run_status, start_worker, stop, wait_until
 from tests.platform.test_faults import TRAINING, experiment_with_runs
 from worker.training import _task_and_data, trajectory_config
 
@@ -44,18 +43,10 @@ def test_postgres_restart_while_runs_write(settings) -> None:
     run_id = experiment_with_runs(url, SPEC)[0]
 
     def records() -> list[ModelRecord]:
-        with session_scope(url) as session:
-            return list(
-                session.scalars(
-                    select(ModelRecord)
-                    .where(ModelRecord.run_id == run_id)
-                    .order_by(ModelRecord.step)
-                )
-            )
+        return run_records(url, run_id)
 
     def status() -> Status:
-        with session_scope(url) as session:
-            return session.get(Run, run_id).status
+        return run_status(url, run_id)
 
     from api.queue import Dispatcher
 

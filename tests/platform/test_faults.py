@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import redis
-from sqlalchemy import select
 
 from shared.accounts import create_token
 from shared.db.base import utcnow
@@ -18,7 +17,7 @@ from shared.experiments import create_experiment
 from shared.protocol.runner import TrajectoryRunner
 from shared.reconcile import reconcile
 from shared.spec import parse_spec
-from tests.platform.conftest import Tokens, start_worker, stop, wait_until
+from tests.platform.conftest import Tokens, run_records, run_status, start_worker, stop, wait_until
 from worker.training import _task_and_data, trajectory_config
 
 API = "/api/v1"
@@ -117,14 +116,7 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
     }
 
     def records() -> list[ModelRecord]:
-        with session_scope(url) as session:
-            return list(
-                session.scalars(
-                    select(ModelRecord)
-                    .where(ModelRecord.run_id == run_id)
-                    .order_by(ModelRecord.step)
-                )
-            )
+        return run_records(url, run_id)
 
     from api.queue import Dispatcher
 
@@ -142,7 +134,7 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
         assert session.get(Run, run_id).status == Status.running
     second = start_worker(env, beat=True)
     try:
-        wait_until(lambda: _status(url, run_id) == Status.succeeded, timeout=180)
+        wait_until(lambda: run_status(url, run_id) == Status.succeeded, timeout=180)
     finally:
         stop(second)
     stored = records()
@@ -160,8 +152,3 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
         )
     with session_scope(url) as session:
         assert session.get(Run, run_id).attempts == 2
-
-
-def _status(url: str, run_id: int) -> Status:
-    with session_scope(url) as session:
-        return session.get(Run, run_id).status
