@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from api.limits import BodySizeLimit
 from api.queue import Dispatcher
 from api.routes import catalog, experiments, health, leaderboard, training
+from api.services.cache import ResultCache
 from shared.config import Settings, get_settings
 from shared.db.session import session_factory
 from shared.version import code_version
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = session_factory(settings.database_url)
     app.state.dispatcher = Dispatcher(settings)
+    app.state.results = ResultCache()
 
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.queue import Dispatcher
+from api.services.cache import ResultCache
 from shared.accounts import authenticate
 from shared.config import Settings
 from shared.db.models import Role, User
@@ -30,7 +31,12 @@ def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 
 
+def get_results(request: Request) -> ResultCache:
+    return request.app.state.results
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ResultsDep = Annotated[ResultCache, Depends(get_results)]
 SessionDep = Annotated[Session, Depends(get_db)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

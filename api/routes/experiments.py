@@ -8,8 +8,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import func, select
 
-from api.deps import CurrentUser, DispatcherDep, Reader, SessionDep, SettingsDep, may_modify
+from api.deps import (
+    CurrentUser,
+    DispatcherDep,
+    Reader,
+    ResultsDep,
+    SessionDep,
+    SettingsDep,
+    may_modify,
+)
 from api.schemas import Accepted, ExperimentOut, ExperimentPage, RunOut
+from api.services.cache import cached, experiment_key
 from api.services.distribution import landscape_distribution
 from shared.db.arrays import from_bytes
 from shared.db.base import utcnow
@@ -171,6 +180,7 @@ def distribution(
     experiment_id: ExperimentId,
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     capture_radius: Annotated[
         float | None, Query(gt=0, le=1e6, allow_inf_nan=False, description="default: the spec's")
     ] = None,
@@ -179,12 +189,14 @@ def distribution(
 ) -> dict[str, Any]:
     """Counts, fractions and confidence intervals per optimizer and minimum (plus
     ``else``), and every pair of optimizers tested (Holm-adjusted p as well)."""
-    return landscape_distribution(
-        session,
-        _landscape(session, experiment_id),
-        capture_radius=capture_radius,
-        confidence=confidence,
-        test=test,
+    experiment = _landscape(session, experiment_id)
+    key = experiment_key(experiment, "distribution", capture_radius, confidence, test)
+    return cached(
+        results,
+        key,
+        lambda: landscape_distribution(
+            session, experiment, capture_radius=capture_radius, confidence=confidence, test=test
+        ),
     )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
-from api.deps import Reader, SessionDep
+from api.deps import Reader, ResultsDep, SessionDep
 from api.services.jsonable import jsonable
 from api.services.records import records_frame
 from shared.db.models import Experiment, Status
@@ -25,6 +25,7 @@ router = APIRouter(tags=["leaderboard"])
 def leaderboard(
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     task: Annotated[str, Query(max_length=64, description=f"one of {', '.join(TASKS)}")],
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
 ) -> dict[str, Any]:
@@ -48,12 +49,23 @@ def leaderboard(
         .where(Experiment.kind == "training", Experiment.status == Status.succeeded)
         .order_by(Experiment.id)
     ).all()
+    relevant = [
+        e
+        for e in experiments
+        if (spec := parse_spec(e.spec)).kind == "training" and spec.task == task
+    ]
+    key = ("leaderboard", task, alpha, tuple((e.id, e.created_at, e.finished_at) for e in relevant))
+    return results.get(key, lambda: _board(session, relevant, task, metric, alpha))
+
+
+def _board(
+    session: SessionDep, experiments: list[Experiment], task: str, metric: str, alpha: float
+) -> dict[str, Any]:
     samples: dict[str, np.ndarray] = {}
     details: dict[str, dict[str, Any]] = {}
     for experiment in experiments:
         spec = parse_spec(experiment.spec)
-        if not isinstance(spec, TrainingSpec) or spec.task != task:
-            continue
+        assert isinstance(spec, TrainingSpec)
         frame = records_frame(session, experiment.id)
         if frame.empty:
             continue

@@ -6,14 +6,16 @@ query parameters, so one experiment answers any of these questions without re-ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
-from api.deps import Reader, SessionDep
+from api.deps import Reader, ResultsDep, SessionDep
 from api.routes.experiments import ExperimentId, _load
+from api.services.cache import cached, experiment_key
 from api.services.jsonable import jsonable
 from api.services.records import RECORD_COLUMNS, records_frame, records_query
 from shared.db.models import Experiment
@@ -50,13 +52,26 @@ def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, Trai
     return experiment, spec
 
 
-def _population_inputs(
-    session: SessionDep, experiment_id: int, per_trajectory: int | None, metric: str | None
-) -> tuple[pd.DataFrame, int, str]:
-    """The records, L (default: the spec's) and the metric (default: the task's)."""
+def _answer(
+    session: SessionDep,
+    results: ResultsDep,
+    experiment_id: int,
+    name: str,
+    per_trajectory: int | None,
+    metric: str | None,
+    extra: tuple,
+    compute: Callable[[pd.DataFrame, int, str], dict[str, Any]],
+) -> dict[str, Any]:
+    """Resolve L (default: the spec's) and the metric (default: the task's), then compute
+    from the records — once per process for a finished experiment."""
     experiment, spec = _training(session, experiment_id)
     metric = metric or task_declaration(spec.task).metric
-    return _frame(session, experiment), per_trajectory or spec.population_size, metric
+    L = per_trajectory or spec.population_size
+    return cached(
+        results,
+        experiment_key(experiment, name, L, metric, *extra),
+        lambda: compute(_frame(session, experiment), L, metric),
+    )
 
 
 def _frame(session: SessionDep, experiment: Experiment) -> pd.DataFrame:
@@ -97,13 +112,26 @@ def populations(
     experiment_id: ExperimentId,
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
     metric: Metric | None = None,
 ) -> dict[str, Any]:
     """Set A (lowest training loss) or Set B (highest test metric): the L models of each
     trajectory, per optimizer, with the loss-vs-metric Spearman correlation."""
-    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
+    return _answer(
+        session,
+        results,
+        experiment_id,
+        "populations",
+        per_trajectory,
+        metric,
+        (which,),
+        lambda records, L, metric: _populations(records, which, L, metric),
+    )
+
+
+def _populations(records: pd.DataFrame, which: str, L: int, metric: str) -> dict[str, Any]:
     chosen = population(records, which, L, metric)
     out = {}
     for optimizer, models in chosen.groupby("optimizer", sort=True):
@@ -123,15 +151,27 @@ def set_comparison(
     experiment_id: ExperimentId,
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     per_trajectory: PerTrajectory = None,
     metric: Metric | None = None,
 ) -> dict[str, Any]:
     """Per optimizer, Set A vs Set B on the test metric and on training loss: Mann–Whitney
     U, Student and Welch t, effect sizes, a trajectory-level test and whether the two
     levels disagree; summaries of both sets."""
-    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
-    result = set_a_vs_set_b(records, L, metric)
-    return {"L": L, "metric": metric, "optimizers": jsonable(result)}
+    return _answer(
+        session,
+        results,
+        experiment_id,
+        "set-comparison",
+        per_trajectory,
+        metric,
+        (),
+        lambda records, L, metric: {
+            "L": L,
+            "metric": metric,
+            "optimizers": jsonable(set_a_vs_set_b(records, L, metric)),
+        },
+    )
 
 
 @router.get("/{experiment_id}/optimizer-comparison")
@@ -139,14 +179,27 @@ def optimizer_comparison(
     experiment_id: ExperimentId,
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
     metric: Metric | None = None,
 ) -> dict[str, Any]:
     """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values."""
-    records, L, metric = _population_inputs(session, experiment_id, per_trajectory, metric)
-    pairs = optimizer_pairs(records, L, metric, which)
-    return {"set": which, "L": L, "metric": metric, "pairs": jsonable(pairs)}
+    return _answer(
+        session,
+        results,
+        experiment_id,
+        "optimizer-comparison",
+        per_trajectory,
+        metric,
+        (which,),
+        lambda records, L, metric: {
+            "set": which,
+            "L": L,
+            "metric": metric,
+            "pairs": jsonable(optimizer_pairs(records, L, metric, which)),
+        },
+    )
 
 
 @router.get("/{experiment_id}/learning-curves")
@@ -154,13 +207,22 @@ def curves(
     experiment_id: ExperimentId,
     session: SessionDep,
     user: Reader,
+    results: ResultsDep,
     column: CurveColumn = "test_loss",
     window: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> dict[str, Any]:
     """Per optimizer, the column over gradient evaluations across trajectories (mean,
     std, min, max) with a trailing moving average over ``window`` evaluation points."""
     experiment, _ = _training(session, experiment_id)
-    frame = learning_curves(_frame(session, experiment), column, window)
+    return cached(
+        results,
+        experiment_key(experiment, "curves", column, window),
+        lambda: _curves(_frame(session, experiment), column, window),
+    )
+
+
+def _curves(records: pd.DataFrame, column: str, window: int) -> dict[str, Any]:
+    frame = learning_curves(records, column, window)
     return {
         "column": column,
         "window": window,
