@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from api.limits import BodySizeLimit
 from api.queue import Dispatcher
@@ -43,6 +43,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments.router, prefix=API_PREFIX)
     app.include_router(training.router, prefix=API_PREFIX)
     app.include_router(leaderboard.router, prefix=API_PREFIX)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, error: DataError) -> JSONResponse:
+        # e.g. a NUL character, which PostgreSQL text and JSON cannot hold
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["request"],
+                        "type": "value_error",
+                        "msg": "a value cannot be stored or compared by the database "
+                        "(for instance a NUL character)",
+                    }
+                ]
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:

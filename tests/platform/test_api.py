@@ -225,3 +225,13 @@ def test_health_reports_an_unreachable_broker(settings: Settings) -> None:
     response = TestClient(create_app(down)).get("/health")
     assert response.status_code == 503
     assert response.json()["database"] is True and response.json()["broker"] is False
+
+
+def test_values_the_database_cannot_hold_are_422(client, tokens) -> None:
+    # Found by the fuzzer: a NUL character reached PostgreSQL and came back as a 500.
+    headers = Tokens.header(tokens.alice)
+    response = client.get(f"{API}/experiments", params={"owner": "\x00"}, headers=headers)
+    assert response.status_code == 422 and "NUL" in response.text
+    response = client.post(f"{API}/experiments", json={**SMALL, "name": "a\x00b"}, headers=headers)
+    assert response.status_code == 422
+    assert client.get(f"{API}/experiments", headers=headers).json()["total"] == 0
