@@ -31,6 +31,7 @@ from shared.db.models import ModelRecord, Run
 from shared.db.session import session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
+from worker.command import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,20 +107,7 @@ def measure(db: str, args: argparse.Namespace) -> tuple[list[float], list[str], 
         sender.send_task("optbench.run_training", args=[run.id], queue=run.queue)
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker.app",
-                "worker",
-                "-Q",
-                "cpu",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-            ],
+            worker_command("cpu", pool="solo"),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from shared.config import Settings, get_settings
+from worker.command import worker_command
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -93,27 +94,7 @@ def start_worker(settings: Settings, concurrency: int) -> subprocess.Popen[bytes
         "OPTBENCH_BROKER_URL": settings.broker_url,
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.app",
-            "worker",
-            "-Q",
-            "cpu,gpu",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            # The reconciler's schedule (see shared/reconcile.py) runs inside this worker.
-            "--beat",
-            "--schedule",
-            str(settings.home / "beat-schedule"),
-        ],
+        worker_command(concurrency=concurrency, beat_schedule=settings.home / "beat-schedule"),
         env=env,
         start_new_session=True,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from shared.config import Settings
 from shared.db.base import Base
 from shared.db.migrate import upgrade
 from shared.db.session import engine_for, session_scope
+from worker.command import worker_command
 
 PG = os.environ.get("OPTBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("OPTBENCH_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -92,26 +92,9 @@ def free_port() -> int:
 def start_worker(env: dict[str, str], beat: bool = False) -> subprocess.Popen[bytes]:
     """A real Celery worker process consuming both queues (running the reconciler's
     schedule too if ``beat``)."""
-    schedule = ["--beat", "--schedule", f"/tmp/optbench-beat-{uuid.uuid4().hex[:8]}"]
+    schedule = f"/tmp/optbench-beat-{uuid.uuid4().hex[:8]}" if beat else None
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.app",
-            "worker",
-            "-Q",
-            "cpu,gpu",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            *(schedule if beat else []),
-        ],
+        worker_command(pool="solo", beat_schedule=schedule),
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
