@@ -45,8 +45,10 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def broker_url(worker_id: str) -> str:
-    # One Redis database per xdist worker, so parallel sessions never share queues.
-    index = 10 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    # One Redis database per xdist worker, so parallel sessions never share queues;
+    # OPTBENCH_TEST_REDIS_DB moves a whole session elsewhere (two suites side by side).
+    base = int(os.environ.get("OPTBENCH_TEST_REDIS_DB", "10"))
+    index = base + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
     return f"{REDIS}/{index}"
 
 
