@@ -59,7 +59,12 @@ class TrajectoryConfig:
 
 
 @dataclass
-class ModelRecord:
+class EvaluatedModel:
+    """One evaluation point of a trajectory, as the runner measured it.
+
+    The worker stores each as a row of ``shared.db.models.ModelRecord``.
+    """
+
     step: int
     epoch: float
     gradient_evaluations: int
@@ -88,10 +93,10 @@ class _Progress:
     running_count: int = 0
     elapsed: float = 0.0
     diverged: bool = False
-    records: list[ModelRecord] = field(default_factory=list)
+    records: list[EvaluatedModel] = field(default_factory=list)
 
 
-OnEvaluation = Callable[[ModelRecord, bytes], None]
+OnEvaluation = Callable[[EvaluatedModel, bytes], None]
 
 
 def _move(value: Any, device: torch.device) -> Any:
@@ -183,7 +188,7 @@ class TrajectoryRunner:
 
     # -- the loop ------------------------------------------------------------------------
 
-    def run(self, checkpoint: bytes | None = None) -> list[ModelRecord]:
+    def run(self, checkpoint: bytes | None = None) -> list[EvaluatedModel]:
         """Train to the budget (from ``checkpoint`` if given); returns the new records."""
         model, optimizer = self._build()
         progress = _Progress()
@@ -263,7 +268,7 @@ class TrajectoryRunner:
     ) -> None:
         running = progress.running_sum / progress.running_count if progress.running_count else None
         if diverged:
-            record = ModelRecord(
+            record = EvaluatedModel(
                 step=progress.step,
                 epoch=progress.step / self.steps_per_epoch,
                 gradient_evaluations=optimizer.gradient_evaluations,
@@ -288,7 +293,7 @@ class TrajectoryRunner:
             )
             model.train()
             metrics = classification_metrics(targets, predictions, self.task.multilabel)
-            record = ModelRecord(
+            record = EvaluatedModel(
                 step=progress.step,
                 epoch=progress.step / self.steps_per_epoch,
                 gradient_evaluations=optimizer.gradient_evaluations,
