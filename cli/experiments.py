@@ -24,7 +24,8 @@ Token = Annotated[
 ]
 
 
-def _client(url: str | None, token: str | None) -> Client:
+def make_client(url: str | None, token: str | None) -> Client:
+    """The API client for the command's --url and --token (or their defaults)."""
     return Client(url, token)
 
 
@@ -33,7 +34,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _call(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+def call_api(function, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Run a client call; API and connection errors become one line, exit status 2."""
     import httpx
 
@@ -62,7 +63,7 @@ def watch(client: Client, experiment_id: int) -> dict:
         def update(state: dict) -> None:
             bar.update(task, completed=state["progress"], status=state["status"])
 
-        return _call(client.wait, experiment_id, on_progress=update)
+        return call_api(client.wait, experiment_id, on_progress=update)
 
 
 def submit(
@@ -74,8 +75,8 @@ def submit(
     token: Token = None,
 ) -> None:
     """Submit an experiment; prints its id."""
-    client = _client(url, token)
-    experiment_id = _call(client.submit, spec)
+    client = make_client(url, token)
+    experiment_id = call_api(client.submit, spec)
     typer.echo(experiment_id)
     if wait:
         state = watch(client, experiment_id)
@@ -85,14 +86,14 @@ def submit(
 
 def status(experiment_id: int, url: Url = None, token: Token = None) -> None:
     """Status, progress and runs of one experiment."""
-    client = _client(url, token)
-    state = _call(client.experiment, experiment_id)
+    client = make_client(url, token)
+    state = call_api(client.experiment, experiment_id)
     console = Console()
     console.print(
         f"[bold]experiment {state['id']}[/bold] {state['name']} ({state['kind']}) — "
         f"{state['status']}, {100 * state['progress']:.0f}% — owner {state['owner']}"
     )
-    runs = _call(client.runs, experiment_id)
+    runs = call_api(client.runs, experiment_id)
     table = Table("run", "status", "progress", "attempts", "error")
     for run in runs.itertuples():
         table.add_row(
@@ -119,7 +120,7 @@ def list_(
         for k, v in {"status": status_, "kind": kind, "owner": owner, "limit": limit}.items()
         if v is not None
     }
-    frame = _call(_client(url, token).experiments, **filters)
+    frame = call_api(make_client(url, token).experiments, **filters)
     table = Table(*frame.columns)
     for row in frame.itertuples(index=False):
         table.add_row(
@@ -133,13 +134,13 @@ def list_(
 
 def cancel(experiment_id: int, url: Url = None, token: Token = None) -> None:
     """Cancel an experiment (yours, or any if you are an admin)."""
-    state = _call(_client(url, token).cancel, experiment_id)
+    state = call_api(make_client(url, token).cancel, experiment_id)
     typer.echo(f"experiment {experiment_id}: {state['status']}")
 
 
 def delete(experiment_id: int, url: Url = None, token: Token = None) -> None:
     """Delete an experiment and its results."""
-    _call(_client(url, token).delete, experiment_id)
+    call_api(make_client(url, token).delete, experiment_id)
     typer.echo(f"experiment {experiment_id} deleted")
 
 
@@ -152,9 +153,9 @@ def results(
     token: Token = None,
 ) -> None:
     """The stationary distribution of a landscape experiment, as tables."""
-    client = _client(url, token)
+    client = make_client(url, token)
     params = {} if capture_radius is None else {"capture_radius": capture_radius}
-    data = _call(client.distribution, experiment_id, **params)
+    data = call_api(client.distribution, experiment_id, **params)
     if as_json:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -163,4 +164,4 @@ def results(
         for entry in data["functions"]:
             render_distribution(entry, console)
     if csv is not None:
-        _call(client.distribution_frame, experiment_id, **params).to_csv(csv, index=False)
+        call_api(client.distribution_frame, experiment_id, **params).to_csv(csv, index=False)

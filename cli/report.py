@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.experiments import Token, Url, _call, _client
+from cli.experiments import Token, Url, call_api, make_client
 
 Format = Literal["table", "markdown", "latex", "csv"]
 
@@ -84,10 +84,10 @@ def report(
     if fmt not in ("table", "markdown", "latex", "csv"):
         typer.echo("error: --format: expected table, markdown, latex or csv", err=True)
         raise typer.Exit(2)
-    client = _client(url, token)
+    client = make_client(url, token)
     params = {k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None}
-    sets = _call(client.set_comparison, experiment_id, **params)
-    pairs = _call(client.optimizer_comparison, experiment_id, which=which, **params)
+    sets = call_api(client.set_comparison, experiment_id, **params)
+    pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
     chosen_metric = str(sets["metric"].iloc[0]) if len(sets) else (metric or "accuracy")
     tables = {
         "set_a_vs_set_b": (
@@ -111,10 +111,10 @@ def report(
     if out is not None:
         from cli.figures import learning_curves_figure, populations_figure
 
-        curves = _call(client.learning_curves, experiment_id, column=chosen_metric, window=3)
+        curves = call_api(client.learning_curves, experiment_id, column=chosen_metric, window=3)
         learning_curves_figure(curves, chosen_metric, out / "learning_curves.png")
         both = pd.concat(
-            [_call(client.populations, experiment_id, which=w, **params) for w in ("A", "B")],
+            [call_api(client.populations, experiment_id, which=w, **params) for w in ("A", "B")],
             ignore_index=True,
         )
         populations_figure(both, chosen_metric, out / "populations.png")

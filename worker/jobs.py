@@ -30,7 +30,7 @@ class RunCancelled(Exception):
     """The experiment was cancelled while this run was computing."""
 
 
-def _start(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
+def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
     """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
     fresh heartbeat; take over one whose worker went quiet; count the attempt."""
     settings = get_settings()
@@ -99,13 +99,14 @@ def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
         thread.join(timeout=5)
 
 
-def _finish(
+def finish_run(
     database_url: str,
     run_id: int,
     status: Status,
     error: str | None = None,
     result: LandscapeResult | None = None,
 ) -> None:
+    """Record the run's final status (and a landscape's result), retrying a lost database."""
     with_retries(
         lambda: _record_finish(database_url, run_id, status, error, result),
         what=f"finishing run {run_id}",
@@ -153,7 +154,7 @@ def _reporter(database_url: str, run_id: int, experiment_id: int):  # type: igno
 
 def run_landscape(database_url: str, run_id: int) -> str:
     """One optimizer on one function: all restarts through the batched engine."""
-    started = _start(database_url, run_id)
+    started = claim_run(database_url, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
@@ -175,11 +176,11 @@ def run_landscape(database_url: str, run_id: int) -> str:
                 on_progress=_reporter(database_url, run_id, experiment.id),
             )
     except RunCancelled:
-        _finish(database_url, run_id, Status.cancelled)
+        finish_run(database_url, run_id, Status.cancelled)
         return "cancelled"
     except Exception:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
-        _finish(database_url, run_id, Status.failed, traceback.format_exc(limit=5))
+        finish_run(database_url, run_id, Status.failed, traceback.format_exc(limit=5))
         return "failed"
     c = outcome.run.counters
     result = LandscapeResult(
@@ -194,5 +195,5 @@ def run_landscape(database_url: str, run_id: int) -> str:
         loss_evaluations=float(c.loss_evaluations.mean()),
         seconds=time.perf_counter() - began,
     )
-    _finish(database_url, run_id, Status.succeeded, result=result)
+    finish_run(database_url, run_id, Status.succeeded, result=result)
     return "succeeded"

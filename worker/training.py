@@ -18,15 +18,16 @@ from shared.db.retry import with_retries
 from shared.db.session import session_factory
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
+from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
-from worker.jobs import RunCancelled, _finish, _start, heartbeat
+from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _task_and_data(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Task, TaskData]:
+def task_and_data(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Task, TaskData]:
     """Tasks load once per worker process (datasets and tokenisers are not small)."""
     from shared.tasks.registry import build_task
 
@@ -56,6 +57,11 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
         evaluate_every=spec.evaluate_every,
         device=resolve_device(spec.device),
         mixed_precision=spec.mixed_precision,
+        sharpness=SharpnessSettings(
+            iterations=spec.sharpness_iterations, batch_size=spec.sharpness_batch
+        )
+        if spec.sharpness
+        else None,
     )
 
 
@@ -95,26 +101,26 @@ def _persist(database_url: str, run_id: int, experiment_id: int, runner: Traject
 
 def run_training(database_url: str, run_id: int) -> str:
     """One trajectory, resumed from the run's checkpoint if it has one."""
-    started = _start(database_url, run_id)
+    started = claim_run(database_url, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
     try:
         spec = parse_spec(experiment.spec)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
-        task, data = _task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
+        task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
         runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner)
         with heartbeat(database_url, run_id):
             runner.run(checkpoint=run.checkpoint)
     except RunCancelled:
-        _finish(database_url, run_id, Status.cancelled)
+        finish_run(database_url, run_id, Status.cancelled)
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
         reason = str(error) if isinstance(error, FileNotFoundError) else ""
-        _finish(database_url, run_id, Status.failed, reason or traceback.format_exc(limit=5))
+        finish_run(database_url, run_id, Status.failed, reason or traceback.format_exc(limit=5))
         return "failed"
-    _finish(database_url, run_id, Status.succeeded)
+    finish_run(database_url, run_id, Status.succeeded)
     return "succeeded"

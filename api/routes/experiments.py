@@ -31,7 +31,7 @@ router = APIRouter(prefix="/experiments", tags=["experiments"])
 ExperimentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="experiment id")]
 
 
-def _load(session: SessionDep, experiment_id: int) -> Experiment:
+def load_experiment(session: SessionDep, experiment_id: int) -> Experiment:
     experiment = session.get(Experiment, experiment_id)
     if experiment is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"experiment {experiment_id} not found")
@@ -135,18 +135,18 @@ def list_experiments(
 
 @router.get("/{experiment_id}", response_model=ExperimentOut, name="get_experiment")
 def get_experiment(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> ExperimentOut:
-    return _out(session, _load(session, experiment_id))
+    return _out(session, load_experiment(session, experiment_id))
 
 
 @router.get("/{experiment_id}/runs", response_model=list[RunOut])
 def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> list[RunOut]:
-    return [RunOut.model_validate(r) for r in _load(session, experiment_id).runs]
+    return [RunOut.model_validate(r) for r in load_experiment(session, experiment_id).runs]
 
 
 @router.post("/{experiment_id}/cancel", response_model=ExperimentOut)
 def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) -> ExperimentOut:
     """Queued runs stop now, running ones at their next progress report."""
-    experiment = _load(session, experiment_id)
+    experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may cancel")
     request_cancel(session, experiment)
@@ -157,7 +157,7 @@ def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) 
 @router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) -> Response:
     """Delete an experiment with its runs and results."""
-    experiment = _load(session, experiment_id)
+    experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may delete")
     session.delete(experiment)
@@ -166,7 +166,7 @@ def delete(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) 
 
 
 def _landscape(session: SessionDep, experiment_id: int) -> Experiment:
-    experiment = _load(session, experiment_id)
+    experiment = load_experiment(session, experiment_id)
     if experiment.kind != "landscape":
         raise HTTPException(
             status.HTTP_409_CONFLICT,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
 from api.deps import Reader, ResultsDep, SessionDep
-from api.routes.experiments import ExperimentId, _load
+from api.routes.experiments import ExperimentId, load_experiment
 from api.services.cache import cached, experiment_key
 from api.services.jsonable import jsonable
 from api.services.records import RECORD_COLUMNS, records_frame, records_query
@@ -41,7 +41,7 @@ PerTrajectory = Annotated[
 
 
 def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, TrainingSpec]:
-    experiment = _load(session, experiment_id)
+    experiment = load_experiment(session, experiment_id)
     if experiment.kind != "training":
         raise HTTPException(
             status.HTTP_409_CONFLICT,

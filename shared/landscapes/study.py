@@ -47,19 +47,20 @@ class StudyError(ValueError):
         self.reason = reason
 
 
-def _stable_id(name: str) -> int:
+def stable_id(name: str) -> int:
+    """A name's seed component, the same in every process (unlike ``hash``)."""
     return zlib.crc32(name.encode())
 
 
 def starting_points(f: Landscape, restarts: int, seed: int) -> np.ndarray:
     """R starts uniform over the domain, shape (R, 2); the same for every optimizer."""
-    rng = np.random.default_rng([seed, _stable_id(f.name)])
+    rng = np.random.default_rng([seed, stable_id(f.name)])
     (x0, x1), (y0, y1) = f.domain
     return np.column_stack((rng.uniform(x0, x1, restarts), rng.uniform(y0, y1, restarts)))
 
 
 def noise_source(f: Landscape, optimizer: str, restarts: int, seed: int) -> NoiseSource:
-    rng = np.random.default_rng([seed, _stable_id(f.name), _stable_id(optimizer)])
+    rng = np.random.default_rng([seed, stable_id(f.name), stable_id(optimizer)])
     return lambda kind, rho: ball_noise(rng, kind, rho, (2, restarts))
 
 

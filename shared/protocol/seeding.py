@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shared.landscapes.study import _stable_id
+from shared.landscapes.study import stable_id
 
 
 @dataclass(frozen=True)
@@ -31,5 +31,5 @@ def trajectory_seeds(experiment_seed: int, optimizer: str, trajectory: int) -> T
     return TrajectorySeeds(
         init=_draw(experiment_seed, trajectory, 1),
         data=_draw(experiment_seed, trajectory, 2),
-        noise=_draw(experiment_seed, trajectory, 3, _stable_id(optimizer)),
+        noise=_draw(experiment_seed, trajectory, 3, stable_id(optimizer)),
     )

@@ -14,7 +14,7 @@ from shared.protocol.runner import TrajectoryRunner
 from shared.spec import parse_spec
 from tests.platform.conftest import run_records, run_status, start_worker, stop, wait_until
 from tests.platform.test_faults import TRAINING, experiment_with_runs
-from worker.training import _task_and_data, trajectory_config
+from worker.training import task_and_data, trajectory_config
 
 pytestmark = pytest.mark.serial
 # Long enough (tens of seconds) that the restart lands mid-trajectory.
@@ -71,7 +71,7 @@ def test_postgres_restart_while_runs_write(settings) -> None:
         stop(worker)
     stored = records()
     spec = parse_spec(SPEC)
-    task, data = _task_and_data("digits", ())
+    task, data = task_and_data("digits", ())
     reference = TrajectoryRunner(task, data, trajectory_config(spec, "sgd", 0)).run()
     assert before < len(reference) // 2  # the restart really happened mid-trajectory
     assert [r.step for r in stored] == [r.step for r in reference]

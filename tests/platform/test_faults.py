@@ -18,7 +18,7 @@ from shared.protocol.runner import TrajectoryRunner
 from shared.reconcile import reconcile
 from shared.spec import parse_spec
 from tests.platform.conftest import Tokens, run_records, run_status, start_worker, stop, wait_until
-from worker.training import _task_and_data, trajectory_config
+from worker.training import task_and_data, trajectory_config
 
 API = "/api/v1"
 LANDSCAPE = {
@@ -139,7 +139,7 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
         stop(second)
     stored = records()
     spec = parse_spec(TRAINING)
-    task, data = _task_and_data("digits", ())
+    task, data = task_and_data("digits", ())
     reference = TrajectoryRunner(task, data, trajectory_config(spec, "sgd", 0)).run()
     assert partial < len(reference)
     assert [r.step for r in stored] == [r.step for r in reference]  # no gaps, no duplicates
