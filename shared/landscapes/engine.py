@@ -114,7 +114,9 @@ class NoiseInGradientKernel(Kernel):
 class NoiseInModelKernel(Kernel):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.since = np.full(self.counters.perturbations.shape, self.hp["tau"], dtype=np.int64)
+        # τ counts from the start (no perturbation before step τ) unless rate-limited.
+        first = self.hp["tau"] if self.hp.get("tau_mode") == "rate_limited" else 0
+        self.since = np.full(self.counters.perturbations.shape, first, dtype=np.int64)
 
     def step(self, w: np.ndarray) -> None:
         g = self.f.gradient(w)

@@ -7,8 +7,20 @@ protection for extra forward passes, and ``state_dict`` round-trips of all of it
 Closure convention (PyTorch's, extended): ``closure()`` zeroes the gradients, computes
 the minibatch loss, calls ``backward()`` and returns the loss. Optimizers that need a
 *loss-only* evaluation (monotonic basin hopping's acceptance test) call
-``closure(backward=False)``, which must return the loss on the same minibatch without
-calling ``backward()``. :func:`shared.optim.closures.minibatch_closure` builds one.
+``closure(backward=False)``, which must return the loss without calling ``backward()``.
+A closure that also accepts ``fresh`` serves minibatch training:
+``closure(backward=False, fresh=True)`` draws a new minibatch and evaluates on it, and
+later ``closure(backward=False)`` calls evaluate on that same drawn minibatch, so both
+sides of a comparison see one batch that neither descended on. A closure without
+``fresh`` has one loss (full batch, or a deterministic function) and every call uses it.
+:func:`shared.optim.closures.minibatch_closure` builds closures of both kinds.
+
+Parameters whose ``.grad`` is None (frozen, or not reached by the loss) are left alone
+by every optimizer: no descent, no noise, no weight decay.
+
+Noise: one vector ζ is drawn over *all* parameters that have gradients, whatever the
+number of parameter groups, so ‖ζ‖ ≤ ρ holds for the whole model (ρ and the noise kind
+are read from the first group, as τ and ε are).
 """
 
 from __future__ import annotations
@@ -68,6 +80,7 @@ class StochasticOptimizer(Optimizer):
         self.seed = int(seed)
         self.generator = torch.Generator(device=first.device)
         self.generator.manual_seed(self.seed)
+        self._model = model
         # Modules whose BatchNorm running statistics extra forward passes must not touch.
         self._batchnorms = [
             m
@@ -115,11 +128,31 @@ class StochasticOptimizer(Optimizer):
         with torch.enable_grad(), self._frozen_batchnorm():
             return closure()
 
-    def _loss_only(self, closure: Closure) -> torch.Tensor:
-        """f(w) on the step's minibatch, no gradient (BatchNorm stats untouched)."""
+    def _loss_only(self, closure: Closure, *, fresh: bool = False) -> torch.Tensor:
+        """f(w), no gradient, BatchNorm statistics untouched, the model in eval mode.
+
+        ``fresh=True`` asks the closure for a newly drawn minibatch (kept for the calls
+        that follow); closures that take no ``fresh`` have one loss and ignore it.
+        Eval mode (when the optimizer was given ``model=``) makes two passes over the
+        same batch comparable: no dropout masks, BatchNorm uses its running statistics.
+        """
         self.loss_evaluations += 1
-        with torch.no_grad(), self._frozen_batchnorm():
+        with torch.no_grad(), self._frozen_batchnorm(), self._eval_mode():
+            if fresh and _accepts_keyword(closure, "fresh"):
+                return closure(backward=False, fresh=True)
             return closure(backward=False)
+
+    @contextlib.contextmanager
+    def _eval_mode(self) -> Iterator[None]:
+        modules = list(self._model.modules()) if self._model is not None else []
+        modes = [m.training for m in modules]
+        for m in modules:
+            m.training = False
+        try:
+            yield
+        finally:
+            for m, mode in zip(modules, modes, strict=True):
+                m.training = mode
 
     @contextlib.contextmanager
     def _frozen_batchnorm(self) -> Iterator[None]:
@@ -148,14 +181,27 @@ class StochasticOptimizer(Optimizer):
             return torch.zeros(())
         return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
 
-    def _noise(self, group: dict[str, Any], params: list[torch.Tensor]) -> list[torch.Tensor]:
-        """ζ over the group's parameter vector, split back into per-parameter tensors."""
+    def _groups_with_grad(self) -> list[tuple[dict[str, Any], list[torch.Tensor]]]:
+        """Each group that has parameters with gradients, with those parameters."""
+        pairs = [(group, self._with_grad(group)) for group in self.param_groups]
+        return [(group, params) for group, params in pairs if params]
+
+    def _noise(
+        self, groups: list[tuple[dict[str, Any], list[torch.Tensor]]]
+    ) -> list[list[torch.Tensor]]:
+        """One ζ over every given parameter of every group, split back per group and
+        per parameter; ρ and the noise kind come from the first group."""
+        params = [p for _, ps in groups for p in ps]
+        if not params:
+            return []
+        first = self.param_groups[0]
         dimension = sum(p.numel() for p in params)
-        flat = self._noise_vector(dimension, group["rho"], group["noise"], params[0])
-        return [
+        flat = self._noise_vector(dimension, first["rho"], first["noise"], params[0])
+        chunks = iter(
             chunk.view_as(p)
             for chunk, p in zip(flat.split([p.numel() for p in params]), params, strict=True)
-        ]
+        )
+        return [[next(chunks) for _ in ps] for _, ps in groups]
 
     def _noise_vector(
         self, dimension: int, rho: float, kind: str, like: torch.Tensor
@@ -163,6 +209,15 @@ class StochasticOptimizer(Optimizer):
         return sample_noise(
             kind, rho, dimension, self.generator, dtype=like.dtype, device=like.device
         )
+
+    # -- what the optimizer reports -------------------------------------------------
+
+    @contextlib.contextmanager
+    def reported_weights(self) -> Iterator[None]:
+        """Within the block the parameters hold the model this optimizer reports as its
+        current one (what an evaluation should measure); afterwards the iterate is back,
+        bit for bit. The iterate itself here; basin hopping reports its incumbent."""
+        yield
 
     # -- checkpointing ---------------------------------------------------------------
 
@@ -202,11 +257,15 @@ class StochasticOptimizer(Optimizer):
 
 
 def _accepts_backward_flag(closure: Closure) -> bool:
+    return _accepts_keyword(closure, "backward")
+
+
+def _accepts_keyword(closure: Closure, name: str) -> bool:
     try:
         parameters = inspect.signature(closure).parameters
     except (TypeError, ValueError):
         return False
-    return "backward" in parameters or any(
+    return name in parameters or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
     )
 

@@ -14,12 +14,19 @@ is unrolled so that every ``step(closure)`` costs exactly one gradient evaluatio
 * a *search* step evaluates g = ∇f(w); if ‖g‖ < ε the local search has converged and
   ends without moving, else w ← w − η·g, and the search ends after τ such moves;
 * when a search ends, the first one sets the incumbent; later ones are hops: BH always
-  accepts the candidate, MBH accepts it only if f(cand) < f(incumbent) on the step's
-  minibatch (two ``closure(backward=False)`` calls, counted as loss evaluations) and
-  otherwise restores the incumbent's weights exactly (a copy, not arithmetic);
+  accepts the candidate, MBH accepts it only if f(cand) < f(incumbent) on one freshly
+  drawn minibatch that neither point descended on (``closure(backward=False,
+  fresh=True)`` then ``closure(backward=False)``: two forward passes in eval mode,
+  counted as loss evaluations, not gradient evaluations; the one on the step's own
+  minibatch would favour the candidate that just descended on it) and otherwise
+  restores the incumbent's weights exactly (a copy, not arithmetic);
 * the next step perturbs: ``model`` kind (NiM) sets w ← w + ζ and then takes the first
   search step from there with that step's gradient; ``gradient`` kind (NiG) takes one
   noisy gradient step w ← w − η·(∇f(w) + ζ) and the search starts on the next step.
+
+What the optimizer reports is the incumbent: ``incumbent()``, and inside
+``reported_weights()`` the parameters hold it, so an evaluation during a hop measures
+the accepted model, not a candidate that may be rejected.
 
 The parts are methods (``_search_step``, ``_perturb_model``, ``_perturb_gradient``,
 ``_accept``) so variants can replace one of them, as in scipy's ``basinhopping``.
@@ -27,6 +34,8 @@ The parts are methods (``_search_step``, ``_perturb_model``, ``_perturb_gradient
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
@@ -87,34 +96,31 @@ class BasinHopping(StochasticOptimizer):
         return self.search_steps >= group0["tau"]
 
     def _perturb_model(self) -> None:
-        """PerturbModel: w ← w + ζ."""
+        """PerturbModel: w ← w + ζ (parameters that have gradients)."""
+        groups = self._groups_with_grad()
         norms = []
-        for group in self.param_groups:
-            params = list(group["params"])
-            noise = self._noise(group, params)
+        for (_, params), noise in zip(groups, self._noise(groups), strict=True):
             torch._foreach_add_(params, noise)
             norms.extend(torch._foreach_norm(noise))
         self._record_hop(norms)
 
     def _perturb_gradient(self) -> None:
         """PerturbGradient: w ← w − η·(∇f(w) + ζ)."""
+        groups = self._groups_with_grad()
         norms = []
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            if not params:
-                continue
-            noise = self._noise(group, params)
+        for (group, params), noise in zip(groups, self._noise(groups), strict=True):
             noisy = torch._foreach_add([p.grad for p in params], noise)
             descend(params, noisy, group["lr"], group["weight_decay"])
             norms.extend(torch._foreach_norm(noise))
         self._record_hop(norms)
 
     def _accept(self, closure: Closure) -> bool:
-        """BH accepts every candidate; MBH only a strictly better one."""
+        """BH accepts every candidate; MBH only a strictly better one, judged on one
+        freshly drawn minibatch (both passes in eval mode)."""
         if not self.monotonic:
             return True
         candidate = self._snapshot()
-        candidate_loss = self._loss_only(closure)
+        candidate_loss = self._loss_only(closure, fresh=True)
         self._restore_incumbent()
         incumbent_loss = self._loss_only(closure)
         accepted = bool(candidate_loss < incumbent_loss)
@@ -129,6 +135,22 @@ class BasinHopping(StochasticOptimizer):
         if not self.has_incumbent:
             return None
         return [self.state[p]["incumbent"].clone() for p in self._params()]
+
+    @contextlib.contextmanager
+    def reported_weights(self) -> Iterator[None]:
+        """The parameters hold the incumbent inside the block (the iterate before the
+        first search has ended), and the exact iterate again afterwards."""
+        if not self.has_incumbent:
+            yield
+            return
+        with torch.no_grad():
+            iterate = self._snapshot()
+            self._restore_incumbent()
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                self._load(iterate)
 
     # -- bookkeeping -------------------------------------------------------------------
 

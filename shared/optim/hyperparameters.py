@@ -125,6 +125,15 @@ NOISE = Hyperparameter(
     choices=("ball", "gaussian"),
 )
 
+TAU_MODE = Hyperparameter(
+    "tau_mode",
+    str,
+    "start",
+    "'start' = tau counts from the start of training (no perturbation before step tau); "
+    "'rate_limited' = tau only spaces perturbations, the first may come at once",
+    choices=("start", "rate_limited"),
+)
+
 
 def rho(default: float, meaning: str) -> Hyperparameter:
     return Hyperparameter("rho", float, default, meaning, low=0.0)

@@ -4,6 +4,9 @@
 * ``nig_sgd``: w ← w − η·(g + ζ)               noise in gradient, ζ ~ U(B₀(ρ))
 * ``nim_sgd``: perturbed gradient descent: if ‖g‖ < ε and at least τ steps have passed
   since the last perturbation, w ← w + ζ and g ← ∇f(w) is recomputed; then w ← w − η·g.
+  τ counts from the start of training (``tau_mode="start"``, the default): no
+  perturbation before step τ. ``tau_mode="rate_limited"`` only spaces perturbations
+  τ steps apart, so the first may come at step 0.
 """
 
 from __future__ import annotations
@@ -61,11 +64,9 @@ class NoiseInGradientSGD(StochasticOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> torch.Tensor | None:
         loss = self._gradient(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            if not params:
-                continue
-            noisy = torch._foreach_add([p.grad for p in params], self._noise(group, params))
+        groups = self._groups_with_grad()
+        for (group, params), noise in zip(groups, self._noise(groups), strict=True):
+            noisy = torch._foreach_add([p.grad for p in params], noise)
             descend(params, noisy, group["lr"], group["weight_decay"])
         self.steps += 1
         return loss
@@ -78,8 +79,9 @@ class NoiseInModelSGD(StochasticOptimizer):
 
     def __init__(self, params: Any, **kwargs: Any) -> None:
         super().__init__(params, **kwargs)
-        # The first perturbation may happen at once: count as if τ steps had passed.
-        self.steps_since_perturbation = int(self.defaults["tau"])
+        # τ counts from the start; rate-limited: as if τ steps had passed already.
+        rate_limited = self.defaults["tau_mode"] == "rate_limited"
+        self.steps_since_perturbation = int(self.defaults["tau"]) if rate_limited else 0
 
     def _initial_telemetry(self) -> dict[str, float]:
         return {"perturbations": 0, "perturbation_norm_sum": 0.0}
@@ -93,12 +95,14 @@ class NoiseInModelSGD(StochasticOptimizer):
             self._gradient_norm() < self.param_groups[0]["eps"]
             and self.steps_since_perturbation >= tau
         ):
-            for group in self.param_groups:
-                params = self._with_grad(group)
-                noise = self._noise(group, params)
-                torch._foreach_add_(params, noise)
+            groups = self._groups_with_grad()
+            noise = self._noise(groups)
+            for (_, params), chunks in zip(groups, noise, strict=True):
+                torch._foreach_add_(params, chunks)
+            flat = [z.flatten() for chunks in noise for z in chunks]
+            if flat:
                 self.telemetry["perturbation_norm_sum"] += float(
-                    torch.linalg.vector_norm(torch.cat([z.flatten() for z in noise]))
+                    torch.linalg.vector_norm(torch.cat(flat))
                 )
             self.telemetry["perturbations"] += 1
             self._extra_gradient(closure)

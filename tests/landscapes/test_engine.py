@@ -22,6 +22,8 @@ CASES = {
     "nig_mbh": {"rho": 60.0, "eps": 0.05, "tau": 25},
     "nim_mbh": {"rho": 1.0, "eps": 0.05, "tau": 25, "noise": "gaussian"},
 }
+#: Further settings replayed the same way (options that change a kernel's branches).
+VARIANTS = [("nim_sgd", {"rho": 0.8, "eps": 0.05, "tau": 15, "tau_mode": "rate_limited"})]
 RESTARTS, ITERATIONS = 8, 400
 # SAM never settles: near a minimum e = ρ·g/‖g‖ turns with rounding-level changes of g,
 # so any two implementations part after a few dozen steps near convergence (measured:
@@ -50,10 +52,12 @@ class Recorder:
 
 
 @pytest.mark.parametrize("function", ["six_hump_camel", "himmelblau"])
-@pytest.mark.parametrize("name", list(CASES))
-def test_engine_matches_torch_optimizer_per_restart(name: str, function: str) -> None:
+@pytest.mark.parametrize(("name", "settings"), [*CASES.items(), *VARIANTS])
+def test_engine_matches_torch_optimizer_per_restart(
+    name: str, settings: dict, function: str
+) -> None:
     f = landscape(function)
-    hp = resolve_hyperparameters(name, CASES[name])
+    hp = resolve_hyperparameters(name, settings)
     rng = np.random.default_rng(3)
     (x0, x1), (y0, y1) = f.domain
     starts = np.column_stack((rng.uniform(x0, x1, RESTARTS), rng.uniform(y0, y1, RESTARTS)))

@@ -59,7 +59,7 @@ def test_nig_sgd_adds_the_noise_to_the_gradient(replay) -> None:
 
 def test_nim_sgd_perturbs_when_gradient_small_and_recomputes(replay) -> None:
     w = param(0.001, 0.0)
-    opt = build("nim_sgd", [w], lr=0.1, rho=1.0, eps=0.01, tau=5)
+    opt = build("nim_sgd", [w], lr=0.1, rho=1.0, eps=0.01, tau=5, tau_mode="rate_limited")
     opt._noise_vector = replay([1.0, 0.0])
     scale = torch.ones(2, dtype=torch.float64)
     opt.step(quadratic(w, scale))  # ‖g‖ = 0.001 < ε: w = (1.001, 0); g = w; w −= 0.1·g
@@ -71,19 +71,29 @@ def test_nim_sgd_perturbs_when_gradient_small_and_recomputes(replay) -> None:
     assert opt.gradient_evaluations == 3
 
 
-def test_nim_sgd_waits_tau_steps_between_perturbations(replay) -> None:
-    # lr = 1 on ½‖w‖² sends w to 0 in one step, so ‖g‖ < ε at every step after that;
-    # with τ = 3 the perturbations fall on steps 1 and 4 only.
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        # τ counts from the start: nothing before step τ = 3, then every 3 steps.
+        ("start", [0, 0, 0, 1, 1, 1, 2]),
+        # rate-limited: the first perturbation at once, then every 3 steps.
+        ("rate_limited", [1, 1, 1, 2, 2, 2, 3]),
+    ],
+)
+def test_nim_sgd_tau_counts_from_the_start_or_between_perturbations(
+    replay, mode: str, expected: list[int]
+) -> None:
+    # lr = 1 on ½‖w‖² sends w to 0 in one step, so ‖g‖ < ε at every step after that.
     w = param(0.0, 0.0)
-    opt = build("nim_sgd", [w], lr=1.0, rho=1.0, eps=0.1, tau=3)
+    opt = build("nim_sgd", [w], lr=1.0, rho=1.0, eps=0.1, tau=3, tau_mode=mode)
     opt._noise_vector = replay([1.0, 0.0], [0.0, 1.0], [1.0, 1.0])
     scale = torch.ones(2, dtype=torch.float64)
     perturbations = []
-    for _ in range(6):
+    for _ in range(7):
         opt.step(quadratic(w, scale))
         perturbations.append(opt.telemetry["perturbations"])
-    assert perturbations == [1, 1, 1, 2, 2, 2]
-    assert opt.gradient_evaluations == 8
+    assert perturbations == expected
+    assert opt.gradient_evaluations == 7 + expected[-1]
 
 
 def test_sam_descends_with_the_gradient_at_the_ascent_point() -> None:
