@@ -8,6 +8,16 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
 from api.deps import Reader, SessionDep
+from api.schemas import (
+    READ,
+    FunctionInfo,
+    Grid,
+    OptimizerInfo,
+    SpecSchema,
+    TaskInfo,
+    TunedOut,
+    responses,
+)
 from shared.db.models import TunedConfiguration
 from shared.landscapes.functions import LANDSCAPES, landscape
 from shared.optim.declarations import catalog
@@ -17,13 +27,13 @@ from shared.tasks.declarations import TASKS
 router = APIRouter(tags=["catalog"])
 
 
-@router.get("/optimizers")
+@router.get("/optimizers", response_model=list[OptimizerInfo], responses=responses(*READ))
 def optimizers(user: Reader) -> list[dict[str, Any]]:
     """Every optimizer with its hyperparameters: type, default, range, description."""
     return catalog()
 
 
-@router.get("/functions")
+@router.get("/functions", response_model=list[FunctionInfo], responses=responses(*READ))
 def functions(user: Reader) -> list[dict[str, Any]]:
     """Synthetic functions with domain and minima (location, value, Hessian eigenvalues)."""
     return [
@@ -39,7 +49,7 @@ def functions(user: Reader) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/functions/{name}/grid")
+@router.get("/functions/{name}/grid", response_model=Grid, responses=responses(*READ, 404, 422))
 def function_grid(
     name: Annotated[str, Path(max_length=64)],
     user: Reader,
@@ -64,19 +74,19 @@ def function_grid(
     }
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=list[TaskInfo], responses=responses(*READ))
 def tasks(user: Reader) -> list[dict[str, Any]]:
     """Training tasks with their metric and options."""
     return [t.as_dict() for t in TASKS.values()]
 
 
-@router.get("/spec-schema")
+@router.get("/spec-schema", response_model=SpecSchema, responses=responses(*READ))
 def spec_schema() -> dict[str, Any]:
     """The JSON schema every experiment spec is validated against."""
     return spec_adapter.json_schema()
 
 
-@router.get("/tuned")
+@router.get("/tuned", response_model=list[TunedOut], responses=responses(*READ, 422))
 def tuned(
     session: SessionDep, user: Reader, task: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[dict[str, Any]]:

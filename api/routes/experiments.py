@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Respon
 from sqlalchemy import func, select
 
 from api.deps import (
+    ArtifactsDep,
     CurrentUser,
     DispatcherDep,
     Reader,
@@ -17,9 +18,19 @@ from api.deps import (
     SettingsDep,
     may_modify,
 )
-from api.schemas import Accepted, ExperimentOut, ExperimentPage, RunOut
+from api.schemas import (
+    READ,
+    Accepted,
+    Distribution,
+    EndPoints,
+    ExperimentOut,
+    ExperimentPage,
+    RunOut,
+    responses,
+)
 from api.services.cache import cached, experiment_key
 from api.services.distribution import landscape_distribution
+from api.services.models import delete_experiment_files, stored_size
 from shared.db.arrays import from_bytes
 from shared.db.base import utcnow
 from shared.db.models import Experiment, LandscapeResult, Run, Status, User
@@ -39,6 +50,7 @@ def load_experiment(session: SessionDep, experiment_id: int) -> Experiment:
 
 
 def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
+    stored, kept = stored_size(session, experiment.id)
     counts = dict(
         session.execute(
             select(Run.status, func.count())
@@ -62,10 +74,17 @@ def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
         finished_at=experiment.finished_at,
         runs={str(k): v for k, v in counts.items()},
         spec=experiment.spec,
+        stored_bytes=stored,
+        kept_models=kept,
     )
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=responses(*READ, 413, 422, 429),
+)
 def submit(
     spec: Annotated[ExperimentSpec, Body(description="the experiment spec")],
     request: Request,
@@ -105,7 +124,7 @@ def submit(
     )
 
 
-@router.get("", response_model=ExperimentPage)
+@router.get("", response_model=ExperimentPage, responses=responses(*READ, 422))
 def list_experiments(
     session: SessionDep,
     user: Reader,
@@ -133,17 +152,28 @@ def list_experiments(
     )
 
 
-@router.get("/{experiment_id}", response_model=ExperimentOut, name="get_experiment")
+@router.get(
+    "/{experiment_id}",
+    response_model=ExperimentOut,
+    name="get_experiment",
+    responses=responses(*READ, 404, 422),
+)
 def get_experiment(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> ExperimentOut:
     return _out(session, load_experiment(session, experiment_id))
 
 
-@router.get("/{experiment_id}/runs", response_model=list[RunOut])
+@router.get(
+    "/{experiment_id}/runs", response_model=list[RunOut], responses=responses(*READ, 404, 422)
+)
 def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> list[RunOut]:
     return [RunOut.model_validate(r) for r in load_experiment(session, experiment_id).runs]
 
 
-@router.post("/{experiment_id}/cancel", response_model=ExperimentOut)
+@router.post(
+    "/{experiment_id}/cancel",
+    response_model=ExperimentOut,
+    responses=responses(*READ, 403, 404, 422),
+)
 def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) -> ExperimentOut:
     """Queued runs stop now, running ones at their next progress report."""
     experiment = load_experiment(session, experiment_id)
@@ -154,14 +184,23 @@ def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) 
     return _out(session, experiment)
 
 
-@router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) -> Response:
-    """Delete an experiment with its runs and results."""
+@router.delete(
+    "/{experiment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(*READ, 403, 404, 422),
+)
+def delete(
+    experiment_id: ExperimentId, session: SessionDep, user: CurrentUser, store: ArtifactsDep
+) -> Response:
+    """Delete an experiment with its runs, results and files (checkpoints, kept models);
+    503, deleting nothing, while the artifact store cannot be reached."""
     experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may delete")
+    delete_experiment_files(store, experiment.id)
     session.delete(experiment)
     session.commit()
+    delete_experiment_files(store, experiment_id)  # any file a worker wrote meanwhile
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -175,7 +214,12 @@ def _landscape(session: SessionDep, experiment_id: int) -> Experiment:
     return experiment
 
 
-@router.get("/{experiment_id}/distribution")
+@router.get(
+    "/{experiment_id}/distribution",
+    response_model=Distribution,
+    response_model_exclude_unset=True,
+    responses=responses(*READ, 404, 409, 422),
+)
 def distribution(
     experiment_id: ExperimentId,
     session: SessionDep,
@@ -200,7 +244,12 @@ def distribution(
     )
 
 
-@router.get("/{experiment_id}/end-points")
+@router.get(
+    "/{experiment_id}/end-points",
+    response_model=EndPoints,
+    response_model_exclude_unset=True,
+    responses=responses(*READ, 404, 409, 422),
+)
 def end_points(
     experiment_id: ExperimentId,
     session: SessionDep,

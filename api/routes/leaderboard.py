@@ -10,18 +10,19 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from api.deps import Reader, ResultsDep, SessionDep
+from api.schemas import READ, Leaderboard, responses
 from api.services.jsonable import jsonable
 from api.services.records import records_frame
 from shared.db.models import Experiment, Status
 from shared.spec import TrainingSpec, parse_spec
-from shared.stats.leaderboard import rank_configurations
+from shared.stats.leaderboard import rank_configurations, tie_rule
 from shared.stats.populations import set_a
 from shared.tasks.declarations import TASKS, task_declaration
 
 router = APIRouter(tags=["leaderboard"])
 
 
-@router.get("/leaderboard")
+@router.get("/leaderboard", response_model=Leaderboard, responses=responses(*READ, 422))
 def leaderboard(
     session: SessionDep,
     user: Reader,
@@ -29,9 +30,10 @@ def leaderboard(
     task: Annotated[str, Query(max_length=64, description=f"one of {', '.join(TASKS)}")],
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
 ) -> dict[str, Any]:
-    """Set A median of the task's metric with a bootstrap CI, trajectories, gradient
-    evaluations per trajectory and submitter; configurations whose Holm-adjusted
-    Mann–Whitney p against the best is ≥ alpha share its rank."""
+    """Set A median of the task's metric with a cluster-bootstrap CI (whole trajectories
+    resampled), trajectories, gradient evaluations per trajectory and submitter;
+    configurations the trajectory-level test cannot tell from the best at alpha share
+    its rank (``ties`` says how, in words)."""
     if task not in TASKS:
         raise HTTPException(
             422,
@@ -61,7 +63,7 @@ def leaderboard(
 def _board(
     session: SessionDep, experiments: list[Experiment], task: str, metric: str, alpha: float
 ) -> dict[str, Any]:
-    samples: dict[str, np.ndarray] = {}
+    samples: dict[str, list[np.ndarray]] = {}
     details: dict[str, dict[str, Any]] = {}
     for experiment in experiments:
         spec = parse_spec(experiment.spec)
@@ -75,7 +77,10 @@ def _board(
             if models.empty:
                 continue
             key = f"{experiment.id}/{o.key}"
-            samples[key] = models[metric].to_numpy(dtype=float)
+            samples[key] = [
+                rows[metric].to_numpy(dtype=float)
+                for _, rows in models.groupby("trajectory", sort=True)
+            ]
             final = (
                 frame[frame["optimizer"] == o.key]
                 .groupby("trajectory")["gradient_evaluations"]
@@ -97,5 +102,6 @@ def _board(
         "task": task,
         "metric": metric,
         "alpha": alpha,
+        "ties": tie_rule(alpha),
         "entries": [{**details[r.key], **jsonable(r)} for r in ranked],
     }

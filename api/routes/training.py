@@ -15,17 +15,35 @@ from sqlalchemy import func, select
 
 from api.deps import Reader, ResultsDep, SessionDep
 from api.routes.experiments import ExperimentId, load_experiment
+from api.schemas import (
+    READ,
+    LearningCurves,
+    OptimizerComparisons,
+    Plan,
+    Populations,
+    RecordPage,
+    SetComparisons,
+    responses,
+)
 from api.services.cache import cached, experiment_key
 from api.services.jsonable import jsonable
+from api.services.populations import (
+    optimizer_comparison_answer,
+    plan_answer,
+    populations_answer,
+    set_comparison_answer,
+)
 from api.services.records import RECORD_COLUMNS, records_frame, records_query
 from shared.db.models import Experiment
-from shared.spec import TrainingSpec, parse_spec
-from shared.stats.comparisons import loss_metric_correlation, optimizer_pairs, set_a_vs_set_b
+from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
 from shared.stats.curves import learning_curves
-from shared.stats.populations import population
+from shared.stats.power import MAX_TRAJECTORIES
 from shared.tasks.declarations import task_declaration
 
 router = APIRouter(prefix="/experiments", tags=["training"])
+
+# 409: a landscape experiment, or one with no records yet
+TRAINING_ERRORS = responses(*READ, 404, 409, 422)
 
 Metric = Literal["accuracy", "macro_f1", "micro_f1"]
 CurveColumn = Literal["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
@@ -33,10 +51,15 @@ PerTrajectory = Annotated[
     int | None,
     Query(
         ge=1,
-        le=10_000,
+        le=MAX_POPULATION_SIZE,
         alias="L",
-        description="models per trajectory (default: the spec's population_size)",
+        description="models per trajectory (default: the spec's population_size); at most "
+        "the candidate models a trajectory holds",
     ),
+]
+Alpha = Annotated[
+    float,
+    Query(ge=1e-6, le=0.5, description="significance level of the tests and warnings"),
 ]
 
 
@@ -83,7 +106,7 @@ def _frame(session: SessionDep, experiment: Experiment) -> pd.DataFrame:
     return frame
 
 
-@router.get("/{experiment_id}/records")
+@router.get("/{experiment_id}/records", response_model=RecordPage, responses=TRAINING_ERRORS)
 def records(
     experiment_id: ExperimentId,
     session: SessionDep,
@@ -107,7 +130,12 @@ def records(
     }
 
 
-@router.get("/{experiment_id}/populations")
+@router.get(
+    "/{experiment_id}/populations",
+    response_model=Populations,
+    response_model_exclude_unset=True,
+    responses=TRAINING_ERRORS,
+)
 def populations(
     experiment_id: ExperimentId,
     session: SessionDep,
@@ -127,26 +155,13 @@ def populations(
         per_trajectory,
         metric,
         (which,),
-        lambda records, L, metric: _populations(records, which, L, metric),
+        lambda records, L, metric: populations_answer(records, which, L, metric),
     )
 
 
-def _populations(records: pd.DataFrame, which: str, L: int, metric: str) -> dict[str, Any]:
-    chosen = population(records, which, L, metric)
-    out = {}
-    for optimizer, models in chosen.groupby("optimizer", sort=True):
-        out[str(optimizer)] = {
-            "models": jsonable(
-                models[
-                    ["trajectory", "step", "gradient_evaluations", "train_loss", metric]
-                ].to_dict("records")
-            ),
-            "correlation": jsonable(loss_metric_correlation(models, metric)),
-        }
-    return {"set": which, "L": L, "metric": metric, "optimizers": out}
-
-
-@router.get("/{experiment_id}/set-comparison")
+@router.get(
+    "/{experiment_id}/set-comparison", response_model=SetComparisons, responses=TRAINING_ERRORS
+)
 def set_comparison(
     experiment_id: ExperimentId,
     session: SessionDep,
@@ -154,10 +169,13 @@ def set_comparison(
     results: ResultsDep,
     per_trajectory: PerTrajectory = None,
     metric: Metric | None = None,
+    alpha: Alpha = 0.05,
 ) -> dict[str, Any]:
     """Per optimizer, Set A vs Set B on the test metric and on training loss: Mann–Whitney
-    U, Student and Welch t, effect sizes, a trajectory-level test and whether the two
-    levels disagree; summaries of both sets."""
+    U, Student and Welch t, effect sizes with a cluster-bootstrap interval, a
+    trajectory-level test (its smallest reachable p and the trajectories it needs) and
+    whether the two levels disagree; summaries of both sets, their overlap, the candidate
+    counts, and warnings in words."""
     return _answer(
         session,
         results,
@@ -165,16 +183,16 @@ def set_comparison(
         "set-comparison",
         per_trajectory,
         metric,
-        (),
-        lambda records, L, metric: {
-            "L": L,
-            "metric": metric,
-            "optimizers": jsonable(set_a_vs_set_b(records, L, metric)),
-        },
+        (alpha,),
+        lambda records, L, metric: set_comparison_answer(records, L, metric, alpha),
     )
 
 
-@router.get("/{experiment_id}/optimizer-comparison")
+@router.get(
+    "/{experiment_id}/optimizer-comparison",
+    response_model=OptimizerComparisons,
+    responses=TRAINING_ERRORS,
+)
 def optimizer_comparison(
     experiment_id: ExperimentId,
     session: SessionDep,
@@ -183,8 +201,10 @@ def optimizer_comparison(
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
     metric: Metric | None = None,
+    alpha: Alpha = 0.05,
 ) -> dict[str, Any]:
-    """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values."""
+    """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values and the
+    candidate counts per optimizer."""
     return _answer(
         session,
         results,
@@ -192,17 +212,47 @@ def optimizer_comparison(
         "optimizer-comparison",
         per_trajectory,
         metric,
-        (which,),
-        lambda records, L, metric: {
-            "set": which,
-            "L": L,
-            "metric": metric,
-            "pairs": jsonable(optimizer_pairs(records, L, metric, which)),
-        },
+        (which, alpha),
+        lambda records, L, metric: optimizer_comparison_answer(records, L, metric, which, alpha),
     )
 
 
-@router.get("/{experiment_id}/learning-curves")
+@router.get("/{experiment_id}/plan", response_model=Plan, responses=TRAINING_ERRORS)
+def plan(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    results: ResultsDep,
+    which: Literal["A", "B"] = "A",
+    per_trajectory: PerTrajectory = None,
+    metric: Metric | None = None,
+    alpha: Alpha = 0.05,
+    power: Annotated[float, Query(ge=0.5, le=0.99, description="power to reach")] = 0.8,
+    max_trajectories: Annotated[
+        int, Query(ge=2, le=MAX_TRAJECTORIES, description="look no further than this")
+    ] = MAX_TRAJECTORIES,
+) -> dict[str, Any]:
+    """With this experiment as a pilot: how many trajectories per side give ``power`` to
+    detect its observed differences at ``alpha`` with the trajectory-level tests,
+    simulated from its between-trajectory variance (Set A vs Set B per optimizer, and
+    optimizer pairs on Set ``which``)."""
+    return _answer(
+        session,
+        results,
+        experiment_id,
+        "plan",
+        per_trajectory,
+        metric,
+        (which, alpha, power, max_trajectories),
+        lambda records, L, metric: plan_answer(
+            records, L, metric, which, alpha, power, max_trajectories
+        ),
+    )
+
+
+@router.get(
+    "/{experiment_id}/learning-curves", response_model=LearningCurves, responses=TRAINING_ERRORS
+)
 def curves(
     experiment_id: ExperimentId,
     session: SessionDep,

@@ -1,0 +1,151 @@
+"""Response models of the training routes: records, Set A / Set B, comparisons, curves.
+
+The statistics' results are the frozen dataclasses of ``shared.stats``; their models are
+generated from them (:func:`api.schemas.base.model_of`), so the fields are declared once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from api.schemas.base import Number, Strict, model_of
+from shared.stats.comparisons import Correlation, PairComparison, SetComparison
+from shared.stats.populations import CandidateCounts
+from shared.stats.power import TrajectoryPlan
+
+Metric = Literal["accuracy", "macro_f1", "micro_f1"]
+Which = Literal["A", "B"]
+
+CorrelationOut = model_of(Correlation)
+SetComparisonOut = model_of(SetComparison)
+PairComparisonOut = model_of(PairComparison)
+CandidateCountsOut = model_of(CandidateCounts)
+TrajectoryPlanOut = model_of(TrajectoryPlan)
+
+
+class RecordOut(Strict):
+    """One evaluated model of a trajectory."""
+
+    optimizer: str
+    trajectory: int
+    step: int
+    epoch: Number
+    gradient_evaluations: int
+    loss_evaluations: int
+    wall_time: Number = Field(description="seconds since the trajectory started")
+    train_loss: Number = Field(description="in eval mode, on a fixed training subset")
+    running_loss: Number = Field(description="mean minibatch loss since the last point")
+    test_loss: Number
+    accuracy: Number
+    macro_f1: Number
+    micro_f1: Number
+    diverged: bool
+    sharpness: Number = Field(None, description="largest Hessian eigenvalue, when measured")
+    sharpness_gradient_evaluations: int | None = Field(
+        None, description="gradient evaluations the sharpness estimate cost"
+    )
+
+
+class RecordPage(Strict):
+    """Stored records, ordered by optimizer, trajectory and step."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[RecordOut]
+
+
+class PopulationMember(Strict):
+    """A model of Set A or Set B; carries the metric asked for (one of the three)."""
+
+    trajectory: int
+    step: int
+    gradient_evaluations: int
+    train_loss: Number
+    accuracy: Number = None
+    macro_f1: Number = None
+    micro_f1: Number = None
+
+
+class OptimizerPopulation(Strict):
+    models: list[PopulationMember]
+    correlation: CorrelationOut = Field(  # type: ignore[valid-type]
+        description="Spearman correlation of training loss with the metric"
+    )
+    candidates: CandidateCountsOut = Field(  # type: ignore[valid-type]
+        description="records the sets choose from: step-0 and post-divergence ones left out"
+    )
+
+
+class Populations(Strict):
+    """Set A (lowest training loss) or Set B (highest test metric) per optimizer."""
+
+    set: Which
+    L: int = Field(description="models per trajectory")
+    metric: Metric
+    optimizers: dict[str, OptimizerPopulation]
+
+
+class SetComparisons(Strict):
+    """Per optimizer, Set A against Set B on the test metric and on training loss."""
+
+    L: int
+    metric: Metric
+    alpha: float
+    optimizers: dict[str, SetComparisonOut]  # type: ignore[valid-type]
+
+
+class OptimizerComparisons(Strict):
+    """Every pair of optimizers on Set A (or B), Holm-adjusted."""
+
+    set: Which
+    L: int
+    metric: Metric
+    alpha: float
+    candidates: dict[str, CandidateCountsOut] = Field(  # type: ignore[valid-type]
+        description="per optimizer, the records its population chose from"
+    )
+    pairs: list[PairComparisonOut]  # type: ignore[valid-type]
+
+
+class PlannedPair(Strict):
+    optimizer1: str
+    optimizer2: str
+    plan: TrajectoryPlanOut  # type: ignore[valid-type]
+
+
+class Plan(Strict):
+    """Trajectories per side for the requested power, with the experiment as pilot."""
+
+    set: Which = Field(description="the set optimizer pairs are compared on")
+    L: int
+    metric: Metric
+    alpha: float
+    power: float
+    set_comparisons: dict[str, TrajectoryPlanOut] = Field(  # type: ignore[valid-type]
+        description="per optimizer, Set A vs Set B on the metric (pairs of trajectories)"
+    )
+    optimizer_pairs: list[PlannedPair]
+    note: str | None = None
+
+
+class Curve(Strict):
+    """Columns of one optimizer's curve, one entry per gradient-evaluation point."""
+
+    gradient_evaluations: list[int]
+    mean: list[Number]
+    std: list[Number] = Field(description="ddof=1; null from a single trajectory")
+    min: list[Number]
+    max: list[Number]
+    n: list[int] = Field(description="trajectories with a finite value at the point")
+    smoothed: list[Number] = Field(description="trailing moving average of mean")
+
+
+class LearningCurves(Strict):
+    """Per optimizer, a record column over gradient evaluations across trajectories."""
+
+    column: str
+    window: int
+    optimizers: dict[str, Curve]
