@@ -21,6 +21,8 @@ RECORD_COLUMNS = [
     "macro_f1",
     "micro_f1",
     "diverged",
+    "sharpness",
+    "sharpness_gradient_evaluations",
 ]
 
 
@@ -46,6 +48,14 @@ def records_frame(session: Session, experiment_id: int) -> pd.DataFrame:
     query = records_query(experiment_id).order_by(None)
     rows = [tuple(row) for row in session.execute(query)]
     frame = pd.DataFrame(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
-    float_columns = ["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
+    float_columns = [
+        "train_loss",
+        "running_loss",
+        "test_loss",
+        "accuracy",
+        "macro_f1",
+        "micro_f1",
+        "sharpness",
+    ]
     frame[float_columns] = frame[float_columns].astype(float)
     return frame

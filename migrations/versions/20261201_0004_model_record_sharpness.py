@@ -1,0 +1,30 @@
+"""model record sharpness
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01 08:50:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("model_records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sharpness", sa.Float(), nullable=True))
+        batch_op.add_column(
+            sa.Column("sharpness_gradient_evaluations", sa.BigInteger(), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("model_records", schema=None) as batch_op:
+        batch_op.drop_column("sharpness_gradient_evaluations")
+        batch_op.drop_column("sharpness")
