@@ -22,3 +22,12 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     adjusted = np.empty_like(p)
     adjusted[order] = np.minimum(stepped, 1.0)
     return adjusted
+
+
+def holm_finite(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm over the finite p-values; NaN (an undefined test) stays NaN, uncounted."""
+    p = np.asarray(pvalues, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    finite = np.isfinite(p)
+    adjusted[finite] = holm(p[finite])
+    return adjusted

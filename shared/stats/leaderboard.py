@@ -1,86 +1,112 @@
 """Ranking optimizer configurations by their Set A populations, honestly: those the data
-cannot tell apart from the best share its rank."""
+cannot tell apart from the best share its rank.
+
+The evidence is counted in trajectories, not models: the interval of each median is a
+cluster bootstrap (whole trajectories resampled), and "indistinguishable from the best"
+is decided by the trajectory-level test on per-trajectory means. Ten models from each of
+three runs are three observations, and the board must not separate configurations on
+the strength of thirty.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import numpy.typing as npt
 
-from shared.stats.corrections import holm
+from shared.stats.bootstrap import median_interval
+from shared.stats.corrections import holm_finite
+from shared.stats.model_level import finite
+from shared.stats.trajectory_level import trajectory_tests
+
+
+def tie_rule(alpha: float) -> str:
+    """How the board decides ties, in words (the response carries it)."""
+    return (
+        "Each configuration's trajectories are reduced to their mean Set A metric and "
+        "compared with the best configuration's by an exact two-sided Mann–Whitney test "
+        "(whole trajectories, not models, are the observations), Holm-adjusted over all "
+        f"comparisons with the best. A configuration whose adjusted p is at least "
+        f"{alpha:g}, or that has too few trajectories for the test, shares rank 1. "
+        "The smallest p the test can reach is listed per entry: with few trajectories "
+        "nothing can be separated from the best."
+    )
 
 
 @dataclass(frozen=True)
 class Ranked:
     key: str
     n: int
+    """Models in the population."""
+    trajectories: int
     median: float
     ci_low: float
+    """Cluster-bootstrap interval of the median (trajectories resampled)."""
     ci_high: float
-    #: Mann–Whitney U (two-sided) against the best configuration, Holm-adjusted over all
-    #: comparisons with the best; None for the best itself.
     pvalue_vs_best: float | None
+    """Trajectory-level Mann–Whitney U (two-sided) against the best configuration,
+    Holm-adjusted over all comparisons with the best; None for the best itself, NaN when
+    either side has fewer than 2 trajectories."""
+    pvalue_floor: float | None
+    """The smallest p-value that comparison could give with these trajectory counts."""
     rank: int
-
-
-def median_interval(
-    values: np.ndarray, confidence: float = 0.95, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the median (scipy.stats.bootstrap)."""
-    if values.size < 2 or np.all(values == values[0]):
-        median = float(np.median(values)) if values.size else float("nan")
-        return median, median
-    result = stats.bootstrap(
-        (values,),
-        np.median,
-        confidence_level=confidence,
-        n_resamples=999,
-        method="percentile",
-        vectorized=True,
-        random_state=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+    note: str | None = None
 
 
 def rank_configurations(
-    samples: Mapping[str, np.ndarray],
+    samples: Mapping[str, Sequence[npt.ArrayLike]],
     *,
     higher_is_better: bool = True,
     alpha: float = 0.05,
     seed: int = 0,
 ) -> list[Ranked]:
-    """Sort by median (best first); the best and every configuration whose Holm-adjusted
-    Mann–Whitney p against it is ≥ ``alpha`` share rank 1; the rest take competition
-    ranks (1, 1, 3, 4, …) in median order."""
-    clean = {k: np.asarray(v, dtype=float)[np.isfinite(v)] for k, v in samples.items()}
-    clean = {k: v for k, v in clean.items() if v.size}
+    """Rank configurations given as one array of model values per trajectory.
+
+    Sort by pooled median (best first); the best and every configuration the
+    trajectory-level test cannot tell apart from it at ``alpha`` (see :func:`tie_rule`)
+    share rank 1; the rest take competition ranks (1, 1, 3, 4, …) in median order.
+    """
+    clean = {
+        key: [g for g in (finite(group) for group in groups) if g.size]
+        for key, groups in samples.items()
+    }
+    clean = {k: v for k, v in clean.items() if v}
     if not clean:
         return []
+    pooled = {k: np.concatenate(v) for k, v in clean.items()}
     sign = 1.0 if higher_is_better else -1.0
-    order = sorted(clean, key=lambda k: (-sign * float(np.median(clean[k])), k))
-    best = order[0]
-    others = order[1:]
-    raw = [
-        float(stats.mannwhitneyu(clean[best], clean[k], alternative="two-sided").pvalue)
-        for k in others
-    ]
-    adjusted = dict(zip(others, holm(raw), strict=True)) if others else {}
+    order = sorted(clean, key=lambda k: (-sign * float(np.median(pooled[k])), k))
+    best, others = order[0], order[1:]
+    means = {k: np.array([g.mean() for g in v]) for k, v in clean.items()}
+    tests = trajectory_tests([(means[best], means[k]) for k in others], paired=False, seed=seed)
+    adjusted = dict(zip(others, holm_finite([t[1] for t in tests]), strict=True))
+    floors = {k: t[3] for k, t in zip(others, tests, strict=True)}
     ranked = []
     for position, key in enumerate(order):
         p = None if key == best else float(adjusted[key])
-        tied = key == best or (p is not None and p >= alpha)
-        low, high = median_interval(clean[key], seed=seed)
+        note = None
+        if p is not None and math.isnan(p):
+            note = (
+                "not tested against the best: needs at least 2 trajectories on each side; "
+                "shares its rank"
+            )
+        tied = key == best or p is None or math.isnan(p) or p >= alpha
+        interval = median_interval(clean[key], seed=seed)
         ranked.append(
             Ranked(
                 key=key,
-                n=int(clean[key].size),
-                median=float(np.median(clean[key])),
-                ci_low=low,
-                ci_high=high,
+                n=int(pooled[key].size),
+                trajectories=len(clean[key]),
+                median=float(np.median(pooled[key])),
+                ci_low=interval.low,
+                ci_high=interval.high,
                 pvalue_vs_best=p,
+                pvalue_floor=None if key == best else float(floors[key]),
                 rank=1 if tied else position + 1,
+                note=note or interval.note,
             )
         )
     return ranked

@@ -9,13 +9,20 @@ trajectory of each optimizer,
 * **Set B** keeps the ``L`` records with the highest test metric: the models an oracle
   would pick, the best the trajectory visited.
 
-So a population holds up to ``trajectories × L`` models. The selections are pure
-functions of the frame: rows are never modified, and ties are broken by ``step`` (earlier
-first), so the same records always give the same population whatever their row order.
+So a population holds up to ``trajectories × L`` models. Only *candidates* are ranked:
+records after step 0 and before any divergence (:func:`candidates`). The step-0 model is
+the untrained initial model every trajectory of an experiment shares, not something an
+optimizer found; a record at or after a divergence belongs to a run that no longer
+trains. :func:`candidate_counts` says how many records each rule left out.
+
+The selections are pure functions of the frame: rows are never modified, and ties are
+broken by ``step`` (earlier first), so the same records always give the same population
+whatever their row order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Literal
 
@@ -32,6 +39,127 @@ NOT_METRICS = frozenset(
 
 _RANK = "__rank"
 
+OVERLAP_WARNING = 0.5
+"""At this overlap of Set A with Set B (or above) a comparison warns that the two sets
+are largely the same models."""
+
+
+@dataclass(frozen=True)
+class CandidateCounts:
+    """How one optimizer's records became candidates for Set A and Set B."""
+
+    records: int
+    """All records of the optimizer."""
+    initial_models: int
+    """Step-0 records left out: the untrained model each trajectory starts from."""
+    at_or_after_divergence: int
+    """Records left out because their trajectory had diverged at or before them."""
+    candidates: int
+    trajectories: int
+    """Trajectories with at least one record."""
+    fewest_per_trajectory: int
+    """Candidates of the trajectory with the fewest (0 for one that diverged at once)."""
+    most_per_trajectory: int
+
+
+def candidate_mask(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Two boolean arrays over the rows: (step 0, at or after its trajectory's first
+    diverged record). A frame without a ``diverged`` column has no divergence."""
+    _check_records(records)
+    steps = pd.to_numeric(records["step"], errors="coerce").to_numpy(dtype=float)
+    initial = steps == 0
+    if "diverged" not in records.columns:
+        return initial, np.zeros(len(records), dtype=bool)
+    diverged = records["diverged"].fillna(False).astype(bool).to_numpy()
+    if not diverged.any():
+        return initial, np.zeros(len(records), dtype=bool)
+    first = (
+        pd.Series(np.where(diverged, steps, np.inf), index=records.index)
+        .groupby([records[k] for k in KEYS], sort=False)
+        .transform("min")
+        .to_numpy()
+    )
+    return initial, (steps >= first) & ~initial
+
+
+def candidates(records: pd.DataFrame) -> pd.DataFrame:
+    """The records Set A and Set B choose from: after step 0, before any divergence."""
+    initial, broken = candidate_mask(records)
+    return records.loc[~(initial | broken)]
+
+
+def candidate_counts(records: pd.DataFrame) -> dict[object, CandidateCounts]:
+    """Per optimizer (sorted), what :func:`candidates` kept and left out, and why."""
+    initial, broken = candidate_mask(records)
+    kept = ~(initial | broken)
+    frame = pd.DataFrame(
+        {
+            "optimizer": records["optimizer"].to_numpy(),
+            "trajectory": records["trajectory"].to_numpy(),
+            "initial": initial,
+            "broken": broken,
+            "kept": kept,
+        }
+    )
+    out: dict[object, CandidateCounts] = {}
+    for optimizer, rows in frame.groupby("optimizer", sort=True):
+        per_trajectory = rows.groupby("trajectory")["kept"].sum()
+        out[optimizer] = CandidateCounts(
+            records=len(rows),
+            initial_models=int(rows["initial"].sum()),
+            at_or_after_divergence=int(rows["broken"].sum()),
+            candidates=int(rows["kept"].sum()),
+            trajectories=int(per_trajectory.size),
+            fewest_per_trajectory=int(per_trajectory.min()),
+            most_per_trajectory=int(per_trajectory.max()),
+        )
+    return out
+
+
+def population_size_error(records: pd.DataFrame, L: int) -> str | None:
+    """Why ``L`` models per trajectory cannot be formed from these records, or None.
+
+    ``L`` may not exceed the candidates of the longest trajectory: no trajectory could
+    fill its share, and every "population" would be whole trajectories. (A trajectory
+    cut short by a divergence contributes what it has; the counts report it.)
+    """
+    counts = candidate_counts(records)
+    most = max((c.most_per_trajectory for c in counts.values()), default=0)
+    if most < L:
+        return (
+            f"L: {L} is more than the {most} candidate models a trajectory holds "
+            "(evaluated models after step 0 and before any divergence); "
+            f"ask for at most {most}"
+        )
+    return None
+
+
+def overlap(chosen_a: pd.DataFrame, chosen_b: pd.DataFrame) -> dict[object, float]:
+    """Per optimizer, the fraction of its Set A models that are also in its Set B (a model
+    is its optimizer, trajectory and step); NaN for an empty Set A."""
+    out: dict[object, float] = {}
+    b_models = {
+        optimizer: set(zip(rows["trajectory"], rows["step"], strict=True))
+        for optimizer, rows in chosen_b.groupby("optimizer", sort=False)
+    }
+    for optimizer, rows in chosen_a.groupby("optimizer", sort=True):
+        models = list(zip(rows["trajectory"], rows["step"], strict=True))
+        shared = b_models.get(optimizer, set())
+        out[optimizer] = sum(m in shared for m in models) / len(models) if models else np.nan
+    return out
+
+
+def overlap_warning(fraction: float) -> str | None:
+    """A plain sentence when Set A and Set B are mostly the same models, else None."""
+    if not np.isfinite(fraction) or fraction < OVERLAP_WARNING:
+        return None
+    return (
+        f"{fraction:.0%} of the Set A models are also in Set B: the models with the lowest "
+        "training loss are largely the ones with the best test metric, so the two sets "
+        "can hardly differ and their comparison says little. More evaluation points per "
+        "trajectory (a smaller evaluate_every) or a smaller L separate them."
+    )
+
 
 def set_a(records: pd.DataFrame, L: int) -> pd.DataFrame:
     """Set A: per optimizer and trajectory, the ``L`` records with the lowest ``train_loss``.
@@ -39,13 +167,14 @@ def set_a(records: pd.DataFrame, L: int) -> pd.DataFrame:
     Args:
         records: model records, one row per evaluated model (columns as in the module
             docstring; others are carried along untouched).
-        L: models kept per trajectory, at least 1. A trajectory with fewer ranked records
-            contributes all of them.
+        L: models kept per trajectory, at least 1. A trajectory with fewer ranked
+            candidates contributes all of them.
 
     Returns:
         The selected rows (all columns), ordered by optimizer, trajectory, then rank (best
-        first), with a fresh ``RangeIndex``. Records whose ``train_loss`` is NaN or ±inf
-        are never selected: an unevaluated or diverged loss ranks nothing.
+        first), with a fresh ``RangeIndex``. Only candidates are ranked (no step-0
+        model, nothing at or after a divergence), and records whose ``train_loss`` is NaN
+        or ±inf are never selected: an unevaluated or diverged loss ranks nothing.
 
     Raises:
         ValueError: naming the argument, for an ``L`` that is not an integer of at least 1
@@ -121,6 +250,7 @@ def numeric_values(frame: pd.DataFrame, column: str, argument: str) -> np.ndarra
 
 
 def _top(records: pd.DataFrame, L: int, column: str, *, lowest: bool) -> pd.DataFrame:
+    records = candidates(records)
     values = numeric_values(records, column, "metric" if column != "train_loss" else "records")
     finite = np.isfinite(values)
     ranked = records.loc[finite].copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Iterator
@@ -11,16 +12,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from shared.stats.bootstrap import median_difference_interval
 from shared.stats.comparisons import (
     compare_groups,
     compare_samples,
+    compare_sets,
     loss_metric_correlation,
     optimizer_pairs,
+    rank_correlation,
     set_a_vs_set_b,
     summarize,
 )
 from shared.stats.corrections import holm
 from shared.stats.populations import set_a, set_b
+from shared.stats.trajectory_level import floor_warning, pvalue_floor, trajectories_needed
 
 
 @pytest.fixture(autouse=True)
@@ -176,8 +181,16 @@ def test_five_trajectories_each_can_agree() -> None:
     assert result.trajectory_pvalue == pytest.approx(2 / 252)
     assert result.trajectory_pvalue_floor == pytest.approx(2 / 252)
     assert result.model.mwu_pvalue < 0.05 and not result.disagree
-    # the pooled comparison is compare_samples on the concatenation
-    assert result.model == compare_samples(np.concatenate(x), np.concatenate(y))
+    # the pooled comparison is compare_samples on the concatenation, but its interval
+    # resamples whole trajectories (cluster bootstrap)
+    pooled = compare_samples(np.concatenate(x), np.concatenate(y), interval=False)
+    cluster = median_difference_interval(x, y, seed=0)
+    assert result.model == dataclasses.replace(
+        pooled,
+        median_difference_low=cluster.low,
+        median_difference_high=cluster.high,
+        median_difference_resampled="trajectories",
+    )
     means_x, means_y = [a.mean() for a in x], [b.mean() for b in y]
     direct = stats.mannwhitneyu(means_x, means_y, method="exact")
     assert (result.trajectory_statistic, result.trajectory_pvalue) == (
@@ -387,10 +400,10 @@ def test_optimizer_pairs_holm_and_batched_trajectory_tests() -> None:
 
 
 def test_holm_skips_undefined_tests_and_keeps_order() -> None:
-    from shared.stats.comparisons import _holm_finite
+    from shared.stats.comparisons import holm_finite
 
     # finite 0.04, 0.01, 0.02 → sorted ×3, ×2, ×1 → 0.03, 0.04, 0.04 (monotone)
-    adjusted = _holm_finite([0.04, np.nan, 0.01, 0.02])
+    adjusted = holm_finite([0.04, np.nan, 0.01, 0.02])
     assert adjusted[[0, 2, 3]].tolist() == pytest.approx([0.04, 0.03, 0.04])
     assert math.isnan(adjusted[1])
 
@@ -417,3 +430,160 @@ def test_fewer_than_two_optimizers_make_no_pairs_and_bad_arguments_are_named() -
         set_a_vs_set_b(records, 0, "accuracy")
     with pytest.raises(ValueError, match=r"^metric:"):
         set_a_vs_set_b(records, 3, "macro_f1")
+
+
+# --- undefined tests say why, in words --------------------------------------------------
+
+
+def test_no_variance_is_explained_not_nan() -> None:
+    result = compare_samples([1.0] * 4, [1.0] * 3)
+    assert math.isnan(result.student_pvalue) and math.isnan(result.welch_pvalue)
+    for field in ("student_pvalue", "student_statistic", "welch_pvalue", "welch_statistic"):
+        assert "neither sample varies" in result.notes[field]
+        assert "every model of the first is 1" in result.notes[field]
+    assert "mwu_pvalue" not in result.notes  # defined: p = 1
+    # every NaN field of the result has a note, and no defined field has one
+    for field in dataclasses.fields(result):
+        value = getattr(result, field.name)
+        if isinstance(value, float) and math.isnan(value):
+            assert field.name in result.notes, field.name
+        elif field.name in result.notes:
+            raise AssertionError(f"{field.name} is defined but has a note")
+
+
+def test_too_few_models_are_explained() -> None:
+    one_each = compare_samples([1.0], [2.0])
+    assert one_each.notes["student_pvalue"] == "undefined: needs at least 3 models in all, got 2"
+    assert one_each.notes["welch_pvalue"].startswith("undefined: needs at least 2 models per")
+    assert "at least 2 models per sample" in one_each.notes["median_difference_low"]
+    empty = compare_samples([], [1.0, 2.0])
+    assert empty.notes["mwu_pvalue"] == "the first sample has no finite values"
+    assert compare_samples([1.0, 2.0, 3.0], [2.0, 2.5]).notes == {}
+
+
+def test_one_trajectory_a_side_explains_its_missing_trajectory_test() -> None:
+    result = compare_groups([[1.0, 2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0]])
+    assert result.notes["trajectory_pvalue"] == (
+        "undefined: needs at least 2 trajectories on each side with finite values, got 1 and 2"
+    )
+    assert (
+        "cluster bootstrap needs at least 2 trajectories"
+        in (result.model.notes["median_difference_low"])
+    )
+    assert math.isnan(result.model.median_difference_low)
+
+
+# --- the smallest reachable p and the trajectories needed --------------------------------
+
+
+def test_pvalue_floor_and_trajectories_needed_by_hand() -> None:
+    assert pvalue_floor(5, paired=True) == 2 / 32
+    assert pvalue_floor(5, 5, paired=False) == 2 / 252
+    assert pvalue_floor(3, 2, paired=False) == 2 / 10
+    assert math.isnan(pvalue_floor(1, 5, paired=False))
+    # α = 0.05: pairs 2/32 = 0.0625 ≥ α at 5, 2/64 at 6; independent 2/20 at 3, 2/70 at 4
+    assert trajectories_needed(0.05, paired=True) == 6
+    assert trajectories_needed(0.05, paired=False) == 4
+    # α = 0.01: 2/128 ≥ α, 2/256 < α; C(8,4) = 70 → 2/70 ≥ α, C(10,5) = 252 → 2/252 < α
+    assert trajectories_needed(0.01, paired=True) == 8
+    assert trajectories_needed(0.01, paired=False) == 5
+    with pytest.raises(ValueError, match=r"^alpha:"):
+        trajectories_needed(0.0, paired=True)
+
+
+def test_a_comparison_states_its_floor_and_warns_when_alpha_is_out_of_reach() -> None:
+    x = clusters([1.0, 2.0, 3.0, 4.0, 5.0], 10, 0.01, seed=3)
+    y = [values - 0.5 for values in x]
+    paired = compare_groups(x, y, paired=True)
+    assert paired.trajectory_pvalue_floor == 2 / 32 and paired.trajectories_needed == 6
+    assert paired.notes["floor"] == (
+        "With 5 pairs of trajectories the trajectory-level test cannot give a p-value below "
+        "0.0625, so it can never be significant at α = 0.05; it needs at least 6 pairs."
+    )
+    independent = compare_groups(x, y)
+    assert independent.trajectories_needed == 4 and "floor" not in independent.notes
+    assert floor_warning(5, 5, paired=False, alpha=0.05) is None
+    assert "at least 5 trajectories on each side" in floor_warning(4, 4, paired=False, alpha=0.01)
+
+
+# --- the cluster bootstrap in comparisons -------------------------------------------------
+
+
+def test_tight_trajectories_get_a_wide_interval_not_a_pooled_one() -> None:
+    # Five runs per side, each a tight cluster: 100 models a side pin the pooled median
+    # down for a model-level bootstrap; resampling runs shows how little five runs say.
+    x = clusters([0.0, 0.25, 0.5, 0.75, 1.0], 20, 0.01, seed=1)
+    y = clusters([0.1, 0.35, 0.6, 0.85, 1.1], 20, 0.01, seed=2)
+    flat = compare_samples(np.concatenate(x), np.concatenate(y))
+    grouped = compare_groups(x, y)
+    assert grouped.model.median_difference_resampled == "trajectories"
+    assert flat.median_difference_resampled == "models"
+    flat_width = flat.median_difference_high - flat.median_difference_low
+    grouped_width = grouped.model.median_difference_high - grouped.model.median_difference_low
+    assert grouped_width > 1.0 and flat_width < grouped_width / 2
+
+
+# --- set comparisons: overlap, candidates and warnings ------------------------------------
+
+
+def test_set_a_vs_set_b_reports_overlap_candidates_and_warnings() -> None:
+    records = model_records({"sgd": 0.0}, trajectories=5, steps=12)
+    result = set_a_vs_set_b(records, 5, "accuracy")["sgd"]
+    a, b = set_a(records, 5), set_b(records, 5, "accuracy")
+    shared = len(a.merge(b, on=["optimizer", "trajectory", "step"]))
+    assert result.overlap == pytest.approx(shared / len(a))
+    assert result.candidates is not None
+    assert result.candidates.initial_models == 5 and result.candidates.candidates == 55
+    assert result.candidates.fewest_per_trajectory == 11
+    assert not (a["step"] == 0).any() and not (b["step"] == 0).any()
+    # 11 candidates ≥ 2L = 10: no construction warning, but 5 pairs cannot reach 0.05
+    assert any(w.startswith("With 5 pairs of trajectories") for w in result.warnings)
+    assert not any("by construction" in w for w in result.warnings)
+    if result.overlap >= 0.5:
+        assert any("also in Set B" in w for w in result.warnings)
+    # L = 6: 11 < 12 candidates, so the sets must share models
+    short = set_a_vs_set_b(records, 6, "accuracy")["sgd"]
+    assert any("share models by construction" in w for w in short.warnings)
+
+
+def test_monotone_training_makes_the_sets_coincide_and_says_so() -> None:
+    step = np.arange(1, 11)
+    records = pd.DataFrame(
+        {
+            "optimizer": "sgd",
+            "trajectory": np.repeat([0, 1, 2], 10),
+            "step": np.tile(step, 3),
+            "train_loss": np.tile(1.0 / step, 3),
+            "accuracy": np.tile(step / 10.0, 3),
+            "diverged": False,
+        }
+    )
+    result = set_a_vs_set_b(records, 5, "accuracy")["sgd"]
+    assert result.overlap == 1.0
+    assert result.warnings[0].startswith("100% of the Set A models are also in Set B")
+    assert result.on_metric.model.mwu_pvalue == 1.0
+
+
+def test_comparisons_take_the_compared_column_as_a_parameter() -> None:
+    records = model_records({"a": 0.0, "b": 0.1}).assign(sharpness=lambda f: 10.0 + f["train_loss"])
+    on_sharpness = optimizer_pairs(records, 4, "accuracy", "A", column="sharpness")[0]
+    chosen = set_a(records, 4)
+    alone = compare_groups(
+        by_trajectory(chosen, "a", "sharpness"), by_trajectory(chosen, "b", "sharpness")
+    )
+    assert on_sharpness.comparison == alone
+    a, b = set_a(records, 4), set_b(records, 4, "accuracy")
+    direct = compare_sets(a[a["optimizer"] == "a"], b[b["optimizer"] == "a"], "sharpness")
+    assert direct == compare_groups(
+        by_trajectory(a, "a", "sharpness"), by_trajectory(b, "a", "sharpness"), paired=True
+    )
+    correlation = rank_correlation(chosen[chosen["optimizer"] == "a"], "sharpness", "accuracy")
+    assert correlation.n == 16 and correlation.note is None
+
+
+def test_undefined_correlations_say_why() -> None:
+    frame = pd.DataFrame({"train_loss": [0.1, 0.2, 0.3], "accuracy": [0.5, 0.5, 0.5]})
+    constant = loss_metric_correlation(frame, "accuracy")
+    assert constant.note == "undefined: accuracy is the same for every model, so it has no ranks"
+    two = loss_metric_correlation(frame.iloc[:2], "accuracy")
+    assert two.note == "undefined: needs at least 3 models with both values, got 2"
