@@ -36,6 +36,25 @@ def format_detail(detail: Any) -> str:
     return str(detail)
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def local_token() -> str | None:
     """The embedded server's admin token, as ``optbench serve`` left it."""
     home = Path(os.environ.get("OPTBENCH_HOME", Path.home() / ".optbench")).expanduser()
@@ -165,7 +184,13 @@ class Client(TrainingResults):
         self, url: str | None = None, token: str | None = None, timeout: float = 30.0
     ) -> None:
         self.url = (url or os.environ.get("OPTBENCH_URL") or DEFAULT_URL).rstrip("/")
-        self.token = token or os.environ.get("OPTBENCH_TOKEN") or local_token()
+        # The embedded server's admin token never leaves this machine: elsewhere, give
+        # a token (OPTBENCH_TOKEN or --token).
+        self.token = (
+            token
+            or os.environ.get("OPTBENCH_TOKEN")
+            or (local_token() if is_loopback(self.url) else None)
+        )
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.http = httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=timeout)
 

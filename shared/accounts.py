@@ -54,9 +54,14 @@ def authenticate(session: Session, token: str) -> User | None:
 
 
 def revoke_tokens(
-    session: Session, *, token: str | None = None, user_name: str | None = None
+    session: Session,
+    *,
+    token: str | None = None,
+    user_name: str | None = None,
+    token_name: str | None = None,
 ) -> int:
-    """Revoke one token (by its value) or every token of a user; returns how many."""
+    """Revoke one token (by its value) or every token of a user (only those called
+    ``token_name``, if given); returns how many."""
     from shared.db.base import utcnow
 
     query = select(ApiToken).where(ApiToken.revoked_at.is_(None))
@@ -64,6 +69,8 @@ def revoke_tokens(
         query = query.where(ApiToken.token_hash == hash_token(token))
     elif user_name is not None:
         query = query.join(User).where(User.name == user_name)
+        if token_name is not None:
+            query = query.where(ApiToken.name == token_name)
     else:
         raise ValueError("give a token or a user name")
     rows = session.scalars(query).all()

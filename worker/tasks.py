@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
 from shared.config import get_settings
 from shared.db.session import session_scope
@@ -12,6 +12,7 @@ from shared.experiments import TASK_NAMES
 from shared.reconcile import reconcile
 from worker.app import app
 from worker.jobs import run_landscape
+from worker.lifetime import child_dies_with_worker, remember_worker_pid
 
 RECONCILE = "optbench.reconcile"
 
@@ -46,3 +47,16 @@ def reconcile_task() -> dict[str, Any]:
 @worker_ready.connect
 def reconcile_at_start(sender: Any = None, **_: Any) -> None:
     app.send_task(RECONCILE, queue="cpu")
+
+
+@worker_init.connect
+def _before_forking(**_: Any) -> None:
+    remember_worker_pid()
+
+
+@worker_process_init.connect
+@beat_init.connect
+def _die_with_worker(**_: Any) -> None:
+    # Pool processes and the embedded beat die with the worker, which dies with
+    # `optbench serve` (it is started with the parent-death signal set).
+    child_dies_with_worker()

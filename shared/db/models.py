@@ -129,7 +129,12 @@ class Run(Base):
     )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the run failed, in one line (what every reader sees).
     error: Mapped[str | None] = mapped_column(Text)
+    #: The worker's traceback of a failure (admins only; also in the worker's log).
+    traceback: Mapped[str | None] = mapped_column(Text)
+    #: The worker process that claimed the run last (see shared/instances.py).
+    worker_instance: Mapped[str | None] = mapped_column(String(64))
     #: The latest checkpoint of a training trajectory (resumes from here).
     checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: A training trajectory whose loss became non-finite.
