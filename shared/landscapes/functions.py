@@ -1,4 +1,4 @@
-"""Synthetic 2-D loss landscapes with known minima (SPEC §3).
+"""Synthetic 2-D loss landscapes with known minima.
 
 Each function is written once, as an expression over ``x``, ``y`` and a math namespace
 (``sin``, ``cos``, ``exp``, ``sqrt``, ``pi``). The same expression is evaluated three ways:

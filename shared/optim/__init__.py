@@ -1,4 +1,5 @@
-"""Stochastic optimizers as ``torch.optim.Optimizer`` implementations (SPEC §2).
+"""Stochastic optimizers as ``torch.optim.Optimizer`` implementations: SGD with noise in
+the gradient or in the model, SAM, and (monotonic) basin hopping.
 
 Importing this package does not load PyTorch: the declarations (names, hyperparameters,
 catalog) are plain Python, and the optimizer classes load on first access.

@@ -1,6 +1,6 @@
 """Basin hopping (BH) and monotonic basin hopping (MBH) as step-wise optimizers.
 
-The algorithm (SPEC §2)::
+The algorithm, as the platform implements it::
 
     w ← LocalSearch(w0)
     while budget left:

@@ -1,4 +1,4 @@
-"""SGD and its two noise-injection variants (SPEC §2).
+"""SGD and its two noise-injection variants.
 
 * ``sgd``:     w ← w − η·g                     (momentum, weight decay optional)
 * ``nig_sgd``: w ← w − η·(g + ζ)               noise in gradient, ζ ~ U(B₀(ρ))

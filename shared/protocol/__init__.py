@@ -1,1 +1,1 @@
-"""The trajectory protocol: seeding, evaluation schedule, records, checkpoints (SPEC §4)."""
+"""The trajectory protocol: seeding, evaluation schedule, records, checkpoints."""

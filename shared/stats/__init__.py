@@ -1,4 +1,4 @@
-"""Statistics as small pure functions: arrays in, named results out (SPEC §5)."""
+"""Statistics as small pure functions: arrays in, named results out."""
 
 from shared.stats.proportions import (
     DistributionTest,

@@ -1,4 +1,4 @@
-"""Training tasks: data + model + loss + metric (SPEC §4).
+"""Training tasks: data + model + loss + metric.
 
 Modules: ``declarations`` (names and options, torch-free: the API imports it), ``base``
 (the :class:`Task` interface), ``registry`` (name → loader, for workers), ``small``

@@ -1,4 +1,4 @@
-"""What a training task is: data + model + loss + metric (SPEC §4, AlgoPerf's workload).
+"""What a training task is: data + model + loss + metric (AlgoPerf's workload).
 
 A task owns its data, model, loss and metric; an optimizer only updates; the runner
 (``shared.protocol``) owns the loop, the evaluation cadence and the budget.
