@@ -1,5 +1,9 @@
 """The arrows go one way: api and worker depend on shared; shared on neither; the API
-process never loads torch."""
+process never loads torch; no module imports another's private names.
+
+(A plain walk over the syntax trees rather than import-linter contracts: every rule here
+is about direct imports between this project's packages, which the walk sees completely,
+and it needs no tool or configuration of its own.)"""
 
 from __future__ import annotations
 
@@ -29,6 +33,32 @@ def test_shared_imports_no_application_layer() -> None:
 def test_api_never_imports_the_worker() -> None:
     assert "worker" not in imported_packages("api")
     assert "api" not in imported_packages("worker")
+
+
+PACKAGES = ("api", "worker", "shared", "cli", "client", "bench")
+
+
+def private_imports() -> list[str]:
+    """``from package.module import _name`` anywhere in the project's packages."""
+    found = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module
+                    and node.module.split(".")[0] in PACKAGES
+                ):
+                    found += [
+                        f"{path.relative_to(ROOT)}: {node.module}.{alias.name}"
+                        for alias in node.names
+                        if alias.name.startswith("_") and not alias.name.startswith("__")
+                    ]
+    return found
+
+
+def test_no_module_imports_private_names_of_another() -> None:
+    assert private_imports() == []
 
 
 def test_api_process_does_not_load_torch() -> None:
