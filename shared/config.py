@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     reconcile_every_seconds: float = 60.0
 
+    # Artifacts (checkpoints, kept model weights): a directory (default
+    # ``$OPTBENCH_HOME/artifacts``), a shared filesystem path, or ``s3://bucket/prefix``
+    # with ``artifact_endpoint_url`` for an S3-compatible server (MinIO, …) and its keys
+    # (unset: the usual AWS credential chain).
+    artifact_url: str = ""
+    artifact_endpoint_url: str = ""
+    artifact_access_key_id: str = ""
+    artifact_secret_access_key: str = ""
+    #: Attempts per store operation (backing off from artifact_retry_seconds) before a
+    #: run fails with "artifact store unavailable".
+    artifact_retries: int = Field(5, ge=1, le=20)
+    artifact_retry_seconds: float = Field(1.0, ge=0, le=60)
+    #: Keep a trajectory's last checkpoint after it finishes (default: removed).
+    keep_final_checkpoints: bool = False
+
     #: Submissions one user may make per minute (429 beyond).
     max_submissions_per_minute: int = 30
 
@@ -61,6 +76,8 @@ class Settings(BaseSettings):
     def _embedded_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.home / 'optbench.db'}"
+        if not self.artifact_url:
+            self.artifact_url = str(self.home / "artifacts")
         if not self.broker_url:
             self.broker_url = f"sqla+sqlite:///{self.home / 'broker.db'}"
         # SQLAlchemy 2 wants the driver spelled out; accept the common short forms.
