@@ -67,7 +67,13 @@ class Settings(BaseSettings):
     max_epochs: int = 1_000
     max_gradient_evaluations: int = 100_000_000
 
-    @field_validator("home", mode="before")
+    #: The data root: datasets by task name (``<data_dir>/cifar10/``, …) and local models
+    #: (``<data_dir>/models/``); specs name paths relative to it. Default ``$OPTBENCH_HOME/data``.
+    data_dir: Path | None = None
+    #: Let a spec's ``task_options.allow_download`` fetch a model from the hub (default off).
+    allow_downloads: bool = False
+
+    @field_validator("home", "data_dir", mode="before")
     @classmethod
     def _expand_home(cls, value: object) -> object:
         return Path(str(value)).expanduser() if value else value
@@ -80,6 +86,8 @@ class Settings(BaseSettings):
             self.artifact_url = str(self.home / "artifacts")
         if not self.broker_url:
             self.broker_url = f"sqla+sqlite:///{self.home / 'broker.db'}"
+        if self.data_dir is None:
+            self.data_dir = self.home / "data"
         # SQLAlchemy 2 wants the driver spelled out; accept the common short forms.
         for prefix in ("postgres://", "postgresql://"):
             if self.database_url.startswith(prefix):

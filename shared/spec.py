@@ -15,6 +15,8 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -23,7 +25,8 @@ from shared.config import Settings
 from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, landscape
 from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
-from shared.tasks.declarations import task_declaration
+from shared.tasks.admission import task_option_violations
+from shared.tasks.declarations import add_task_options_schemas, task_declaration
 
 SEED_MAX = 2**63 - 1
 Scalar = float | int | str
@@ -141,10 +144,16 @@ class GradientBudget(_Strict):
 class TrainingSpec(_Strict):
     """Trajectories of optimizers on a real task; populations are formed at query time."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=add_task_options_schemas)
+
     kind: Literal["training"]
     name: str = Field("", max_length=200)
     task: str
-    task_options: dict[str, Scalar | bool] = Field(default_factory=dict)
+    task_options: dict[str, Scalar | bool] = Field(
+        default_factory=dict,
+        description="the task's typed options (GET /api/v1/tasks lists them); paths are "
+        "relative to the server's data root",
+    )
     optimizers: list[OptimizerSpec] = Field(min_length=1)
     trajectories: int = Field(5, gt=0)
     budget: EpochBudget | GradientBudget = Field(default_factory=lambda: EpochBudget(epochs=10))
@@ -174,16 +183,22 @@ class TrainingSpec(_Strict):
     def _distinct(cls, optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
         return _unique_keys(optimizers)
 
-    @model_validator(mode="after")
-    def _known_options(self) -> TrainingSpec:
-        allowed = task_declaration(self.task).options
-        for option in self.task_options:
-            if option not in allowed:
-                raise ValueError(
-                    f"task_options.{option}: not an option of {self.task}; "
-                    f"valid ones: {', '.join(allowed) or 'none'}"
-                )
-        return self
+    @field_validator("task_options")
+    @classmethod
+    def _typed_options(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Each option checked against the task's typed model (errors are located at
+        ``task_options.<name>``); kept as given, values parsed ("500" becomes 500). A
+        stored spec whose options no longer validate is read as it is: its runs fail in
+        the worker, which builds the task through the same model, with the reason."""
+        if "task" not in info.data:  # the task itself is invalid and reported
+            return options
+        try:
+            typed = task_declaration(info.data["task"]).validate_options(options)
+        except ValidationError:
+            if (info.context or {}).get("stored"):
+                return options
+            raise
+        return typed.model_dump(exclude_unset=True)
 
 
 ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="kind")]
@@ -196,7 +211,8 @@ def parse_spec(data: Any) -> LandscapeSpec | TrainingSpec:
 
 
 def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:
-    """Where the spec asks for more than this server allows, as 422-style error entries."""
+    """Where the spec asks for more than this server allows (its limits, downloads, paths
+    outside its data root), as 422-style error entries."""
     checks: list[tuple[str, float, float]] = [
         ("optimizers", len(spec.optimizers), settings.max_optimizers)
     ]
@@ -218,6 +234,11 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
                     settings.max_gradient_evaluations,
                 )
             )
+    task_options = (
+        task_option_violations(spec.task_options, settings)
+        if isinstance(spec, TrainingSpec)
+        else []
+    )
     return [
         {
             "loc": ["body", *field.split(".")],
@@ -226,7 +247,7 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
         }
         for field, value, limit in checks
         if value > limit
-    ]
+    ] + task_options
 
 
 __all__ = [

@@ -75,9 +75,10 @@ def function_grid(
 
 
 @router.get("/tasks", response_model=list[TaskInfo], responses=responses(*READ))
-def tasks(user: Reader) -> list[dict[str, Any]]:
-    """Training tasks with their metric and options."""
-    return [t.as_dict() for t in TASKS.values()]
+def tasks(user: Reader) -> list[TaskInfo]:
+    """Training tasks: metric, the dataset directory and format they expect under the data
+    root, and their typed options (type, default, range, choices)."""
+    return [t.info() for t in TASKS.values()]
 
 
 @router.get("/spec-schema", response_model=SpecSchema, responses=responses(*READ))

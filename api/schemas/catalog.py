@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.base import Number, Strict
+from shared.tasks.declarations import TaskInfo as TaskInfo  # the tasks describe themselves
 
 Scalar = float | int | str | bool
 
@@ -62,16 +63,6 @@ class Grid(Strict):
     x: list[float]
     y: list[float]
     z: list[list[Number]]
-
-
-class TaskInfo(Strict):
-    """A training task: its metric and the options a spec may set."""
-
-    name: str
-    description: str
-    metric: str
-    options: dict[str, str] = Field(description="option name → what it means")
-    needs_files: bool
 
 
 class SpecSchema(BaseModel):

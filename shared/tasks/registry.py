@@ -8,9 +8,15 @@ instead and never imports this.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from shared.config import get_settings
+from shared.tasks.admission import data_root as configured_root
 from shared.tasks.base import Task
+from shared.tasks.data_root import DataRoot
 from shared.tasks.declarations import task_declaration
 from shared.tasks.options import TaskOptionError
 from shared.tasks.small import DigitsTask, MiniLMTextTask, Mnist1dTask
@@ -31,15 +37,22 @@ TASK_CLASSES: dict[str, type[Task]] = {
 }
 
 
-def build_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
-    """The task ``name`` configured by ``options``; raises ``UnknownTaskError`` for a name
-    the declarations lack and ``TaskOptionError`` for an option the task does not take."""
+def build_task(
+    name: str,
+    options: Mapping[str, Any] | None = None,
+    data_root: Path | str | None = None,
+    allow_downloads: bool | None = None,
+) -> Task:
+    """The task ``name`` configured by ``options``, reading files under ``data_root`` and
+    downloading only if ``allow_downloads`` (defaults: ``OPTBENCH_DATA_DIR`` and
+    ``OPTBENCH_ALLOW_DOWNLOADS``). Raises ``UnknownTaskError`` for a name the declarations
+    lack and ``TaskOptionError`` for an unknown option or a bad value."""
     declaration = task_declaration(name)
-    options = dict(options or {})
-    unknown = sorted(set(options) - set(declaration.options))
-    if unknown:
-        raise TaskOptionError(
-            f"task_options.{unknown[0]}: not an option of {declaration.name}; "
-            f"valid ones: {', '.join(declaration.options) or 'none'}"
-        )
-    return TASK_CLASSES[declaration.name](**options)
+    try:
+        typed = declaration.validate_options(dict(options or {}))
+    except ValidationError as error:
+        raise TaskOptionError.from_validation(error) from None
+    settings = get_settings()
+    root = configured_root(settings) if data_root is None else DataRoot(data_root)
+    downloads = settings.allow_downloads if allow_downloads is None else allow_downloads
+    return TASK_CLASSES[declaration.name](typed, root, downloads)

@@ -17,8 +17,14 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from shared.tasks.base import Task, TaskData
-from shared.tasks.hf import HFTextTask, collate_encoded, packaged_minilm_path
-from shared.tasks.options import choice_option, int_option
+from shared.tasks.hf import (
+    PACKAGED_MODEL,
+    HFTextTask,
+    ModelSource,
+    collate_encoded,
+    packaged_minilm_path,
+)
+from shared.tasks.options import DigitsOptions, MiniLMTextOptions, Mnist1dOptions
 from shared.tasks.synthetic_text import LABEL_NAMES, sentiment_corpus
 
 TRAIN_FRACTION = 0.8
@@ -37,6 +43,7 @@ class DigitsTask(Task):
 
     name = "digits"
     metric = "accuracy"
+    options: DigitsOptions
 
     def load(self) -> TaskData:
         from sklearn.datasets import load_digits
@@ -44,8 +51,8 @@ class DigitsTask(Task):
         digits = load_digits()
         inputs = torch.tensor(digits.data / 16.0, dtype=torch.float32)
         targets = torch.tensor(digits.target, dtype=torch.long)
-        split_seed = int_option(self.options, "split_seed", 0, minimum=0)
-        order = torch.from_numpy(np.random.default_rng(split_seed).permutation(len(targets)))
+        rng = np.random.default_rng(self.options.split_seed)
+        order = torch.from_numpy(rng.permutation(len(targets)))
         cut = int(len(targets) * TRAIN_FRACTION)
         train, test = order[:cut], order[cut:]
         return TaskData(
@@ -108,11 +115,10 @@ class Mnist1dTask(Task):
 
     name = "mnist1d"
     metric = "accuracy"
+    options: Mnist1dOptions
 
     def load(self) -> TaskData:
-        num_samples = int_option(self.options, "num_samples", 4000, 100, 100_000)
-        seed = int_option(self.options, "data_seed", 42, minimum=0, maximum=2**32 - 1)
-        data = generate_mnist1d(num_samples, seed)
+        data = generate_mnist1d(self.options.num_samples, self.options.data_seed)
 
         def dataset(x: np.ndarray, y: np.ndarray) -> TensorDataset:
             return TensorDataset(
@@ -127,7 +133,7 @@ class Mnist1dTask(Task):
         )
 
     def build_model(self, num_labels: int) -> nn.Module:
-        if choice_option(self.options, "architecture", "mlp", ("mlp", "cnn")) == "cnn":
+        if self.options.architecture == "cnn":
             return Mnist1dCnn(num_labels)
         return mlp(40, 100, 100, num_labels)
 
@@ -141,16 +147,15 @@ class MiniLMTextTask(HFTextTask):
 
     name = "minilm_text"
     metric = "macro_f1"
-    default_max_length = 32
+    options: MiniLMTextOptions
 
     @property
-    def model_source(self) -> tuple[str, bool]:
-        return str(packaged_minilm_path()), False
+    def model_source(self) -> ModelSource:
+        return ModelSource(str(packaged_minilm_path()), False, PACKAGED_MODEL)
 
     def load(self) -> TaskData:
-        num_examples = int_option(self.options, "num_examples", 600, 30, 100_000)
-        seed = int_option(self.options, "data_seed", 0, minimum=0)
-        texts, labels = sentiment_corpus(num_examples, seed)
+        num_examples = self.options.num_examples
+        texts, labels = sentiment_corpus(num_examples, self.options.data_seed)
         cut = int(num_examples * TRAIN_FRACTION)
         targets = torch.tensor(labels, dtype=torch.long)
         return TaskData(

@@ -1,45 +1,49 @@
 """GoEmotions and TweetEval from their published files, fine-tuning a BERT-family model.
 
-The model is ``task_options.model`` (a local directory, or a hub name that is only fetched
-when ``allow_download`` is true), defaulting to the packaged all-MiniLM-L6-v2 so both tasks
-run offline. The dev/val split is not part of :class:`TaskData` (the runner trains on train
-and scores on test); :meth:`load_validation` reads it for hyperparameter tuning.
+The files are under the data root: ``<root>/goemotions/`` and ``<root>/tweeteval/<subtask>/``
+(or ``task_options.data_dir``). The model is ``task_options.model`` (a directory under
+``<root>/models/``, or a hub name fetched only when downloads are allowed), defaulting to
+the packaged all-MiniLM-L6-v2 so both tasks run offline. The dev/val split is not part of
+:class:`TaskData` (the runner trains on train and scores on test); :meth:`load_validation`
+reads it for hyperparameter tuning.
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
-
 import torch
 
 from shared.tasks.base import TaskData, TaskDataError
+from shared.tasks.data_root import DataDirectory
 from shared.tasks.hf import EncodedText, HFTextTask, collate_encoded
-from shared.tasks.options import TaskOptionError, required_path, str_option
+from shared.tasks.layouts import GOEMOTIONS, TWEETEVAL, DatasetLayout
+from shared.tasks.options import GoEmotionsOptions, TweetEvalOptions
 
 GOEMOTIONS_LABELS = 28
 
 
-def read_lines(path: Path, expected: str) -> list[str]:
+def read_lines(directory: DataDirectory, name: str, expected: str) -> list[str]:
     """Lines split on ``\\n`` only: tweets may hold other Unicode line breaks, which
     ``str.splitlines`` would wrongly treat as record separators."""
+    path, shown = directory.child(name), directory.show(name)
     if not path.is_file():
-        raise TaskDataError(f"missing {path}; expected {expected}")
+        raise TaskDataError(f"missing {shown} under the data root; expected {expected}")
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except UnicodeDecodeError as error:
-        raise TaskDataError(f"{path} is not UTF-8 ({error}); expected {expected}") from error
+        raise TaskDataError(f"{shown} is not UTF-8 ({error}); expected {expected}") from None
     if lines and lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]
 
 
-def data_dir(task: HFTextTask, expected: str) -> Path:
-    path = required_path(task.options, "data_dir", task.name, expected)
-    if not path.is_dir():
+def data_dir(task: HFTextTask, layout: DatasetLayout, expected: str) -> DataDirectory:
+    """``<root>/<data_dir>``, default ``<root>/<task>``."""
+    directory = task.data_root.directory(task.options.data_dir or layout.directory)
+    if not directory.exists():
         raise TaskDataError(
-            f"{task.name} data directory {path} does not exist; expected {expected}"
+            f"{task.name}: no directory {directory.shown}/ under the data root; expected {expected}"
         )
-    return path
+    return directory
 
 
 class GoEmotionsTask(HFTextTask):
@@ -52,26 +56,28 @@ class GoEmotionsTask(HFTextTask):
     name = "goemotions"
     metric = "macro_f1"
     multilabel = True
+    options: GoEmotionsOptions
 
-    EXPECTED = (
-        "the GoEmotions published format: train.tsv, dev.tsv and test.tsv with rows "
-        "'text<TAB>comma-separated label ids<TAB>comment id' and no header, optionally "
-        "emotions.txt with one label name per line"
-    )
+    EXPECTED = GOEMOTIONS.expected
 
-    def label_names(self, directory: Path) -> list[str] | None:
-        path = directory / "emotions.txt"
-        if not path.is_file():
+    def label_names(self, directory: DataDirectory) -> list[str] | None:
+        if not directory.child("emotions.txt").is_file():
             return None
-        names = [line.strip() for line in read_lines(path, self.EXPECTED) if line.strip()]
+        lines = read_lines(directory, "emotions.txt", self.EXPECTED)
+        names = [line.strip() for line in lines if line.strip()]
         if not names:
-            raise TaskDataError(f"{path} is empty; expected {self.EXPECTED}")
+            raise TaskDataError(
+                f"{directory.show('emotions.txt')} is empty; expected {self.EXPECTED}"
+            )
         return names
 
-    def read_split(self, path: Path, num_labels: int) -> tuple[list[str], torch.Tensor]:
+    def read_split(
+        self, directory: DataDirectory, file: str, num_labels: int
+    ) -> tuple[list[str], torch.Tensor]:
         texts: list[str] = []
         rows: list[list[int]] = []
-        for number, line in enumerate(read_lines(path, self.EXPECTED), start=1):
+        shown = directory.show(file)
+        for number, line in enumerate(read_lines(directory, file, self.EXPECTED), start=1):
             if not line.strip():
                 continue
             fields = line.split("\t")
@@ -82,7 +88,9 @@ class GoEmotionsTask(HFTextTask):
                 if any(not 0 <= label < num_labels for label in ids):
                     raise ValueError(f"label ids outside 0…{num_labels - 1}")
             except ValueError as error:
-                raise TaskDataError(f"{path}:{number}: {error}; expected {self.EXPECTED}") from None
+                raise TaskDataError(
+                    f"{shown}:{number}: {error}; expected {self.EXPECTED}"
+                ) from None
             texts.append(fields[0])
             rows.append(ids)
         targets = torch.zeros(len(rows), num_labels)
@@ -90,18 +98,18 @@ class GoEmotionsTask(HFTextTask):
             targets[row, ids] = 1.0
         return texts, targets
 
-    def split(self, directory: Path, file: str, num_labels: int) -> EncodedText:
-        return self.encode(*self.read_split(directory / file, num_labels))
+    def split(self, directory: DataDirectory, file: str, num_labels: int) -> EncodedText:
+        return self.encode(*self.read_split(directory, file, num_labels))
 
     def load(self) -> TaskData:
-        directory = data_dir(self, self.EXPECTED)
+        directory = data_dir(self, GOEMOTIONS, self.EXPECTED)
         names = self.label_names(directory)
         num_labels = len(names) if names else GOEMOTIONS_LABELS
         train, test = (self.split(directory, f, num_labels) for f in ("train.tsv", "test.tsv"))
         return TaskData(train, test, num_labels, collate_encoded, names)
 
     def load_validation(self) -> EncodedText:
-        directory = data_dir(self, self.EXPECTED)
+        directory = data_dir(self, GOEMOTIONS, self.EXPECTED)
         names = self.label_names(directory)
         return self.split(directory, "dev.tsv", len(names) if names else GOEMOTIONS_LABELS)
 
@@ -111,60 +119,55 @@ class TweetEvalTask(HFTextTask):
 
     name = "tweeteval"
     metric = "macro_f1"
+    options: TweetEvalOptions
 
     @property
     def subtask(self) -> str:
-        subtask = str_option(self.options, "subtask", "emotion") or "emotion"
-        parts = PurePosixPath(subtask).parts
-        if subtask.startswith("/") or ".." in parts or "\\" in subtask:
-            raise TaskOptionError(f"task_options.subtask: not a subtask name: {subtask!r}")
-        return subtask
+        return self.options.subtask
 
     @property
     def expected(self) -> str:
-        return (
-            f"the TweetEval published layout: data_dir/{self.subtask}/ holding "
-            "{train,val,test}_text.txt (one tweet per line), {train,val,test}_labels.txt "
-            "(one integer label per line, as many lines as the texts) and mapping.txt "
-            "('id<TAB>name' per line)"
-        )
+        return TWEETEVAL.expected.replace("<subtask>", f"{self.subtask}")
 
-    def directory(self) -> Path:
-        root = data_dir(self, self.expected)
-        path = root / self.subtask
-        if not path.is_dir():
-            raise TaskDataError(f"missing subtask directory {path}; expected {self.expected}")
+    def directory(self) -> DataDirectory:
+        path = data_dir(self, TWEETEVAL, self.expected).sub(self.subtask)
+        if not path.exists():
+            raise TaskDataError(
+                f"tweeteval: no subtask directory {path.shown}/ under the data root; "
+                f"expected {self.expected}"
+            )
         return path
 
-    def label_names(self, directory: Path) -> list[str]:
-        path = directory / "mapping.txt"
+    def label_names(self, directory: DataDirectory) -> list[str]:
         names: dict[int, str] = {}
-        for number, line in enumerate(read_lines(path, self.expected), start=1):
+        shown = directory.show("mapping.txt")
+        lines = read_lines(directory, "mapping.txt", self.expected)
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             fields = line.strip().split(None, 1)
             try:
                 names[int(fields[0])] = fields[1] if len(fields) == 2 else fields[0]
             except ValueError:
-                raise TaskDataError(f"{path}:{number}: not 'id<TAB>name'") from None
+                raise TaskDataError(f"{shown}:{number}: not 'id<TAB>name'") from None
         if sorted(names) != list(range(len(names))) or not names:
-            raise TaskDataError(f"{path}: ids must be 0…n-1; expected {self.expected}")
+            raise TaskDataError(f"{shown}: ids must be 0…n-1; expected {self.expected}")
         return [names[i] for i in range(len(names))]
 
-    def split(self, directory: Path, split: str, num_labels: int) -> EncodedText:
-        texts = read_lines(directory / f"{split}_text.txt", self.expected)
-        path = directory / f"{split}_labels.txt"
-        lines = read_lines(path, self.expected)
+    def split(self, directory: DataDirectory, split: str, num_labels: int) -> EncodedText:
+        texts = read_lines(directory, f"{split}_text.txt", self.expected)
+        shown = directory.show(f"{split}_labels.txt")
+        lines = read_lines(directory, f"{split}_labels.txt", self.expected)
         if len(lines) != len(texts):
             raise TaskDataError(
-                f"{path} has {len(lines)} labels for {len(texts)} texts; expected {self.expected}"
+                f"{shown} has {len(lines)} labels for {len(texts)} texts; expected {self.expected}"
             )
         try:
             labels = [int(line) for line in lines]
         except ValueError as error:
-            raise TaskDataError(f"{path}: {error}; expected {self.expected}") from None
+            raise TaskDataError(f"{shown}: {error}; expected {self.expected}") from None
         if any(not 0 <= label < num_labels for label in labels):
-            raise TaskDataError(f"{path}: labels outside 0…{num_labels - 1} (mapping.txt)")
+            raise TaskDataError(f"{shown}: labels outside 0…{num_labels - 1} (mapping.txt)")
         return self.encode(texts, torch.tensor(labels, dtype=torch.long))
 
     def load(self) -> TaskData:

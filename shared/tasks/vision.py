@@ -1,15 +1,16 @@
-"""CIFAR-10 and CIFAR-100 from a local directory in the CIFAR *python* format, ResNet-50.
+"""CIFAR-10 and CIFAR-100 from the data root, in the CIFAR *python* format, ResNet-50.
 
-The batches are read with :mod:`pickle` directly: torchvision's dataset class would try to
-download when files are missing, and a worker without internet should instead fail at once
-with a message that says which file is missing and what it should contain. As with any
-pickle, only point ``data_dir`` at files you trust.
+The files are those of the published python tarballs, in ``<root>/cifar10/`` and
+``<root>/cifar100/`` (or ``task_options.data_dir``); the directory the tarball extracts
+to (``cifar-10-batches-py/``) is accepted one level down too. They are read with a
+restricted unpickler (:mod:`shared.tasks.safe_pickle`) that admits only the NumPy array
+reconstruction they need, never with torchvision's dataset class, which would try to
+download when a file is missing: a worker without internet should fail at once with a
+message saying which file is missing and what it should contain.
 """
 
 from __future__ import annotations
 
-import pickle
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,7 +19,10 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from shared.tasks.base import Task, TaskData, TaskDataError
-from shared.tasks.options import bool_option, required_path
+from shared.tasks.data_root import DataDirectory
+from shared.tasks.layouts import CIFAR10, CIFAR100, DatasetLayout
+from shared.tasks.options import CifarOptions
+from shared.tasks.safe_pickle import load_cifar_pickle
 
 PIXELS = 3 * 32 * 32
 
@@ -53,17 +57,18 @@ def _field(batch: dict[Any, Any], key: str) -> Any:
     return batch.get(key)
 
 
-def _unpickle(path: Path, expected: str) -> dict[Any, Any]:
+def _unpickle(directory: DataDirectory, name: str, expected: str) -> dict[Any, Any]:
+    path, shown = directory.child(name), directory.show(name)
     if not path.is_file():
-        raise TaskDataError(f"missing {path}; expected {expected}")
+        raise TaskDataError(f"missing {shown} under the data root; expected {expected}")
     try:
         with path.open("rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")
-    except Exception as error:
-        raise TaskDataError(f"cannot unpickle {path} ({error}); expected {expected}") from error
+            batch = load_cifar_pickle(handle)
+    except Exception as error:  # a damaged pickle fails in many ways; all mean the same
+        raise TaskDataError(f"cannot unpickle {shown} ({error}); expected {expected}") from None
     if not isinstance(batch, dict):
         kind = type(batch).__name__
-        raise TaskDataError(f"{path} holds a {kind}, not a dict; expected {expected}")
+        raise TaskDataError(f"{shown} holds a {kind}, not a dict; expected {expected}")
     return batch
 
 
@@ -71,8 +76,9 @@ class CifarTask(Task):
     """Shared by CIFAR-10 and CIFAR-100, which differ in file names, label key and statistics."""
 
     metric = "accuracy"
+    options: CifarOptions
+    layout: ClassVar[DatasetLayout]
     num_classes: ClassVar[int]
-    archive_dir: ClassVar[str]
     train_files: ClassVar[tuple[str, ...]]
     test_files: ClassVar[tuple[str, ...]]
     meta_file: ClassVar[str]
@@ -83,62 +89,66 @@ class CifarTask(Task):
 
     @property
     def expected(self) -> str:
-        files = ", ".join(self.train_files + self.test_files)
-        return (
-            f"the {self.name} python format ({self.archive_dir}/ from the python tarball): "
-            f"files {files}, each a pickled dict with b'data' (N×3072 uint8, channel-major "
-            f"32×32 RGB) and b'{self.label_key}' (N ints in 0…{self.num_classes - 1})"
-        )
+        return self.layout.expected
 
-    def data_dir(self) -> Path:
-        path = required_path(self.options, "data_dir", self.name, self.expected)
-        if not path.is_dir():
+    def data_dir(self) -> DataDirectory:
+        """``<root>/<data_dir>`` (default ``<root>/<task>``), or the tarball's own directory
+        inside it."""
+        directory = self.data_root.directory(self.options.data_dir or self.layout.directory)
+        if not directory.exists():
             raise TaskDataError(
-                f"{self.name} data directory {path} does not exist; expected {self.expected}"
+                f"{self.name}: no directory {directory.shown}/ under the data root; "
+                f"expected {self.expected}"
             )
-        nested = path / self.archive_dir
-        if not (path / self.test_files[0]).exists() and nested.is_dir():
-            return nested  # pointed at the directory the tarball was extracted into
-        return path
+        nested = self.layout.archive_directory
+        if nested and not (directory.path / self.test_files[0]).exists():
+            inner = directory.sub(nested)
+            if inner.exists():
+                return inner
+        return directory
 
-    def read(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
-        batch = _unpickle(path, self.expected)
+    def read(self, directory: DataDirectory, name: str) -> tuple[np.ndarray, np.ndarray]:
+        batch = _unpickle(directory, name, self.expected)
+        shown = directory.show(name)
         data, labels = _field(batch, "data"), _field(batch, self.label_key)
         if data is None or labels is None:
             raise TaskDataError(
-                f"{path} lacks b'data' or b'{self.label_key}'; expected {self.expected}"
+                f"{shown} lacks b'data' or b'{self.label_key}'; expected {self.expected}"
             )
         data, labels = np.asarray(data), np.asarray(labels)
         if data.ndim != 2 or data.shape[1] != PIXELS or data.dtype != np.uint8:
             raise TaskDataError(
-                f"{path}: data is {data.dtype} of shape {data.shape}; expected {self.expected}"
+                f"{shown}: data is {data.dtype} of shape {data.shape}; expected {self.expected}"
             )
         if labels.shape != (len(data),) or not np.issubdtype(labels.dtype, np.integer):
             raise TaskDataError(
-                f"{path}: {len(labels)} labels for {len(data)} images; expected {self.expected}"
+                f"{shown}: {len(labels)} labels for {len(data)} images; expected {self.expected}"
             )
         if len(labels) and (labels.min() < 0 or labels.max() >= self.num_classes):
             raise TaskDataError(
-                f"{path}: labels outside 0…{self.num_classes - 1}; expected {self.expected}"
+                f"{shown}: labels outside 0…{self.num_classes - 1}; expected {self.expected}"
             )
         return data, labels
 
-    def images(self, directory: Path, files: tuple[str, ...]) -> CifarImages:
-        parts = [self.read(directory / name) for name in files]
+    def images(self, directory: DataDirectory, files: tuple[str, ...]) -> CifarImages:
+        parts = [self.read(directory, name) for name in files]
         images = np.concatenate([data for data, _ in parts]).reshape(-1, 3, 32, 32)
         labels = np.concatenate([labels for _, labels in parts])
         return CifarImages(
             torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64)), self.mean, self.std
         )
 
-    def label_names(self, directory: Path) -> list[str] | None:
+    def label_names(self, directory: DataDirectory) -> list[str] | None:
         """From the meta file when present; the images and labels do not need it."""
-        path = directory / self.meta_file
-        if not path.is_file():
+        if not directory.child(self.meta_file).is_file():
             return None
-        names = _field(_unpickle(path, f"a pickled dict with b'{self.names_key}'"), self.names_key)
+        batch = _unpickle(directory, self.meta_file, f"a pickled dict with b'{self.names_key}'")
+        names = _field(batch, self.names_key)
         if names is None or len(names) != self.num_classes:
-            raise TaskDataError(f"{path}: expected {self.num_classes} names in b'{self.names_key}'")
+            raise TaskDataError(
+                f"{directory.show(self.meta_file)}: expected {self.num_classes} names "
+                f"in b'{self.names_key}'"
+            )
         return [name.decode() if isinstance(name, bytes) else str(name) for name in names]
 
     def load(self) -> TaskData:
@@ -156,7 +166,7 @@ class CifarTask(Task):
         from torchvision.models import resnet50
 
         model = resnet50(weights=None, num_classes=num_labels)
-        if bool_option(self.options, "cifar_stem", True):
+        if self.options.cifar_stem:
             model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
             nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
             model.maxpool = nn.Identity()
@@ -165,9 +175,9 @@ class CifarTask(Task):
 
 class Cifar10Task(CifarTask):
     name = "cifar10"
+    layout = CIFAR10
     num_classes = 10
-    archive_dir = "cifar-10-batches-py"
-    train_files = tuple(f"data_batch_{i}" for i in range(1, 6))
+    train_files = CIFAR10.required[:5]
     test_files = ("test_batch",)
     meta_file = "batches.meta"
     label_key = "labels"
@@ -178,8 +188,8 @@ class Cifar10Task(CifarTask):
 
 class Cifar100Task(CifarTask):
     name = "cifar100"
+    layout = CIFAR100
     num_classes = 100
-    archive_dir = "cifar-100-python"
     train_files = ("train",)
     test_files = ("test",)
     meta_file = "meta"

@@ -1,4 +1,5 @@
-"""Fixtures: tiny datasets in the published formats, and a guard against network access."""
+"""Fixtures: a data root with tiny datasets in the published formats, and a guard against
+network access."""
 
 from __future__ import annotations
 
@@ -34,21 +35,29 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def cifar10_dir(tmp_path: Path) -> Path:
-    """20 training images (4 per batch file) and 6 test images."""
-    return write_cifar10(tmp_path)
+def data_root(tmp_path: Path) -> Path:
+    """An empty data root (what OPTBENCH_DATA_DIR points at)."""
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
 
 
 @pytest.fixture
-def cifar100_dir(tmp_path: Path) -> Path:
-    return write_cifar100(tmp_path)
+def cifar10_dir(data_root: Path) -> Path:
+    """<root>/cifar10/: 20 training images (4 per batch file) and 6 test images."""
+    return write_cifar10(data_root / "cifar10")
 
 
 @pytest.fixture
-def goemotions_dir(tmp_path: Path) -> Path:
-    return write_goemotions(tmp_path / "goemotions")
+def cifar100_dir(data_root: Path) -> Path:
+    return write_cifar100(data_root / "cifar100")
 
 
 @pytest.fixture
-def tweeteval_dir(tmp_path: Path) -> Path:
-    return write_tweeteval(tmp_path / "tweeteval")
+def goemotions_dir(data_root: Path) -> Path:
+    return write_goemotions(data_root / "goemotions")
+
+
+@pytest.fixture
+def tweeteval_dir(data_root: Path) -> Path:
+    return write_tweeteval(data_root / "tweeteval")

@@ -1,10 +1,19 @@
 """Tiny datasets written in the real published formats (CIFAR python pickles, GoEmotions
-TSVs, TweetEval text files), so the loaders are tested against the layout they will meet."""
+TSVs, TweetEval text files), so the loaders are tested against the layout they will meet.
+
+The CIFAR files are written as the published tarballs have them: Python 2 cPickle
+protocol 2, strings as Python 2 ``str`` (so they load as ``bytes``), NumPy arrays reduced
+through ``numpy.core.multiarray._reconstruct``. :class:`Python2Pickle` writes exactly that
+subset of the format, opcode by opcode; Python 3's own pickler would spell bytes and the
+NumPy module differently.
+"""
 
 from __future__ import annotations
 
 import pickle
+import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +25,78 @@ GOEMOTIONS_NAMES = [
 ]  # fmt: skip
 
 
+class Python2Pickle:
+    """Protocol-2 pickles as Python 2 wrote them, for dicts, lists, tuples, str/bytes,
+    ints, floats, None, booleans and C-contiguous NumPy arrays of plain dtypes."""
+
+    def __init__(self, numpy_module: str = "numpy.core.multiarray") -> None:
+        self.numpy_module = numpy_module
+        self.out = bytearray()
+
+    def dumps(self, obj: Any) -> bytes:
+        self.out = bytearray(pickle.PROTO + b"\x02")
+        self.save(obj)
+        self.out += pickle.STOP
+        return bytes(self.out)
+
+    def global_(self, module: str, name: str) -> None:
+        self.out += pickle.GLOBAL + f"{module}\n{name}\n".encode()
+
+    def save(self, obj: Any) -> None:
+        if obj is None:
+            self.out += pickle.NONE
+        elif isinstance(obj, bool):
+            self.out += pickle.NEWTRUE if obj else pickle.NEWFALSE
+        elif isinstance(obj, int):
+            self.out += pickle.BININT + struct.pack("<i", obj)
+        elif isinstance(obj, float):
+            self.out += pickle.BINFLOAT + struct.pack(">d", obj)
+        elif isinstance(obj, (bytes, str)):  # a Python 2 str: bytes on the wire
+            data = obj.encode("latin-1") if isinstance(obj, str) else obj
+            if len(data) < 256:
+                self.out += pickle.SHORT_BINSTRING + bytes([len(data)]) + data
+            else:
+                self.out += pickle.BINSTRING + struct.pack("<i", len(data)) + data
+        elif isinstance(obj, tuple):
+            self.out += pickle.MARK
+            for item in obj:
+                self.save(item)
+            self.out += pickle.TUPLE
+        elif isinstance(obj, list):
+            self.out += pickle.EMPTY_LIST + pickle.MARK
+            for item in obj:
+                self.save(item)
+            self.out += pickle.APPENDS
+        elif isinstance(obj, dict):
+            self.out += pickle.EMPTY_DICT + pickle.MARK
+            for key, value in obj.items():
+                self.save(key)
+                self.save(value)
+            self.out += pickle.SETITEMS
+        elif isinstance(obj, np.ndarray):
+            # ndarray.__reduce__ under Python 2 / NumPy 1.x
+            self.global_(self.numpy_module, "_reconstruct")
+            self.out += pickle.MARK
+            self.global_("numpy", "ndarray")
+            self.save((0,))
+            self.save(b"b")
+            self.out += pickle.TUPLE + pickle.REDUCE
+            self.save((1, tuple(obj.shape), obj.dtype, False, np.ascontiguousarray(obj).tobytes()))
+            self.out += pickle.BUILD
+        elif isinstance(obj, np.dtype):
+            self.global_("numpy", "dtype")
+            self.save((f"{obj.kind}{obj.itemsize}", 0, 1))
+            self.out += pickle.REDUCE
+            self.save(
+                (3, obj.byteorder if obj.byteorder != "=" else "<", None, None, None, -1, -1, 0)
+            )
+            self.out += pickle.BUILD
+        else:
+            raise TypeError(f"cannot write {type(obj).__name__} as a Python 2 pickle")
+
+
 def _pickle(path: Path, obj: object) -> None:
-    with path.open("wb") as handle:
-        pickle.dump(obj, handle, protocol=2)
+    path.write_bytes(Python2Pickle().dumps(obj))
 
 
 def write_cifar_batch(path: Path, count: int, label_key: str, num_classes: int, seed: int) -> None:
@@ -106,24 +184,27 @@ def write_tweeteval(root: Path, subtask: str = "emotion") -> Path:
     return root
 
 
-def write_cifar10(tmp_path: Path) -> Path:
-    """20 training images (4 per batch file) and 6 test images."""
-    root = tmp_path / "cifar-10-batches-py"
-    root.mkdir()
+def write_cifar10(directory: Path) -> Path:
+    """The files of the CIFAR-10 python tarball in ``directory``: 20 training images
+    (4 per batch file), 6 test images and batches.meta."""
+    directory.mkdir(parents=True, exist_ok=True)
     for i in range(1, 6):
-        write_cifar_batch(root / f"data_batch_{i}", 4, "labels", 10, seed=i)
-    write_cifar_batch(root / "test_batch", 6, "labels", 10, seed=0)
+        write_cifar_batch(directory / f"data_batch_{i}", 4, "labels", 10, seed=i)
+    write_cifar_batch(directory / "test_batch", 6, "labels", 10, seed=0)
     names = [b"airplane", b"automobile", b"bird", b"cat", b"deer"]
     names += [b"dog", b"frog", b"horse", b"ship", b"truck"]
-    _pickle(root / "batches.meta", {b"label_names": names, b"num_vis": 3072})
-    return root
+    _pickle(
+        directory / "batches.meta",
+        {b"label_names": names, b"num_vis": 3072, b"num_cases_per_batch": 4},
+    )
+    return directory
 
 
-def write_cifar100(tmp_path: Path) -> Path:
-    root = tmp_path / "cifar-100-python"
-    root.mkdir()
-    write_cifar_batch(root / "train", 20, "fine_labels", 100, seed=1)
-    write_cifar_batch(root / "test", 5, "fine_labels", 100, seed=2)
+def write_cifar100(directory: Path) -> Path:
+    """The files of the CIFAR-100 python tarball in ``directory``: 20 train, 5 test."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_cifar_batch(directory / "train", 20, "fine_labels", 100, seed=1)
+    write_cifar_batch(directory / "test", 5, "fine_labels", 100, seed=2)
     names = [f"class{i}".encode() for i in range(100)]
-    _pickle(root / "meta", {b"fine_label_names": names, b"coarse_label_names": names[:20]})
-    return root
+    _pickle(directory / "meta", {b"fine_label_names": names, b"coarse_label_names": names[:20]})
+    return directory
