@@ -37,6 +37,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.runner
 	$(BIN)/python -m bench.set_comparison
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.artifacts
 
 # The web page: pinned npm installs (package-lock.json), built into frontend/dist, which
 # the API serves at /. Rebuilt when its sources change.

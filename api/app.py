@@ -10,8 +10,9 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from api.limits import BodySizeLimit
 from api.queue import Dispatcher
-from api.routes import catalog, experiments, health, leaderboard, training
+from api.routes import catalog, experiments, health, leaderboard, models, training
 from api.services.cache import ResultCache
+from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
 from shared.db.session import session_factory
 from shared.version import code_version
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(settings.database_url)
     app.state.dispatcher = Dispatcher(settings)
     app.state.results = ResultCache()
+    app.state.artifacts = artifact_store(settings)
 
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments.router, prefix=API_PREFIX)
     app.include_router(training.router, prefix=API_PREFIX)
     app.include_router(leaderboard.router, prefix=API_PREFIX)
+    app.include_router(models.router, prefix=API_PREFIX)
 
     @app.exception_handler(DataError)
     async def unstorable_value(request: Request, error: DataError) -> JSONResponse:
@@ -59,6 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ]
             },
             status_code=422,
+        )
+
+    @app.exception_handler(ArtifactStoreUnavailable)
+    async def store_unavailable(request: Request, error: ArtifactStoreUnavailable) -> JSONResponse:
+        log.warning("%s", error)
+        return JSONResponse(
+            {"detail": "the artifact store is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(OperationalError)

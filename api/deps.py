@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.queue import Dispatcher
 from api.services.cache import ResultCache
 from shared.accounts import authenticate
+from shared.artifacts import ArtifactStore
 from shared.config import Settings
 from shared.db.models import Role, User
 
@@ -35,8 +36,13 @@ def get_results(request: Request) -> ResultCache:
     return request.app.state.results
 
 
+def get_artifacts(request: Request) -> ArtifactStore:
+    return request.app.state.artifacts
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ResultsDep = Annotated[ResultCache, Depends(get_results)]
+ArtifactsDep = Annotated[ArtifactStore, Depends(get_artifacts)]
 SessionDep = Annotated[Session, Depends(get_db)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

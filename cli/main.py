@@ -7,6 +7,7 @@ import typer
 from cli import experiments, report
 from cli.data import data_app
 from cli.landscape import landscape_command
+from cli.models import models_app
 from cli.server import db_app, serve, token_app
 from cli.tune import tune
 
@@ -29,6 +30,7 @@ app.command("report")(report.report)
 app.command("tune")(tune)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
+app.add_typer(models_app, name="models")
 app.add_typer(data_app, name="data")
 
 

@@ -12,6 +12,8 @@ import httpx
 import pandas as pd
 import yaml
 
+from client.models import KeptModels
+
 DEFAULT_URL = "http://127.0.0.1:8000"
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
@@ -179,7 +181,7 @@ class TrainingResults:
         return pd.DataFrame(data["entries"])
 
 
-class Client(TrainingResults):
+class Client(TrainingResults, KeptModels):
     def __init__(
         self, url: str | None = None, token: str | None = None, timeout: float = 30.0
     ) -> None:

@@ -167,6 +167,12 @@ class TrainingSpec(_Strict):
     mixed_precision: bool = Field(
         False, description="autocast forward passes to bfloat16 (no gradient scaler needed)"
     )
+    keep_models: Literal["none", "population", "all"] = Field(
+        "population",
+        description="whose weights each trajectory keeps (safetensors, downloadable): "
+        "`population` its L lowest-training-loss and L best-metric models, so Set A and "
+        "Set B at this L can be downloaded; `all` every evaluated model; `none` none",
+    )
 
     @field_validator("optimizers", mode="before")
     @classmethod

@@ -12,6 +12,10 @@ from typing import Any
 import torch
 from sqlalchemy import select
 
+from shared.artifacts import ArtifactStoreUnavailable, artifact_store
+from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
+from shared.artifacts.weights import UnreadableCheckpoint
+from shared.config import get_settings
 from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status
 from shared.db.retry import with_retries
@@ -21,6 +25,7 @@ from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
+from shared.tasks.declarations import task_declaration
 from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat
 
 log = logging.getLogger(__name__)
@@ -65,16 +70,29 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
     )
 
 
-def _persist(database_url: str, run_id: int, experiment_id: int, runner: TrajectoryRunner):  # type: ignore[no-untyped-def]
+def _persist(  # type: ignore[no-untyped-def]
+    database_url: str,
+    run_id: int,
+    experiment_id: int,
+    runner: TrajectoryRunner,
+    artifacts: TrajectoryArtifacts,
+):
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
-        with_retries(lambda: save(record, checkpoint), what=f"run {run_id} record")
+        artifacts.write_checkpoint(record.step, checkpoint)
+        try:
+            with_retries(lambda: save(record), what=f"run {run_id} record")
+        except BaseException:
+            artifacts.discard()
+            raise
+        artifacts.committed()
 
-    def save(record: Any, checkpoint: bytes) -> None:
+    def save(record: Any) -> None:
         with session_factory(database_url)() as session:
             experiment = session.get(Experiment, experiment_id)
             run = session.get(Run, run_id)
             if experiment is None or run is None or experiment.cancel_requested:
                 raise RunCancelled
+            artifacts.apply(session, run)
             exists = session.scalar(
                 select(ModelRecord.id).where(
                     ModelRecord.run_id == run_id, ModelRecord.step == record.step
@@ -82,7 +100,6 @@ def _persist(database_url: str, run_id: int, experiment_id: int, runner: Traject
             )
             if exists is None:
                 session.add(ModelRecord(run_id=run_id, **record.as_dict()))
-            run.checkpoint = checkpoint
             run.diverged = record.diverged
             run.heartbeat_at = utcnow()
             budget = runner.config.budget
@@ -99,28 +116,78 @@ def _persist(database_url: str, run_id: int, experiment_id: int, runner: Traject
     return on_evaluation
 
 
+def trajectory_artifacts(
+    database_url: str, spec: TrainingSpec, run: Run, experiment_id: int, num_labels: int
+) -> TrajectoryArtifacts:
+    """Where this attempt of the run keeps its checkpoint and models."""
+    return TrajectoryArtifacts(
+        database_url=database_url,
+        store=artifact_store(get_settings()),
+        experiment_id=experiment_id,
+        run_id=run.id,
+        attempt=run.attempts,
+        keep_models=spec.keep_models,
+        population_size=spec.population_size,
+        metric=task_declaration(spec.task).metric,
+        model_info={
+            "task": spec.task,
+            "task_options": dict(spec.task_options),
+            "num_labels": num_labels,
+            "experiment": experiment_id,
+            "optimizer": run.optimizer,
+            "trajectory": run.trajectory,
+        },
+    )
+
+
 def run_training(database_url: str, run_id: int) -> str:
     """One trajectory, resumed from the run's checkpoint if it has one."""
     started = claim_run(database_url, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
+    artifacts: TrajectoryArtifacts | None = None
     try:
         spec = parse_spec(experiment.spec)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
         task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
-        runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner)
+        artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
+        runner.on_model = artifacts.offer_model
+        runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner, artifacts)
         with heartbeat(database_url, run_id):
-            runner.run(checkpoint=run.checkpoint)
+            try:
+                runner.run(checkpoint=artifacts.restore())
+            except UnreadableCheckpoint as error:
+                artifacts.forget_checkpoint(f"checkpoint does not load ({error})")
+                runner.run()
+    except AttemptSuperseded:
+        log.warning("run %s: a newer attempt took over; this one stops", run_id)
+        return "superseded"
+    except ArtifactStoreUnavailable as error:
+        log.error("run %s: %s", run_id, error)
+        finish_run(database_url, run_id, Status.failed, str(error))
+        return "failed"
     except RunCancelled:
         finish_run(database_url, run_id, Status.cancelled)
+        _release(artifacts)
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
         reason = str(error) if isinstance(error, FileNotFoundError) else ""
         finish_run(database_url, run_id, Status.failed, reason or traceback.format_exc(limit=5))
+        _release(artifacts)
         return "failed"
     finish_run(database_url, run_id, Status.succeeded)
+    _release(artifacts)
     return "succeeded"
+
+
+def _release(artifacts: TrajectoryArtifacts | None) -> None:
+    """A finished run needs no checkpoint (unless the settings keep final ones)."""
+    if artifacts is not None:
+        try:
+            artifacts.release_checkpoint(keep=get_settings().keep_final_checkpoints)
+        except Exception:  # the run's outcome is recorded; a leftover file is not fatal
+            log.warning("run %s: checkpoint not released", artifacts.run_id, exc_info=True)

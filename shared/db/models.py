@@ -135,8 +135,14 @@ class Run(Base):
     traceback: Mapped[str | None] = mapped_column(Text)
     #: The worker process that claimed the run last (see shared/instances.py).
     worker_instance: Mapped[str | None] = mapped_column(String(64))
-    #: The latest checkpoint of a training trajectory (resumes from here).
-    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The latest checkpoint of a training trajectory (resumes from here): a file in the
+    #: artifact store, its SHA-256 and size in bytes. The row never holds the file.
+    checkpoint_key: Mapped[str | None] = mapped_column(String(500))
+    checkpoint_sha256: Mapped[str | None] = mapped_column(String(64))
+    checkpoint_size: Mapped[int | None] = mapped_column(BigInteger)
+    #: Notes on what happened to the run that were not failures (e.g. a checkpoint that
+    #: failed its checksum, so the trajectory restarted from the beginning).
+    log: Mapped[str | None] = mapped_column(Text)
     #: A training trajectory whose loss became non-finite.
     diverged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -188,6 +194,26 @@ class ModelRecord(Base):
     macro_f1: Mapped[float | None] = mapped_column(Float)
     micro_f1: Mapped[float | None] = mapped_column(Float)
     diverged: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Largest Hessian eigenvalue of the training loss (specs with ``sharpness: true``).
+    sharpness: Mapped[float | None] = mapped_column(Float)
+    #: Gradient evaluations the sharpness estimate cost, outside the optimizer's budget.
+    sharpness_gradient_evaluations: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class KeptModel(Timestamped, Base):
+    """The weights of one evaluated model, kept as a safetensors file in the artifact store
+    (which ones: the spec's ``keep_models``)."""
+
+    __tablename__ = "kept_models"
+    __table_args__ = (UniqueConstraint("run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: File size in bytes.
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class TunedConfiguration(Timestamped, Base):

@@ -10,7 +10,6 @@ optimizer only updates.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Callable
@@ -23,10 +22,12 @@ from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 from torch.utils.data.dataloader import default_collate
 
+from shared.artifacts.weights import checkpoint_bytes, load_checkpoint
 from shared.optim.closures import minibatch_closure
 from shared.optim.registry import build
 from shared.protocol.metrics import classification_metrics
 from shared.protocol.seeding import TrajectorySeeds
+from shared.protocol.sharpness import SharpnessSettings, model_sharpness
 from shared.tasks.base import Task, TaskData
 
 #: Training loss is evaluated (in eval mode) on this many fixed training examples.
@@ -56,6 +57,8 @@ class TrajectoryConfig:
     evaluate_every: float = 1.0  # epochs
     device: str = "cpu"
     mixed_precision: bool = False
+    #: Measure sharpness at every evaluation point (None: don't).
+    sharpness: SharpnessSettings | None = None
 
 
 @dataclass
@@ -77,6 +80,10 @@ class EvaluatedModel:
     macro_f1: float | None
     micro_f1: float | None
     diverged: bool = False
+    #: Largest Hessian eigenvalue of the training loss on a fixed batch (if measured).
+    sharpness: float | None = None
+    #: What measuring it cost, outside the optimizer's gradient evaluations.
+    sharpness_gradient_evaluations: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +104,9 @@ class _Progress:
 
 
 OnEvaluation = Callable[[EvaluatedModel, bytes], None]
+#: Called with each evaluated (non-diverged) model before ``on_evaluation``, while the
+#: model still holds exactly the evaluated weights (to keep them, e.g. as safetensors).
+OnModel = Callable[[EvaluatedModel, nn.Module], None]
 
 
 def _move(value: Any, device: torch.device) -> Any:
@@ -150,11 +160,13 @@ class TrajectoryRunner:
         data: TaskData,
         config: TrajectoryConfig,
         on_evaluation: OnEvaluation | None = None,
+        on_model: OnModel | None = None,
     ) -> None:
         self.task = task
         self.data = data
         self.config = config
         self.on_evaluation = on_evaluation
+        self.on_model = on_model
         self.device = torch.device(config.device)
         self.batches = Batches(data.train, config.batch_size, config.seeds.data, data.collate)
         steps_per_epoch = self.batches.per_epoch
@@ -169,6 +181,10 @@ class TrajectoryRunner:
         # A fixed training subset, the same for every trajectory and optimizer.
         subset = torch.randperm(size, generator=torch.Generator().manual_seed(0))
         self.train_eval_index = subset[:TRAIN_EVAL_SIZE].sort().values
+        sharpness = config.sharpness
+        self.sharpness_index = (
+            subset[: sharpness.batch_size].sort().values if sharpness is not None else None
+        )
 
     # -- model and optimizer -----------------------------------------------------------
 
@@ -291,6 +307,7 @@ class TrajectoryRunner:
             test_loss, targets, predictions = self._losses_and_predictions(
                 model, self.data.test, test_index
             )
+            sharpness, sharpness_cost = self._sharpness(model)
             model.train()
             metrics = classification_metrics(targets, predictions, self.task.multilabel)
             record = EvaluatedModel(
@@ -303,12 +320,26 @@ class TrajectoryRunner:
                 running_loss=running,
                 test_loss=_finite(test_loss),
                 **metrics,
+                sharpness=sharpness,
+                sharpness_gradient_evaluations=sharpness_cost,
             )
         progress.running_sum, progress.running_count = 0.0, 0
         progress.elapsed = record.wall_time
         progress.records.append(record)
+        if self.on_model is not None and not record.diverged:
+            self.on_model(record, model)
         if self.on_evaluation is not None:
             self.on_evaluation(record, self._checkpoint(model, optimizer, progress))
+
+    def _sharpness(self, model: nn.Module) -> tuple[float | None, int | None]:
+        """The largest Hessian eigenvalue on the fixed sharpness batch, and its cost."""
+        settings = self.config.sharpness
+        if settings is None or self.sharpness_index is None:
+            return None, None
+        collate = self.data.collate or default_collate
+        inputs, targets = _move(take(self.data.train, self.sharpness_index, collate), self.device)
+        estimate = model_sharpness(model, self.task.loss, inputs, targets, settings)
+        return estimate.eigenvalue, estimate.gradient_evaluations
 
     def _checkpoint(self, model: nn.Module, optimizer: Any, progress: _Progress) -> bytes:
         state = {
@@ -322,16 +353,13 @@ class TrajectoryRunner:
             if self.device.type == "cuda"
             else None,
         }
-        buffer = io.BytesIO()
-        # The non-zip format: a fifth cheaper to write for small models, where a
-        # checkpoint at every evaluation point is a visible share of the run.
-        torch.save(state, buffer, _use_new_zipfile_serialization=False)
-        return buffer.getvalue()
+        return checkpoint_bytes(state)
 
     def _restore(
         self, checkpoint: bytes, model: nn.Module, optimizer: Any, progress: _Progress
     ) -> None:
-        state = torch.load(io.BytesIO(checkpoint), map_location=self.device, weights_only=False)
+        # Loaded on the CPU (RNG states must stay there); load_state_dict moves the rest.
+        state = load_checkpoint(checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         progress.step = state["step"]

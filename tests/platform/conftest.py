@@ -64,6 +64,19 @@ def settings(database_url: str, broker_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def in_process_worker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """For tests that call worker functions in this process: the environment (and so
+    ``get_settings()``) names the test's home and artifact store."""
+    from shared.config import get_settings
+
+    monkeypatch.setenv("OPTBENCH_HOME", str(settings.home))
+    monkeypatch.setenv("OPTBENCH_ARTIFACT_URL", settings.artifact_url)
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def client(settings: Settings) -> TestClient:
     return TestClient(create_app(settings))
 

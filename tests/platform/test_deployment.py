@@ -20,11 +20,15 @@ def compose() -> dict:
 
 def test_services_and_health_checks() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", *OURS}
-    for name in ("postgres", "redis", "api", "worker-cpu", "worker-gpu"):
+    assert set(services) == {"postgres", "redis", "minio", "minio-bucket", *OURS}
+    for name in ("postgres", "redis", "minio", "api", "worker-cpu", "worker-gpu"):
         assert services[name]["healthcheck"]["test"], name
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # The artifact bucket exists before anything migrates, serves or trains.
+    bucket = services["migrate"]["depends_on"]["minio-bucket"]["condition"]
+    assert bucket == "service_completed_successfully"
+    assert services["minio-bucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
     devices = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["driver"] == "nvidia" and "gpu" in devices[0]["capabilities"]
     queues = {
@@ -47,6 +51,13 @@ def test_every_variable_set_is_one_the_settings_read() -> None:
         assert settings.environment == "production"
         assert settings.database_url.startswith("postgresql+psycopg://")
         assert settings.broker_url.startswith("redis://") and not settings.embedded
+        # API and workers share one S3-compatible store: MinIO, with its bucket created.
+        assert settings.artifact_url.startswith("s3://optbench/")
+        assert settings.artifact_endpoint_url == "http://minio:9000"
+        minio = compose()["services"]["minio"]["environment"]
+        assert settings.artifact_access_key_id == minio["MINIO_ROOT_USER"]
+        assert settings.artifact_secret_access_key == minio["MINIO_ROOT_PASSWORD"]
+        assert "store/optbench" in " ".join(compose()["services"]["minio-bucket"]["entrypoint"])
 
 
 def test_commands_name_modules_that_exist() -> None:

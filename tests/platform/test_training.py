@@ -149,7 +149,9 @@ class Killed(BaseException):
     """Stands in for SIGKILL: not an Exception, so no handler records it."""
 
 
-def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch) -> None:
+def test_killed_trajectory_resumes_into_identical_records(
+    settings, in_process_worker, monkeypatch
+) -> None:
     url = settings.database_url
     spec = {**SPEC, "optimizers": ["nim_mbh"], "trajectories": 1}
     with session_scope(url) as session:
@@ -159,8 +161,8 @@ def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch)
 
     original = training._persist
 
-    def dying(database_url, run_id, experiment_id, runner):
-        persist = original(database_url, run_id, experiment_id, runner)
+    def dying(*args):
+        persist = original(*args)
         calls = {"n": 0}
 
         def on_evaluation(record, checkpoint):
@@ -177,7 +179,7 @@ def test_killed_trajectory_resumes_into_identical_records(settings, monkeypatch)
     monkeypatch.setattr(training, "_persist", original)
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
-        assert run.status == Status.running and run.checkpoint is not None
+        assert run.status == Status.running and run.checkpoint_key is not None
     # Redelivered at once, the run still belongs to its (silent) worker…
     assert training.run_training(url, runs[1]) == "running elsewhere"
     with session_scope(url) as session:  # …until its heartbeat is stale
