@@ -95,9 +95,19 @@ class TaskDeclaration:
             for key, value in options.items()
             if key not in self.option_names
         ]
-        if unknown:
-            raise ValidationError.from_exception_data("task_options", unknown)
-        return self.options_model.model_validate(dict(options))
+        if not unknown:
+            return self.options_model.model_validate(dict(options))
+        known = {k: v for k, v in options.items() if k in self.option_names}
+        try:  # report the known options' problems beside the unknown names
+            self.options_model.model_validate(known)
+        except ValidationError as error:
+            unknown += [
+                InitErrorDetails(
+                    type=PydanticCustomError(e["type"], e["msg"]), loc=e["loc"], input=e["input"]
+                )
+                for e in error.errors()
+            ]
+        raise ValidationError.from_exception_data("task_options", unknown)
 
     def info(self) -> TaskInfo:
         schema = self.options_model.model_json_schema()

@@ -66,6 +66,12 @@ def test_bad_values_name_the_option_and_the_reason(
     assert field in found and reason in found[field], found
 
 
+def test_unknown_and_bad_options_are_reported_together() -> None:
+    found = errors("mnist1d", {"colour": 1, "num_samples": -5, "architecture": "cnn"})
+    assert set(found) == {"colour", "num_samples"}
+    assert "greater than or equal to 100" in found["num_samples"]
+
+
 def test_relative_names_are_normalised() -> None:
     assert relative_name("cifar10-small") == "cifar10-small"
     assert relative_name("./a//b/.") == "a/b"
