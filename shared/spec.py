@@ -241,7 +241,7 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
                 )
             )
     task_options = (
-        task_option_violations(spec.task_options, settings)
+        task_option_violations(spec.task, spec.task_options, settings)
         if isinstance(spec, TrainingSpec)
         else []
     )

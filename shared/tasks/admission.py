@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.config import Settings
 from shared.tasks.data_root import MODELS_DIRECTORY, DataPathError, DataRoot
+from shared.tasks.layouts import LAYOUTS
 
 
 def data_root(settings: Settings) -> DataRoot:
@@ -30,15 +31,18 @@ def downloads_refused(options: Mapping[str, Any], settings: Settings) -> str | N
     return None
 
 
-def task_option_violations(options: Mapping[str, Any], settings: Settings) -> list[dict]:
-    """422-style error entries for validated ``options`` this server refuses."""
+def task_option_violations(task: str, options: Mapping[str, Any], settings: Settings) -> list[dict]:
+    """422-style error entries for ``task``'s validated ``options`` this server refuses
+    (the task's default directory is checked when ``data_dir`` is not given)."""
     problems: list[tuple[str, str]] = []
     if (refused := downloads_refused(options, settings)) is not None:
         problems.append(("allow_download", refused))
     root = data_root(settings)
     # Only where the root is visible: an API host without the datasets cannot resolve
     # links, and the worker checks again before reading.
-    names = {"data_dir": options.get("data_dir"), "model": options.get("model")}
+    layout = LAYOUTS.get(task)
+    default = layout.directory if layout else None
+    names = {"data_dir": options.get("data_dir", default), "model": options.get("model")}
     if isinstance(names["model"], str):
         names["model"] = f"{MODELS_DIRECTORY}/{names['model']}"
     for option, name in names.items():

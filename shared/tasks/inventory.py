@@ -162,7 +162,7 @@ def check_data_root(root: DataRoot, tasks: list[str] | None = None) -> DataRootR
             if check.status == "ready":
                 datasets.append(check)
     return DataRootReport(
-        root=str(root.path),
+        root=str(root.path.absolute()),
         exists=root.path.is_dir(),
         datasets=datasets,
         models=check_models(root),

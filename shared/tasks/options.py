@@ -47,6 +47,15 @@ def _no_bool(value: Any) -> Any:
 Integer = Annotated[int, BeforeValidator(_no_bool)]
 
 
+def _no_bool_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
+Real = Annotated[float, BeforeValidator(_no_bool_number)]
+
+
 def _inside(where: str) -> AfterValidator:
     def check(value: str) -> str:
         try:
@@ -114,6 +123,21 @@ class DigitsOptions(TaskOptions):
     split_seed: Integer = Field(
         0, ge=0, le=SEED_MAX, description="seed of the fixed 80/20 train/test split"
     )
+    train_size: Integer | None = Field(
+        None,
+        ge=10,
+        le=1437,
+        description="train on this many examples of the training split (a random subset "
+        "fixed by split_seed); default: all 1,437",
+    )
+    label_noise: Real = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="fraction of training labels replaced by another digit (fixed by "
+        "split_seed); test labels stay clean",
+    )
+    hidden_width: Integer = Field(64, ge=1, le=4096, description="units of the hidden layer")
 
 
 class Mnist1dOptions(TaskOptions):

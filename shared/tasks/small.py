@@ -54,16 +54,30 @@ class DigitsTask(Task):
         rng = np.random.default_rng(self.options.split_seed)
         order = torch.from_numpy(rng.permutation(len(targets)))
         cut = int(len(targets) * TRAIN_FRACTION)
-        train, test = order[:cut], order[cut:]
+        train, test = order[:cut][: self.options.train_size], order[cut:]
+        train_targets = noisy_labels(
+            targets[train], self.options.label_noise, 10, seed=self.options.split_seed
+        )
         return TaskData(
-            TensorDataset(inputs[train], targets[train]),
+            TensorDataset(inputs[train], train_targets),
             TensorDataset(inputs[test], targets[test]),
             num_labels=10,
             label_names=[str(digit) for digit in range(10)],
         )
 
     def build_model(self, num_labels: int) -> nn.Module:
-        return mlp(64, 64, num_labels)
+        return mlp(64, self.options.hidden_width, num_labels)
+
+
+def noisy_labels(targets: torch.Tensor, fraction: float, classes: int, seed: int) -> torch.Tensor:
+    """A copy of ``targets`` with each label, with probability ``fraction``, replaced by
+    one of the other ``classes − 1`` labels drawn uniformly; fixed by ``seed``."""
+    if fraction == 0:
+        return targets.clone()
+    rng = np.random.default_rng([seed, 1])  # a stream apart from the split's
+    flip = torch.from_numpy(rng.random(len(targets)) < fraction)
+    shift = torch.from_numpy(rng.integers(1, classes, len(targets)))
+    return torch.where(flip, (targets + shift) % classes, targets)
 
 
 @functools.lru_cache(maxsize=4)

@@ -21,6 +21,8 @@ SPEC = {
     "optimizers": ["sgd"],
     "trajectories": 1,
     "budget": {"epochs": 1},
+    "evaluate_every": 0.5,
+    "population_size": 1,
 }
 
 

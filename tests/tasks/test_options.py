@@ -109,21 +109,26 @@ def settings_with(tmp_path: Path, **changes: object) -> Settings:
 
 def test_downloads_need_the_server_to_permit_them(tmp_path: Path) -> None:
     options = {"model": "bert-base-uncased", "allow_download": True}
-    refused = task_option_violations(options, settings_with(tmp_path))
+    refused = task_option_violations("goemotions", options, settings_with(tmp_path))
     assert [e["loc"] for e in refused] == [["body", "task_options", "allow_download"]]
     assert "does not permit downloads (OPTBENCH_ALLOW_DOWNLOADS is off)" in refused[0]["msg"]
-    assert task_option_violations(options, settings_with(tmp_path, allow_downloads=True)) == []
-    assert task_option_violations({"model": "bert"}, settings_with(tmp_path)) == []
+    permitting = settings_with(tmp_path, allow_downloads=True)
+    assert task_option_violations("goemotions", options, permitting) == []
+    assert task_option_violations("goemotions", {"model": "bert"}, settings_with(tmp_path)) == []
 
 
 def test_links_are_checked_where_the_root_is_visible(tmp_path: Path) -> None:
     settings = settings_with(tmp_path, data_dir=tmp_path / "data")
-    assert task_option_violations({"data_dir": "escape"}, settings) == []  # no root here
+    assert task_option_violations("cifar10", {"data_dir": "escape"}, settings) == []  # no root
     (tmp_path / "data" / "models").mkdir(parents=True)
     (tmp_path / "data" / "escape").symlink_to("/etc", target_is_directory=True)
     (tmp_path / "data" / "models" / "bert").symlink_to("/usr", target_is_directory=True)
-    found = task_option_violations({"data_dir": "escape", "model": "bert"}, settings)
+    found = task_option_violations("goemotions", {"data_dir": "escape", "model": "bert"}, settings)
     assert [e["loc"][-1] for e in found] == ["data_dir", "model"]
+    (tmp_path / "data" / "cifar10").symlink_to("/etc", target_is_directory=True)
+    (default,) = task_option_violations("cifar10", {}, settings)  # the task's own directory
+    assert "'cifar10' is a link that leads outside" in default["msg"]
+    assert task_option_violations("digits", {}, settings) == []
     assert all("leads outside the data root" in e["msg"] for e in found)
     assert "/etc" not in str(found) and str(tmp_path) not in str(found)
 
@@ -184,4 +189,4 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("train
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_the_training_examples_follow_the_data_root_rules(path: Path, tmp_path: Path) -> None:
     spec = submitted(yaml.safe_load(path.read_text()))
-    assert task_option_violations(spec.task_options, settings_with(tmp_path)) == []
+    assert task_option_violations(spec.task, spec.task_options, settings_with(tmp_path)) == []
