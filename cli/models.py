@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from cli.experiments import Token, Url, call_api, make_client
+from client.api import Client
 
 models_app = typer.Typer(
     help="Kept model weights: list them, download them as safetensors.",
@@ -74,7 +75,8 @@ def download(
         _fail("--set and --step: give one or the other")
     client = make_client(url, token)
     if population is not None:
-        wanted = _population(client, experiment, population.upper(), L)  # type: ignore[arg-type]
+        which: Literal["A", "B"] = "A" if population.upper() == "A" else "B"
+        wanted = _population(client, experiment, which, L)
     else:
         frame = call_api(client.models, experiment)
         wanted = [(r.optimizer, int(r.trajectory), int(r.step)) for r in frame.itertuples()]
@@ -104,8 +106,9 @@ def download(
 
 
 def _population(
-    client, experiment: int, which: Literal["A", "B"], L: int | None
-) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    client: Client, experiment: int, which: Literal["A", "B"], L: int | None
+) -> list[tuple[str, int, int]]:
+    """(optimizer, trajectory, step) of every member of Set A or B (at L, or the spec's)."""
     params = {"which": which, **({"L": L} if L is not None else {})}
     frame = call_api(client.populations, experiment, **params)
     return [(r.optimizer, int(r.trajectory), int(r.step)) for r in frame.itertuples()]

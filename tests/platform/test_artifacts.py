@@ -264,7 +264,7 @@ def test_an_unreachable_store_fails_the_run_with_a_clear_message(
 
 
 def test_download_reload_404_and_delete(
-    in_process_worker: Settings, client: TestClient, tokens: Tokens
+    in_process_worker: Settings, client: TestClient, tokens: Tokens, monkeypatch
 ) -> None:
     url = in_process_worker.database_url
     experiment_id, run_id = new_run(url)
@@ -304,9 +304,35 @@ def test_download_reload_404_and_delete(
         .endswith("has no evaluated model at step 3")
     )
 
+    # optbench models download, through the same client
+    from typer.testing import CliRunner
+
+    from cli import models as models_cli
+    from cli.main import app
+
+    monkeypatch.setattr(models_cli, "make_client", lambda url, token: api)
+    out = in_process_worker.home / "set-a"
+    result = CliRunner().invoke(
+        app, ["models", "download", str(experiment_id), "--set", "A", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    set_a_steps = {m["step"] for m in populations.json()["optimizers"]["sgd"]["models"]}
+    assert {p.name for p in out.iterdir()} == {
+        f"experiment-{experiment_id}-sgd-0-step-{s}.safetensors" for s in set_a_steps
+    }
+    one = CliRunner().invoke(
+        app,
+        [
+            *("models", "download", str(experiment_id), "--optimizer", "sgd"),
+            *("--trajectory", "0", "--step", str(not_kept), "--out", str(out)),
+        ],
+    )
+    assert one.exit_code == 2 and "no kept model matches" in one.stderr
+
     store = artifact_store(in_process_worker)
     assert store.list_keys(f"experiments/{experiment_id}/")
-    assert client.delete(base, headers=headers).status_code == 204
+    admin = Tokens.header(tokens.admin)  # the experiment's owner is another user
+    assert client.delete(base, headers=admin).status_code == 204
     assert store.list_keys(f"experiments/{experiment_id}/") == []
 
 
@@ -328,7 +354,7 @@ def test_an_unreachable_store_answers_503(in_process_worker: Settings, tokens: T
     response = client.get(f"{base}/models/sgd/0/{step}", headers=headers)
     assert response.status_code == 503
     assert response.json()["detail"] == "the artifact store is unavailable; retry shortly"
-    assert client.delete(base, headers=headers).status_code == 503
+    assert client.delete(base, headers=Tokens.header(tokens.admin)).status_code == 503
     assert client.get(base, headers=headers).status_code == 200  # nothing was deleted
 
 
