@@ -63,6 +63,42 @@ def test_digits_split_ignores_global_seeds_and_follows_split_seed() -> None:
     assert not torch.equal(first.test.tensors[1], other.test.tensors[1])
 
 
+def test_digits_training_subset_label_noise_and_width() -> None:
+    full = build_task("digits", {}).load()
+    options = {"train_size": 300, "label_noise": 0.2, "hidden_width": 512}
+    small = build_task("digits", options).load()
+    x_full, y_full = full.train.tensors
+    x_small, y_small = small.train.tensors
+    # The subset is the first 300 of the fixed training split; the test set is untouched.
+    assert torch.equal(x_small, x_full[:300])
+    assert_same_data(TaskData(small.test, small.test, 10), TaskData(full.test, full.test, 10))
+    flipped = y_small != y_full[:300]
+    assert 0.12 < flipped.float().mean() < 0.28  # about a fifth, each to another digit
+    assert set(y_small.tolist()) == set(range(10))
+    again = build_task("digits", options).load()
+    assert torch.equal(again.train.tensors[1], y_small)  # fixed, not drawn per run
+    model = build_task("digits", options).build_model(10)
+    assert [m.out_features for m in model if isinstance(m, torch.nn.Linear)] == [512, 10]
+    one_step("digits", small, options)
+    clean = build_task("digits", {"train_size": 300}).load()
+    assert torch.equal(clean.train.tensors[1], y_full[:300])
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"train_size": 5}, "train_size"),
+        ({"train_size": 2000}, "train_size"),
+        ({"label_noise": 1.0}, "label_noise"),
+        ({"label_noise": True}, "label_noise"),
+        ({"hidden_width": 0}, "hidden_width"),
+    ],
+)
+def test_digits_options_out_of_range_name_themselves(options, field) -> None:
+    with pytest.raises(TaskOptionError, match=f"task_options.{field}"):
+        build_task("digits", options)
+
+
 def test_mnist1d_generates_offline_and_deterministically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_network: None
 ) -> None:
