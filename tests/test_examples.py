@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from shared.config import Settings
+from shared.optim.declarations import resolve_hyperparameters
 from shared.spec import limit_violations, parse_spec
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
@@ -22,3 +23,24 @@ def test_example_specs_validate(path: Path) -> None:
 def test_the_examples_cover_both_kinds() -> None:
     kinds = {yaml.safe_load(p.read_text())["kind"] for p in EXAMPLES}
     assert kinds == {"landscape", "training"} and len(EXAMPLES) >= 5
+
+
+#: The paper's optimizers for real tasks (it leaves monotonic basin hopping out of them).
+REAL_TASK_SET = {"sgd", "nig_sgd", "nim_sgd", "sam", "nig_bh", "nim_bh"}
+TRAINING = [p for p in EXAMPLES if yaml.safe_load(p.read_text())["kind"] == "training"]
+
+
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
+def test_training_examples_run_the_papers_real_task_set(path: Path) -> None:
+    spec = parse_spec(yaml.safe_load(path.read_text()))
+    assert sorted(o.name for o in spec.optimizers) == sorted(REAL_TASK_SET)
+
+
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
+def test_base_optimizers_share_momentum_and_weight_decay(path: Path) -> None:
+    """Otherwise a difference between optimizers could be one of momentum or decay."""
+    spec = parse_spec(yaml.safe_load(path.read_text()))
+    resolved = [resolve_hyperparameters(o.name, o.hyperparameters) for o in spec.optimizers]
+    for setting in ("momentum", "weight_decay"):
+        values = {h[setting] for h in resolved if setting in h}
+        assert len(values) == 1, f"{setting}: {values}"
