@@ -264,3 +264,21 @@ def test_the_spec_turns_sharpness_on_with_bounded_settings() -> None:
     for field, value in [("sharpness_iterations", 0), ("sharpness_batch", 10**6)]:
         with pytest.raises(ValidationError, match=field):
             parse_spec({**TRAINING, "sharpness": True, field: value})
+
+
+def test_sharpness_of_a_transformer_classifier() -> None:
+    """Double backward through BERT attention (math kernel) on the packaged MiniLM."""
+    from shared.protocol.runner import take
+    from shared.tasks.registry import build_task
+
+    task = build_task("minilm_text", {"num_examples": 30, "max_length": 16})
+    data = task.load()
+    torch.manual_seed(0)
+    model = task.build_model(data.num_labels)
+    inputs, targets = take(data.train, torch.arange(8), data.collate)
+    settings = SharpnessSettings(iterations=3, tolerance=0.0)
+    estimate = model_sharpness(model, task.loss, inputs, targets, settings)
+    assert estimate.eigenvalue is not None and estimate.eigenvalue > 0
+    assert estimate.products == 3 and model.training
+    assert all(p.grad is None for p in model.parameters())
+    assert model_sharpness(model, task.loss, inputs, targets, settings) == estimate
