@@ -8,6 +8,7 @@ from cli import experiments, report
 from cli.data import data_app
 from cli.landscape import landscape_command
 from cli.models import models_app
+from cli.plan import plan
 from cli.server import db_app, serve, token_app
 from cli.tune import tune
 
@@ -27,6 +28,7 @@ app.command("cancel")(experiments.cancel)
 app.command("delete")(experiments.delete)
 app.command("results")(experiments.results)
 app.command("report")(report.report)
+app.command("plan")(plan)
 app.command("tune")(tune)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")

@@ -27,12 +27,16 @@ SET_COLUMNS = [
     "a12",
     "cliffs_delta",
     "trajectory_p",
+    "trajectory_p_floor",
+    "trajectories_needed",
     "disagree",
+    "overlap",
     "A_loss_median",
     "B_loss_median",
     "loss_mwu_p",
     "loss_student_p",
     "loss_welch_p",
+    "notes",
 ]
 PAIR_COLUMNS = [
     "optimizer1",
@@ -44,8 +48,43 @@ PAIR_COLUMNS = [
     "a12",
     "cliffs_delta",
     "trajectory_p_holm",
+    "trajectory_p_floor",
     "disagree",
+    "notes",
 ]
+
+UNDEFINED = "undefined"
+"""Printed where a statistic has no value; the ``notes`` column says why."""
+
+
+def readable(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+    """Missing values as a word (CSV keeps them empty), so no table shows a bare nan."""
+    if fmt == "csv":
+        return frame
+    return frame.astype(object).where(frame.notna(), UNDEFINED)
+
+
+def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    """The sentences a reader must see beside the tables: what was left out of the sets,
+    every warning of the set comparisons (overlap, floors, short schedules), and why each
+    undefined test is undefined."""
+    lines = []
+    for row in sets.itertuples(index=False):
+        initial = getattr(row, "initial_models_excluded", None)
+        diverged = getattr(row, "diverged_excluded", None)
+        if initial is not None:
+            lines.append(
+                f"{row.optimizer}: left out of both sets: {initial} step-0 models and "
+                f"{diverged} records at or after a divergence."
+            )
+        lines += [f"{row.optimizer}: {w}" for w in getattr(row, "warnings", None) or []]
+        for prefix, label in (("", "on the metric"), ("loss_", "on training loss")):
+            if why := getattr(row, f"{prefix}notes", ""):
+                lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
+    for row in pairs.itertuples(index=False):
+        if why := getattr(row, "notes", ""):
+            lines.append(f"{row.optimizer1} vs {row.optimizer2}: {why}")
+    return lines
 
 
 def render(frame: pd.DataFrame, fmt: Format, title: str) -> str | None:
@@ -101,13 +140,21 @@ def report(
         ),
     }
     suffix = {"markdown": "md", "latex": "tex", "csv": "csv", "table": "md"}[fmt]
+    lines = findings(sets, pairs)
     for name, (frame, title) in tables.items():
-        text = render(frame, fmt if not (out and fmt == "table") else "markdown", title)
+        shown = fmt if not (out and fmt == "table") else "markdown"
+        text = render(readable(frame, shown), shown, title)  # type: ignore[arg-type]
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{name}.{suffix}").write_text(text or "")
         elif text is not None:
             sys.stdout.write(text + "\n")
+    if lines and fmt != "csv":
+        notes = "\n".join(f"- {line}" for line in lines) + "\n"
+        if out is not None:
+            (out / "notes.md").write_text("### Notes\n\n" + notes)
+        else:
+            sys.stdout.write("Notes:\n" + notes)
     if out is not None:
         from cli.figures import learning_curves_figure, populations_figure
 

@@ -88,7 +88,18 @@ def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
             model["median_difference_high"],
         ),
         f"{prefix}trajectory_p": comparison["trajectory_pvalue"],
+        f"{prefix}trajectory_p_floor": comparison.get("trajectory_pvalue_floor"),
+        f"{prefix}trajectories_needed": comparison.get("trajectories_needed"),
         f"{prefix}disagree": comparison["disagree"],
+        # why each missing value is missing, in words ("" when nothing is)
+        f"{prefix}notes": "; ".join(
+            f"{name}: {why}"
+            for name, why in {
+                **model.get("notes", {}),
+                **{k: v for k, v in comparison.get("notes", {}).items() if k != "floor"},
+            }.items()
+            if name.endswith("pvalue")
+        ),
     }
 
 
@@ -112,6 +123,16 @@ class TrainingResults:
             if offset >= page["total"] or not page["items"]:
                 return pd.DataFrame(items)
 
+    def set_comparison_data(self, experiment_id: int, **params: Any) -> dict[str, Any]:
+        """The API's Set A vs Set B answer as it comes (every field)."""
+        return self._request("GET", f"/experiments/{experiment_id}/set-comparison", params=params)
+
+    def optimizer_comparison_data(self, experiment_id: int, **params: Any) -> dict[str, Any]:
+        """The API's optimizer-pairs answer as it comes (every field)."""
+        return self._request(
+            "GET", f"/experiments/{experiment_id}/optimizer-comparison", params=params
+        )
+
     def set_comparison(self, experiment_id: int, **params: Any) -> pd.DataFrame:
         """Per optimizer: Set A vs Set B summaries and tests (metric, then train loss)."""
         data = self._request("GET", f"/experiments/{experiment_id}/set-comparison", params=params)
@@ -132,6 +153,10 @@ class TrainingResults:
                     "A_loss_median": r["set_a_train_loss"]["median"],
                     "B_loss_median": r["set_b_train_loss"]["median"],
                     **_flat_comparison("loss_", r["on_train_loss"]),
+                    "overlap": r.get("overlap"),
+                    "initial_models_excluded": (r.get("candidates") or {}).get("initial_models"),
+                    "diverged_excluded": (r.get("candidates") or {}).get("at_or_after_divergence"),
+                    "warnings": r.get("warnings", []),
                 }
             )
         return pd.DataFrame(rows)
@@ -175,6 +200,10 @@ class TrainingResults:
             ],
             ignore_index=True,
         )
+
+    def plan(self, experiment_id: int, **params: Any) -> dict[str, Any]:
+        """Trajectories needed for the requested power, with the experiment as pilot."""
+        return self._request("GET", f"/experiments/{experiment_id}/plan", params=params)
 
     def leaderboard(self, task: str, **params: Any) -> pd.DataFrame:
         data = self._request("GET", "/leaderboard", params={"task": task, **params})

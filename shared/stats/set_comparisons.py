@@ -142,8 +142,24 @@ def compare_sets(
 
     Both frames hold one optimizer's population (``trajectory`` and ``column`` columns).
     """
-    a = trajectory_arrays(set_a_models, column)
-    b = trajectory_arrays(set_b_models, column)
+    return compare_trajectories(
+        trajectory_arrays(set_a_models, column),
+        trajectory_arrays(set_b_models, column),
+        seed=seed,
+        paired=paired,
+        alpha=alpha,
+    )
+
+
+def compare_trajectories(
+    a: Mapping[object, np.ndarray],
+    b: Mapping[object, np.ndarray],
+    *,
+    seed: int | None = 0,
+    paired: bool = True,
+    alpha: float = ALPHA,
+) -> GroupComparison:
+    """:func:`compare_sets` on ``{trajectory: values}`` mappings of the two sets."""
     trajectories = sorted(set(a) | set(b))
     return compare_groups(
         [a.get(t, _EMPTY) for t in trajectories],
@@ -186,7 +202,10 @@ def set_a_vs_set_b(
     for optimizer in optimizers(records):
         a = a_by_optimizer.get(optimizer, chosen_a.iloc[:0])
         b = b_by_optimizer.get(optimizer, chosen_b.iloc[:0])
-        on_metric = compare_sets(a, b, metric, seed=seed, paired=paired, alpha=alpha)
+        a_metric, b_metric = trajectory_arrays(a, metric), trajectory_arrays(b, metric)
+        a_loss, b_loss = trajectory_arrays(a, "train_loss"), trajectory_arrays(b, "train_loss")
+        options = {"seed": seed, "paired": paired, "alpha": alpha}
+        on_metric = compare_trajectories(a_metric, b_metric, **options)
         fraction = float(overlaps.get(optimizer, math.nan))
         warnings = [
             w
@@ -201,12 +220,12 @@ def set_a_vs_set_b(
             optimizer=optimizer,
             metric=metric,
             per_trajectory=int(L),
-            set_a=summary(list(trajectory_arrays(a, metric).values())),
-            set_b=summary(list(trajectory_arrays(b, metric).values())),
-            set_a_train_loss=summary(list(trajectory_arrays(a, "train_loss").values())),
-            set_b_train_loss=summary(list(trajectory_arrays(b, "train_loss").values())),
+            set_a=summary(list(a_metric.values())),
+            set_b=summary(list(b_metric.values())),
+            set_a_train_loss=summary(list(a_loss.values())),
+            set_b_train_loss=summary(list(b_loss.values())),
             on_metric=on_metric,
-            on_train_loss=compare_sets(a, b, "train_loss", seed=seed, paired=paired, alpha=alpha),
+            on_train_loss=compare_trajectories(a_loss, b_loss, **options),
             overlap=fraction,
             candidates=counts.get(optimizer),
             warnings=warnings,
@@ -343,10 +362,11 @@ def split_by_optimizer(frame: pd.DataFrame) -> dict[object, pd.DataFrame]:
 def trajectory_arrays(frame: pd.DataFrame, column: str) -> dict[object, np.ndarray]:
     """``{trajectory: finite values of column}`` over one optimizer's rows, sorted."""
     values = numeric_values(frame, column, "metric")
-    return {
-        trajectory: finite(values[rows])
-        for trajectory, rows in frame.groupby("trajectory", sort=True).indices.items()
-    }
+    trajectories = frame["trajectory"].to_numpy()
+    order = np.argsort(trajectories, kind="stable")
+    names, starts = np.unique(trajectories[order], return_index=True)
+    groups = np.split(values[order], starts[1:]) if names.size else []
+    return {name.item(): finite(group) for name, group in zip(names, groups, strict=True)}
 
 
 def optimizers(records: pd.DataFrame) -> list:

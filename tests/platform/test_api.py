@@ -152,6 +152,7 @@ def test_training_specs_are_validated_too(client, tokens) -> None:
         "optimizers": ["sgd", "sam"],
         "trajectories": 3,
         "budget": {"epochs": 2},
+        "population_size": 2,  # 2 epochs every 0.5 epoch: 4 points = 2L
     }
     headers = Tokens.header(tokens.alice)
     response = client.post(f"{API}/experiments", json=spec, headers=headers)

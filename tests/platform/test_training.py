@@ -4,6 +4,7 @@ records; a trajectory killed mid-way resumes into exactly the uninterrupted reco
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import numpy as np
@@ -40,6 +41,13 @@ SPEC = {
 
 
 def by_hand_sets(records: pd.DataFrame, L: int, metric: str):
+    """Set A and Set B as the protocol defines them, with pandas: from the evaluated models
+    after step 0 and before any divergence."""
+    first_divergence = (
+        records[records["diverged"]].groupby(["optimizer", "trajectory"])["step"].min()
+    )
+    limit = records.join(first_divergence.rename("limit"), on=["optimizer", "trajectory"])
+    records = records[(records["step"] > 0) & ~(limit["limit"] <= records["step"])]
     a = records.sort_values(["train_loss", "step"]).groupby(["optimizer", "trajectory"]).head(L)
     b = (
         records.sort_values([metric, "step"], ascending=[False, True])
@@ -68,7 +76,7 @@ def finished(client, tokens, settings):
                 in ("succeeded", "failed", "cancelled")
                 and s
             ),
-            timeout=180,
+            timeout=420,  # a shared 2-core machine can be slow
         )
         assert state["status"] == "succeeded", client.get(f"{url}/runs", headers=headers).json()
         yield experiment, headers
@@ -76,7 +84,7 @@ def finished(client, tokens, settings):
         stop(worker)
 
 
-def test_training_experiment_statistics_match_scipy(client, finished) -> None:
+def test_training_experiment_statistics_match_scipy(client, finished, monkeypatch) -> None:
     experiment, headers = finished
     url = f"{API}/experiments/{experiment}"
     page = client.get(f"{url}/records", params={"limit": 10_000}, headers=headers).json()
@@ -92,9 +100,28 @@ def test_training_experiment_statistics_match_scipy(client, finished) -> None:
 
     comparison = client.get(f"{url}/set-comparison", headers=headers).json()
     assert comparison["metric"] == "accuracy" and comparison["L"] == 4
+    assert comparison["alpha"] == 0.05
     a, b = by_hand_sets(records, 4, "accuracy")
+    assert not (a["step"] == 0).any() and not (b["step"] == 0).any()
     for optimizer in ("sgd", "sam"):
         result = comparison["optimizers"][optimizer]
+        # the step-0 model of each of the 3 trajectories is left out, and counted
+        assert result["candidates"]["initial_models"] == 3
+        assert (
+            result["candidates"]["candidates"]
+            == len(records[records["optimizer"] == optimizer]) - 3
+        )
+        shared = len(
+            a[a["optimizer"] == optimizer].merge(
+                b[b["optimizer"] == optimizer], on=["trajectory", "step"]
+            )
+        )
+        assert result["overlap"] == pytest.approx(shared / 12)
+        assert any(w.startswith("With 3 pairs of trajectories") for w in result["warnings"])
+        assert (result["overlap"] >= 0.5) == any("also in Set B" in w for w in result["warnings"])
+        floor = result["on_metric"]
+        assert floor["trajectory_pvalue_floor"] == pytest.approx(2 / 8)
+        assert floor["trajectories_needed"] == 6
         x = a[a["optimizer"] == optimizer]["accuracy"].to_numpy()
         y = b[b["optimizer"] == optimizer]["accuracy"].to_numpy()
         model = result["on_metric"]["model"]
@@ -114,7 +141,9 @@ def test_training_experiment_statistics_match_scipy(client, finished) -> None:
             stats.mannwhitneyu(loss_a, loss_b, alternative="two-sided").pvalue
         )
 
-    pairs = client.get(f"{url}/optimizer-comparison", headers=headers).json()["pairs"]
+    answer = client.get(f"{url}/optimizer-comparison", headers=headers).json()
+    pairs = answer["pairs"]
+    assert answer["candidates"]["sam"]["initial_models"] == 3
     assert len(pairs) == 1
     sam = a[a["optimizer"] == "sam"]["accuracy"].to_numpy()
     sgd = a[a["optimizer"] == "sgd"]["accuracy"].to_numpy()
@@ -123,6 +152,10 @@ def test_training_experiment_statistics_match_scipy(client, finished) -> None:
     assert pair["comparison"]["model"]["mwu_pvalue"] == pytest.approx(
         stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
     )
+    assert pair["comparison"]["model"]["student_pvalue"] == pytest.approx(
+        stats.ttest_ind(x, y).pvalue, nan_ok=True
+    )
+    assert pair["comparison"]["model"]["median_difference_resampled"] == "trajectories"
 
     curves = client.get(
         f"{url}/learning-curves", params={"column": "accuracy", "window": 2}, headers=headers
@@ -133,16 +166,100 @@ def test_training_experiment_statistics_match_scipy(client, finished) -> None:
         f"{url}/populations", params={"which": "B", "L": 2}, headers=headers
     ).json()
     assert len(populations["optimizers"]["sgd"]["models"]) == 6
+    assert all(m["step"] > 0 for m in populations["optimizers"]["sgd"]["models"])
+    assert populations["optimizers"]["sgd"]["candidates"]["initial_models"] == 3
+
+    # 12 evaluation points after step 0 per trajectory: L = 12 is the most a query can ask
+    most = per_trajectory.iloc[0] - 1
+    assert client.get(f"{url}/populations", params={"L": most}, headers=headers).status_code == 200
+    too_many = client.get(f"{url}/set-comparison", params={"L": most + 1}, headers=headers)
+    assert too_many.status_code == 422
+    assert too_many.json()["detail"][0]["loc"] == ["query", "L"]
+    assert f"L: {most + 1} is more than the {most} candidate" in too_many.text
+    for params in ({"alpha": 0}, {"alpha": 0.9}, {"L": 0}, {"L": 10_000}):
+        response = client.get(f"{url}/optimizer-comparison", params=params, headers=headers)
+        assert response.status_code == 422, params
+
+    plan = client.get(f"{url}/plan", params={"max_trajectories": 20}, headers=headers).json()
+    assert set(plan["set_comparisons"]) == {"sgd", "sam"} and len(plan["optimizer_pairs"]) == 1
+    for entry in [*plan["set_comparisons"].values(), plan["optimizer_pairs"][0]["plan"]]:
+        assert entry["pilot_trajectories1"] == 3
+        assert (entry["trajectories"] is None) == (entry["note"] is not None)
+        if entry["trajectories"] is not None:
+            assert entry["achieved_power"] >= 0.8
 
     board = client.get(f"{API}/leaderboard", params={"task": "digits"}, headers=headers)
     entries = board.json()["entries"]
     assert {e["optimizer"] for e in entries} == {"sgd", "sam"}
     assert entries[0]["rank"] == 1 and entries[0]["submitter"] == "alice"
     assert all(e["trajectories"] == 3 for e in entries)
+    # 3 vs 3 trajectories cannot reach p < 0.05 (floor 0.1): the board cannot separate them
+    assert [e["rank"] for e in entries] == [1, 1]
+    assert entries[1]["pvalue_floor"] == pytest.approx(0.1)
+    assert "trajectories" in board.json()["ties"]
     assert (
         client.get(f"{API}/leaderboard", params={"task": "chess"}, headers=headers).status_code
         == 422
     )
+
+    # the CLI's report and plan, against this API served in-process
+    cli_output = run_cli(client, headers, monkeypatch, ["report", str(experiment)])
+    assert re.search(r"\bnan\b", cli_output, re.IGNORECASE) is None
+    assert "Notes:" in cli_output and "left out of both sets: 3 step-0 models" in cli_output
+    assert "With 3 pairs of trajectories" in cli_output
+    planned = run_cli(
+        client, headers, monkeypatch, ["plan", str(experiment), "--max-trajectories", "20"]
+    )
+    assert "Set A vs Set B (pairs)" in planned and "sam vs sgd on Set A" in planned
+
+
+def run_cli(client, headers, monkeypatch, arguments: list[str]) -> str:
+    """Run an optbench command whose API client talks to the in-process test app."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from client.api import Client
+
+    def in_process(url, token):
+        api = Client("http://testserver", headers["Authorization"].split()[1])
+        api.http = TestClient(client.app, base_url="http://testserver/api/v1", headers=headers)
+        return api
+
+    for module in ("cli.experiments", "cli.report", "cli.plan"):
+        monkeypatch.setattr(f"{module}.make_client", in_process)
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_short_schedules_and_unbounded_populations_get_422(client, tokens) -> None:
+    headers = Tokens.header(tokens.alice)
+    base = {"kind": "training", "task": "digits", "optimizers": ["sgd"], "trajectories": 2}
+    # the defaults are sound: 10 epochs, an evaluation every 0.5 epoch, L = 10
+    assert client.post(f"{API}/experiments", json=base, headers=headers).status_code == 202
+    for change, field, reason in [
+        ({"budget": {"epochs": 3}}, "population_size", "needs at least 2L = 20 evaluation"),
+        (
+            {"budget": {"epochs": 10}, "evaluate_every": 1, "population_size": 6},
+            "population_size",
+            "lower population_size to at most 5 or evaluate_every to at most 0.8333",
+        ),
+        ({"evaluate_every": 0.001}, "evaluate_every", "greater than or equal to 0.01"),
+        ({"population_size": 5000}, "population_size", "less than or equal to 1000"),
+        (
+            {"budget": {"epochs": 200}, "evaluate_every": 0.01},
+            "evaluate_every",
+            "more than 10000",
+        ),
+    ]:
+        response = client.post(f"{API}/experiments", json={**base, **change}, headers=headers)
+        assert response.status_code == 422, change
+        errors = response.json()["detail"]
+        assert any(e["loc"][-1] == field and reason in e["msg"] for e in errors), errors
+    # a gradient-evaluation budget cannot be counted in points before the data is loaded
+    gradient = {**base, "budget": {"gradient_evaluations": 50}}
+    assert client.post(f"{API}/experiments", json=gradient, headers=headers).status_code == 202
 
 
 class Killed(BaseException):

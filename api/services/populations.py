@@ -1,0 +1,163 @@
+"""The answers of the population queries (Set A / Set B, comparisons, plans), computed from
+an experiment's records as JSON-ready dicts.
+
+Each refuses an ``L`` its trajectories cannot fill with a 422 naming ``L``, and reports
+per optimizer how the records became candidates (step-0 and post-divergence records are
+left out of both sets).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fastapi import HTTPException
+
+from api.services.jsonable import jsonable
+from shared.stats.populations import candidate_counts, population, population_size_error
+from shared.stats.power import plan_trajectories
+from shared.stats.set_comparisons import (
+    loss_metric_correlation,
+    optimizer_pairs,
+    optimizers,
+    set_a_vs_set_b,
+    split_by_optimizer,
+    trajectory_arrays,
+)
+
+MAX_PLANNED_PAIRS = 45
+"""A plan covers every optimizer pair up to this many (10 optimizers); past it, only the
+pairs with the configuration whose population has the best median."""
+
+
+def check_population_size(records: pd.DataFrame, L: int) -> None:
+    """422 naming ``L`` when no trajectory holds ``L`` candidate models."""
+    error = population_size_error(records, L)
+    if error is not None:
+        raise HTTPException(
+            422,
+            [{"loc": ["query", "L"], "type": "value_error", "msg": error}],
+        )
+
+
+def candidates_answer(records: pd.DataFrame) -> dict[str, Any]:
+    """``{optimizer: CandidateCounts}`` as JSON."""
+    return {str(k): jsonable(v) for k, v in candidate_counts(records).items()}
+
+
+def populations_answer(records: pd.DataFrame, which: str, L: int, metric: str) -> dict[str, Any]:
+    """The models of Set ``which`` per optimizer, with the loss-vs-metric correlation and
+    the candidate counts."""
+    check_population_size(records, L)
+    chosen = population(records, which, L, metric)
+    counts = candidates_answer(records)
+    out = {}
+    for optimizer, models in chosen.groupby("optimizer", sort=True):
+        out[str(optimizer)] = {
+            "models": jsonable(
+                models[
+                    ["trajectory", "step", "gradient_evaluations", "train_loss", metric]
+                ].to_dict("records")
+            ),
+            "correlation": jsonable(loss_metric_correlation(models, metric)),
+            "candidates": counts[str(optimizer)],
+        }
+    return {"set": which, "L": L, "metric": metric, "optimizers": out}
+
+
+def set_comparison_answer(
+    records: pd.DataFrame, L: int, metric: str, alpha: float
+) -> dict[str, Any]:
+    """Per optimizer, Set A vs Set B (overlap, candidates, warnings included)."""
+    check_population_size(records, L)
+    return {
+        "L": L,
+        "metric": metric,
+        "alpha": alpha,
+        "optimizers": jsonable(set_a_vs_set_b(records, L, metric, alpha=alpha)),
+    }
+
+
+def optimizer_comparison_answer(
+    records: pd.DataFrame, L: int, metric: str, which: str, alpha: float
+) -> dict[str, Any]:
+    """Every optimizer pair on Set ``which``, with the candidate counts per optimizer."""
+    check_population_size(records, L)
+    pairs = optimizer_pairs(records, L, metric, which, alpha=alpha)  # type: ignore[arg-type]
+    return {
+        "set": which,
+        "L": L,
+        "metric": metric,
+        "alpha": alpha,
+        "candidates": candidates_answer(records),
+        "pairs": jsonable(pairs),
+    }
+
+
+def plan_answer(
+    records: pd.DataFrame,
+    L: int,
+    metric: str,
+    which: str,
+    alpha: float,
+    power: float,
+    max_trajectories: int,
+) -> dict[str, Any]:
+    """Trajectories needed for ``power`` at ``alpha``, with this experiment as the pilot:
+    per optimizer for Set A vs Set B on the metric (paired), and per optimizer pair on
+    Set ``which`` (independent)."""
+    check_population_size(records, L)
+    chosen_a = split_by_optimizer(population(records, "A", L, metric))
+    chosen_b = split_by_optimizer(population(records, "B", L, metric))
+    names = optimizers(records)
+
+    def means(frame: pd.DataFrame | None) -> dict[object, float]:
+        if frame is None:
+            return {}
+        return {t: float(v.mean()) for t, v in trajectory_arrays(frame, metric).items() if v.size}
+
+    options = {"alpha": alpha, "power": power, "max_trajectories": max_trajectories}
+    sets = {}
+    for name in names:
+        a, b = means(chosen_a.get(name)), means(chosen_b.get(name))
+        shared = sorted(set(a) & set(b))
+        sets[str(name)] = plan_trajectories(
+            np.array([a[t] for t in shared]),
+            np.array([b[t] for t in shared]),
+            paired=True,
+            **options,
+        )
+    compared = chosen_a if which == "A" else chosen_b
+    side = {name: np.array(list(means(compared.get(name)).values())) for name in names}
+    pairs = [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
+    note = None
+    if len(pairs) > MAX_PLANNED_PAIRS:
+        best = max(
+            names,
+            key=lambda n: np.median(side[n]) if side[n].size else -math.inf,
+        )
+        pairs = [(x, y) for x, y in pairs if best in (x, y)]
+        note = (
+            f"{len(names)} optimizers make more pairs than a plan covers "
+            f"({MAX_PLANNED_PAIRS}); only the pairs with {best}, the best Set {which} "
+            "median of trajectory means, are planned"
+        )
+    return {
+        "set": which,
+        "L": L,
+        "metric": metric,
+        "alpha": alpha,
+        "power": power,
+        "set_comparisons": jsonable(sets),
+        "optimizer_pairs": [
+            {
+                "optimizer1": str(x),
+                "optimizer2": str(y),
+                "plan": jsonable(plan_trajectories(side[x], side[y], paired=False, **options)),
+            }
+            for x, y in pairs
+        ],
+        "note": note,
+    }

@@ -1,0 +1,106 @@
+"""``optbench plan EXPERIMENT``: how many trajectories a comparison needs, with a finished
+(pilot) experiment's between-trajectory variance."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.experiments import Token, Url, call_api, make_client
+
+COLUMNS = [
+    ("comparison", "left"),
+    ("pilot Tr", "right"),
+    ("observed difference", "right"),
+    ("between-trajectory std", "right"),
+    ("trajectories needed", "right"),
+    ("simulated power", "right"),
+    ("why not", "left"),
+]
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def plan_rows(answer: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row per planned comparison: Set A vs Set B per optimizer, then pairs."""
+    rows = []
+    entries = [
+        (f"{name}: Set A vs Set B (pairs)", plan)
+        for name, plan in answer["set_comparisons"].items()
+    ] + [
+        (f"{p['optimizer1']} vs {p['optimizer2']} on Set {answer['set']}", p["plan"])
+        for p in answer["optimizer_pairs"]
+    ]
+    for label, plan in entries:
+        spread = [plan["between_std1"]]
+        if not plan["paired"]:
+            spread.append(plan["between_std2"])
+        needed = plan["trajectories"]
+        rows.append(
+            (
+                label,
+                str(plan["pilot_trajectories1"]),
+                _number(plan["observed_difference"]),
+                " / ".join(_number(s, 3) for s in spread),
+                "—" if needed is None else f"{needed} per side",
+                "—" if plan["achieved_power"] is None else f"{plan['achieved_power']:.0%}",
+                plan["note"] or "",
+            )
+        )
+    return rows
+
+
+def plan(
+    experiment_id: int,
+    alpha: Annotated[float, typer.Option(help="significance level the tests must reach")] = 0.05,
+    power: Annotated[float, typer.Option(help="chance of detecting the difference")] = 0.8,
+    which: Annotated[str, typer.Option("--set", help="A or B, for optimizer pairs")] = "A",
+    per_trajectory: Annotated[
+        int | None, typer.Option("--L", help="models per trajectory (default: the spec's)")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="accuracy, macro_f1 or micro_f1 (default: the task's)")
+    ] = None,
+    max_trajectories: Annotated[
+        int, typer.Option(help="look no further than this many trajectories per side")
+    ] = 100,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Trajectories per side that give --power to detect the pilot's observed differences
+    at --alpha with the trajectory-level tests, simulated from the pilot's
+    between-trajectory variance."""
+    params = {
+        "alpha": alpha,
+        "power": power,
+        "which": which,
+        "max_trajectories": max_trajectories,
+        **{k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None},
+    }
+    answer = call_api(make_client(url, token).plan, experiment_id, **params)
+    table = Table(
+        title=(
+            f"Trajectories for {answer['power']:.0%} power at α = {answer['alpha']:g} "
+            f"({answer['metric']}, L = {answer['L']}), experiment {experiment_id} as pilot"
+        ),
+        title_justify="left",
+    )
+    for name, justify in COLUMNS:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in plan_rows(answer):
+        table.add_row(*row)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    console.print(table)
+    console.print(
+        "Simulated: trajectory means drawn from normal distributions with the pilot's means "
+        "and spreads, tested as the API tests them. The pilot's difference is taken as the "
+        "truth, so read each count as a lower bound."
+    )
+    if answer.get("note"):
+        console.print(answer["note"])
