@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -122,12 +123,120 @@ def distribution_figure(results: Mapping[str, StationaryDistribution], path: Pat
     return path
 
 
+#: One curve of a sweep panel: y, low and high at each swept value.
+Curve = tuple[list[float], list[float], list[float]]
+
+
+def sweep_figure(
+    series: Sequence[Mapping[str, Any]],
+    curves: Callable[[Mapping[str, Any]], Mapping[str, tuple[float, float, float]]],
+    path: Path,
+    *,
+    title: str,
+    ylabel: str,
+) -> Path:
+    """What a sweep changes: one panel per swept entry (and per value of a second swept
+    hyperparameter), the first swept hyperparameter on the x axis, and for each curve
+    that ``curves(point)`` names its value with the confidence band.
+
+    ``series`` is :func:`shared.sweeps.sweep_series`'s output; ``curves(point)`` maps a
+    curve's name (a basin, or "Set A median") to (y, low, high) for one grid point.
+    """
+    panels: list[tuple[str, str, list[Mapping[str, Any]]]] = []
+    for entry in series:
+        first, *rest = entry["parameters"]
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        for point in entry["points"]:
+            extra = ", ".join(f"{k}={point['values'][k]}" for k in rest)
+            groups.setdefault(extra, []).append(point)
+        for extra, points in groups.items():
+            panels.append((f"{entry['of']}" + (f" ({extra})" if extra else ""), first, points))
+    cols = min(3, max(1, len(panels)))
+    rows = max(1, math.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
+    for ax, (name, parameter, points) in zip(axes.flat, panels, strict=False):
+        measured = [p for p in points if curves(p)]
+        xs = np.array([float(p["values"][parameter]) for p in measured])
+        order = np.argsort(xs)
+        lines: dict[str, list[tuple[float, float, float, float]]] = {}
+        for i in order:
+            for curve, (y, low, high) in curves(measured[i]).items():
+                lines.setdefault(curve, []).append((xs[i], y, low, high))
+        for curve, values in lines.items():
+            x, y, low, high = (np.array(v, dtype=float) for v in zip(*values, strict=True))
+            ax.plot(x, y, marker="o", markersize=3, label=curve)
+            ax.fill_between(x, low, high, alpha=0.2)
+        if xs.size and (xs > 0).all() and xs.max() / xs.min() >= 20:
+            ax.set_xscale("log")
+        ax.set_xlabel(parameter)
+        ax.set_ylabel(ylabel)
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def basin_curves(point: Mapping[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """Each basin's fraction with its interval, for :func:`sweep_figure`."""
+    if "fractions" not in point:
+        return {}
+    return {
+        label: (fraction, *point["intervals"][label])
+        for label, fraction in point["fractions"].items()
+    }
+
+
 def write_figures(
-    study: Mapping[str, Mapping[str, StationaryDistribution]], directory: Path
+    study: Mapping[str, Mapping[str, StationaryDistribution]],
+    directory: Path,
+    points: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Path]:
+    """End points and distribution bars per function, and with sweeps (``points``: a
+    configuration's swept values) each basin's fraction against the swept value."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for function, results in study.items():
         written.append(end_point_figure(results, directory / f"{function}_end_points.png"))
         written.append(distribution_figure(results, directory / f"{function}_distribution.png"))
+        series = landscape_sweep_series(results, points or {})
+        if series:
+            written.append(
+                sweep_figure(
+                    series,
+                    basin_curves,
+                    directory / f"{function}_sweep.png",
+                    title=f"{landscape(function).title}: where the restarts end, by swept value",
+                    ylabel="fraction of restarts (95% CI)",
+                )
+            )
     return written
+
+
+def landscape_sweep_series(
+    results: Mapping[str, StationaryDistribution], points: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """:func:`shared.sweeps.sweep_series`' shape from a local study's results."""
+    series: dict[str, dict[str, Any]] = {}
+    for key, result in results.items():
+        values = points.get(key)
+        if not values:
+            continue
+        group = series.setdefault(
+            result.optimizer,
+            {"of": result.optimizer, "name": result.optimizer, "parameters": list(values)},
+        )
+        intervals = result.intervals()
+        group.setdefault("points", []).append(
+            {
+                "optimizer": key,
+                "values": dict(values),
+                "fractions": {k: i.fraction for k, i in intervals.items()},
+                "intervals": {k: [i.low, i.high] for k, i in intervals.items()},
+            }
+        )
+    return list(series.values())

@@ -81,6 +81,17 @@ class Landscape:
         hess = sp.hessian(self.symbolic, (x, y))
         return sp.lambdify((x, y), hess, modules="numpy", cse=True)
 
+    @cached_property
+    def _hessian_entries(self) -> tuple[Callable[..., Any], ...]:
+        """∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y² as separate functions (a constant entry would not
+        broadcast inside one lambdified matrix)."""
+        x, y = self._symbols
+        f = self.symbolic
+        return tuple(
+            sp.lambdify((x, y), sp.diff(f, *wrt), modules="numpy")
+            for wrt in ((x, x), (x, y), (y, y))
+        )
+
     # -- batched NumPy ---------------------------------------------------------------
 
     def value(self, points: np.ndarray) -> np.ndarray:
@@ -94,6 +105,14 @@ class Landscape:
     def hessian(self, point: tuple[float, float]) -> np.ndarray:
         """The exact 2×2 Hessian at one point."""
         return np.asarray(self._hessian_numpy(float(point[0]), float(point[1])), dtype=float)
+
+    def hessians(self, points: np.ndarray) -> np.ndarray:
+        """The exact Hessians at ``points`` of shape (2, R); returns shape (R, 2, 2)."""
+        xx, xy, yy = (
+            np.broadcast_to(np.asarray(e(points[0], points[1]), dtype=float), points.shape[1:])
+            for e in self._hessian_entries
+        )
+        return np.stack((np.stack((xx, xy), -1), np.stack((xy, yy), -1)), -2)
 
     # -- PyTorch -----------------------------------------------------------------------
 

@@ -1,10 +1,12 @@
-"""The stationary-distribution study on synthetic landscapes (SPEC §3).
+"""The stationary-distribution study on synthetic landscapes.
 
 R restarts per optimizer, starts uniform over the domain; restart r of every optimizer
 starts from the same point (common random numbers: the starts depend only on the seed
 and the function). Each optimizer's noise stream is seeded from (seed, function,
-optimizer). End points are classified into the basin of the nearest catalog minimum
-within the capture radius, else ``else`` (non-finite end points included).
+optimizer). Each end point is assigned to the minimum whose basin of attraction holds
+it, and marked ``converged`` when it also lies within the capture radius of that
+minimum (:mod:`shared.landscapes.basins`; the capture radius alone is selectable).
+Summaries and tests between optimizers come from :mod:`shared.landscapes.summary`.
 """
 
 from __future__ import annotations
@@ -16,19 +18,21 @@ from typing import Any
 
 import numpy as np
 
+from shared.landscapes.basins import ASSIGNMENT_METHODS, BasinAssignment, assign_basins
+from shared.landscapes.basins import classify as classify  # the capture-radius view
 from shared.landscapes.catalog import Minimum
 from shared.landscapes.engine import BatchedRun, NoiseSource, ball_noise, run_batched
 from shared.landscapes.functions import Landscape, landscape
+from shared.landscapes.summary import (
+    ELSE,
+    DistributionSummary,
+    optimizer_summary,
+    summarize_distribution,
+)
 from shared.optim.declarations import declaration, hyperparameters, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
-from shared.stats.proportions import (
-    DistributionTest,
-    ProportionInterval,
-    compare_distributions,
-    proportion_intervals,
-)
+from shared.stats.proportions import ProportionInterval, proportion_intervals
 
-ELSE = "else"
 DEFAULT_RESTARTS = 500
 DEFAULT_ITERATIONS = 5000
 DEFAULT_CAPTURE_RADIUS = 0.1
@@ -76,18 +80,6 @@ def study_hyperparameters(
     return resolve_hyperparameters(optimizer, values)
 
 
-def classify(
-    end_points: np.ndarray, minima: Sequence[Minimum], capture_radius: float
-) -> np.ndarray:
-    """Index of each end point's minimum (R,), or -1 for ``else``."""
-    locations = np.array([m.location for m in minima])  # (M, 2)
-    distances = np.linalg.norm(end_points[:, None, :] - locations[None, :, :], axis=2)
-    with np.errstate(invalid="ignore"):
-        nearest = np.nanargmin(np.where(np.isfinite(distances), distances, np.inf), axis=1)
-        captured = distances[np.arange(len(end_points)), nearest] <= capture_radius
-    return np.where(captured & np.isfinite(end_points).all(axis=1), nearest, -1)
-
-
 @dataclass
 class StationaryDistribution:
     """One optimizer's outcome on one function."""
@@ -97,8 +89,13 @@ class StationaryDistribution:
     hyperparameters: dict[str, Any]
     iterations: int
     minima: tuple[Minimum, ...]
-    basins: np.ndarray  # (R,) minimum index per restart, -1 = else
+    assignment: BasinAssignment = field(repr=False)
     run: BatchedRun = field(repr=False)
+
+    @property
+    def basins(self) -> np.ndarray:
+        """(R,) the assigned minimum's index per restart, -1 = ``else``."""
+        return self.assignment.basins
 
     @property
     def labels(self) -> list[str]:
@@ -125,28 +122,38 @@ class StationaryDistribution:
     def diverged(self) -> int:
         return int((~np.isfinite(self.run.last_iterates).all(axis=1)).sum())
 
-    def compare(self, other: StationaryDistribution, test: str = "g") -> DistributionTest:
-        return compare_distributions(list(self.counts.values()), list(other.counts.values()), test)
-
-    def agreement(self, other: StationaryDistribution) -> float:
-        """Fraction of restarts (same start) that end in the same basin in both."""
-        return float((self.basins == other.basins).mean())
+    @property
+    def converged(self) -> int:
+        """End points within the capture radius of their assigned minimum."""
+        return int(self.assignment.converged.sum())
 
     def as_dict(self, confidence: float = 0.95) -> dict[str, Any]:
+        """The run's settings and cost, and its summary (as the API reports it)."""
         c = self.run.counters
+        summary = optimizer_summary(self.optimizer, self.labels, self.assignment, confidence)
         return {
             "function": self.function,
-            "optimizer": self.optimizer,
-            "restarts": self.restarts,
             "iterations": self.iterations,
             "hyperparameters": self.hyperparameters,
-            "counts": self.counts,
-            "fractions": {k: v.fraction for k, v in self.intervals(confidence).items()},
-            "intervals": {k: [v.low, v.high] for k, v in self.intervals(confidence).items()},
+            "assignment": self.assignment.method,
+            **summary.as_dict(),
             "diverged": self.diverged,
             "gradient_evaluations_per_restart": float(c.gradient_evaluations.mean()),
             "loss_evaluations_per_restart": float(c.loss_evaluations.mean()),
         }
+
+
+def summarize(
+    results: Mapping[str, StationaryDistribution], *, confidence: float = 0.95, test: str = "g"
+) -> DistributionSummary:
+    """The summary and pair tests of one function's results (keys in display order)."""
+    first = next(iter(results.values()))
+    return summarize_distribution(
+        first.minima,
+        {key: r.assignment for key, r in results.items()},
+        confidence=confidence,
+        test=test,
+    )
 
 
 def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
@@ -176,16 +183,20 @@ def stationary_distribution(
     iterations: int = DEFAULT_ITERATIONS,
     overrides: Overrides | None = None,
     capture_radius: float = DEFAULT_CAPTURE_RADIUS,
+    assignment: str = "basin",
     seed: int = 0,
     path_points: int = 0,
     on_progress: Callable[[float], None] | None = None,
 ) -> StationaryDistribution:
-    """Run ``optimizer`` from ``restarts`` starts on ``function`` and classify the ends."""
+    """Run ``optimizer`` from ``restarts`` starts on ``function`` and assign the ends
+    (``assignment``: ``basin`` of attraction, or ``radius`` alone)."""
     f = landscape(function)
     declaration(optimizer)
     _check_positive("restarts", restarts)
     _check_positive("iterations", iterations)
     _check_positive("capture_radius", capture_radius)
+    if assignment not in ASSIGNMENT_METHODS:
+        raise StudyError("assignment", f"expected one of {', '.join(ASSIGNMENT_METHODS)}")
     try:
         values = study_hyperparameters(f, optimizer, overrides)
     except HyperparameterError as error:
@@ -206,7 +217,7 @@ def stationary_distribution(
         hyperparameters=values,
         iterations=iterations,
         minima=f.minima,
-        basins=classify(run.end_points, f.minima, capture_radius),
+        assignment=assign_basins(f, run.end_points, capture_radius, assignment),
         run=run,
     )
 

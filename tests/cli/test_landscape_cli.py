@@ -58,7 +58,11 @@ def test_json_has_every_function_optimizer_and_tests() -> None:
     assert list(data["functions"]) == ["himmelblau", "three_hump_camel", "six_hump_camel"]
     for entry in data["functions"].values():
         assert set(entry["optimizers"]) == {"sgd", "nim_mbh"}
-        assert "nim_mbh_vs_sgd" in entry["tests"]
+        (pair,) = entry["tests"]
+        assert (pair["a"], pair["b"]) == ("sgd", "nim_mbh")
+        assert 0 <= pair["pvalue"] <= pair["pvalue_holm"] <= 1
+        assert pair["paired"]["method"] in ("bowker", "exact", "monte_carlo", "none")
+        assert pair["agreement"] == pair["paired"]["agreement"]
         mbh = entry["optimizers"]["nim_mbh"]
         assert mbh["hyperparameters"]["lr"] == 0.005 and mbh["hyperparameters"]["rho"] == 0.3
         assert sum(mbh["counts"].values()) == 30
@@ -100,6 +104,11 @@ def test_plots_are_written(tmp_path: Path) -> None:
         (["-o", "sgd", "--set", "rho=1"], "rho: no selected optimizer has this"),
         (["-o", "sgd", "--set", "sam.rho=1"], "sam: hyperparameters given for an optimizer"),
         (["--set", "lr"], "--set: expected NAME=VALUE"),
+        (["--assignment", "nearest"], "assignment: expected one of basin, radius"),
+        (["-o", "nig_sgd", "--sweep", "rho=1,big"], "nig_sgd.sweep.rho: invalid values 'big'"),
+        (["-o", "sgd", "--sweep", "rho=1,2"], "rho: no selected optimizer has this"),
+        (["-o", "sgd", "--sweep", "sam.rho=1,2"], "sam: swept for an optimizer not selected"),
+        (["--sweep", "rho"], "--sweep: expected NAME=V1,V2"),
     ],
 )
 def test_bad_input_is_one_line_naming_it(args: list[str], expected: str) -> None:
@@ -108,3 +117,30 @@ def test_bad_input_is_one_line_naming_it(args: list[str], expected: str) -> None
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_basin_assignment_is_the_default_and_radius_selectable() -> None:
+    common = ["-f", "himmelblau", "-o", "sam", "--restarts", "300", "--json"]
+    basin = json.loads(invoke(*common).stdout)["functions"]["himmelblau"]["optimizers"]["sam"]
+    radius = json.loads(invoke(*common, "--assignment", "radius").stdout)
+    radius = radius["functions"]["himmelblau"]["optimizers"]["sam"]
+    assert basin["assignment"] == "basin" and radius["assignment"] == "radius"
+    # SAM's 2-cycle around the sharpest minimum: outside the radius, inside its basin.
+    assert basin["counts"]["else"] <= 3 < radius["counts"]["else"]
+    assert sum(basin["converged"].values()) == 300 - radius["counts"]["else"]
+    assert basin["polish_gradient_evaluations_per_restart"] > 0
+
+
+def test_a_sweep_over_four_values_gives_four_configurations_and_a_plot(tmp_path: Path) -> None:
+    args = ["-f", "himmelblau", "-o", "nig_sgd", "--restarts", "40", "--iterations", "300"]
+    sweep = ["--sweep", "rho=1,5,20,50"]
+    result = invoke(*args, *sweep, "--json")
+    assert result.exit_code == 0, result.output
+    optimizers = json.loads(result.stdout)["functions"]["himmelblau"]["optimizers"]
+    assert list(optimizers) == [f"nig_sgd@rho={v}" for v in (1, 5, 20, 50)]
+    assert [o["hyperparameters"]["rho"] for o in optimizers.values()] == [1, 5, 20, 50]
+    assert optimizers["nig_sgd@rho=20"]["sweep"] == {"of": "nig_sgd", "values": {"rho": 20.0}}
+    result = invoke(*args, *sweep, "--plots", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    png = tmp_path / "himmelblau_sweep.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

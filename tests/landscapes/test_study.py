@@ -7,11 +7,12 @@ import pytest
 from scipy import stats
 
 from shared.landscapes import ELSE, PAPER_FUNCTIONS, StudyError, landscape
+from shared.landscapes.basins import classify
 from shared.landscapes.study import (
-    classify,
     landscape_study,
     starting_points,
     stationary_distribution,
+    summarize,
 )
 from shared.optim import OPTIMIZERS
 
@@ -74,8 +75,9 @@ def test_common_random_numbers_same_starts_for_every_optimizer() -> None:
     np.testing.assert_array_equal(first, starting_points(landscape("six_hump_camel"), 50, 4))
     for result in runs.values():
         np.testing.assert_array_equal(result.run.path[0], first)
-    assert runs["nig_sgd"].agreement(runs["sgd"]) <= 1.0
-    assert runs["sgd"].agreement(runs["sgd"]) == 1.0
+    pairs = {(p.a, p.b): p for p in summarize(runs).pairs}
+    assert pairs["sgd", "nig_sgd"].agreement <= 1.0
+    assert summarize({"a": runs["sgd"], "b": runs["sgd"]}).pairs[0].agreement == 1.0
 
 
 def test_different_seeds_different_starts_and_noise() -> None:
@@ -134,8 +136,11 @@ def test_study_rejects_overrides_nobody_uses() -> None:
 def test_between_optimizer_test_detects_a_real_difference() -> None:
     study = landscape_study(["six_hump_camel"], ["sgd", "nim_mbh"], restarts=300, seed=2)
     sgd, mbh = study["six_hump_camel"]["sgd"], study["six_hump_camel"]["nim_mbh"]
-    assert mbh.compare(sgd).pvalue < 1e-6  # MBH leaves the high (f≈2.1) minima
-    assert sgd.compare(sgd).pvalue == 1.0
+    pair = summarize({"sgd": sgd, "nim_mbh": mbh}).pairs[0]
+    assert pair.pvalue < 1e-6  # MBH leaves the high (f≈2.1) minima
+    assert pair.paired is not None and pair.paired.pvalue < 1e-6
+    same = summarize({"a": sgd, "b": sgd}).pairs[0]
+    assert same.pvalue == 1.0 and same.paired is not None and same.paired.pvalue == 1.0
 
 
 def test_progress_is_reported_and_can_abandon_the_run() -> None:
