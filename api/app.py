@@ -7,10 +7,13 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.limits import BodySizeLimit
+from api.methods import method_not_allowed
 from api.queue import Dispatcher
 from api.routes import catalog, experiments, health, leaderboard, models, training
+from api.schemas.openapi import publish_openapi
 from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
@@ -47,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(leaderboard.router, prefix=API_PREFIX)
     app.include_router(models.router, prefix=API_PREFIX)
 
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
+
     @app.exception_handler(DataError)
     async def unstorable_value(request: Request, error: DataError) -> JSONResponse:
         # e.g. a NUL character, which PostgreSQL text and JSON cannot hold
@@ -82,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Retry-After": "5"},
         )
 
+    publish_openapi(app, settings)
     mount_web_page(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

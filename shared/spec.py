@@ -22,28 +22,26 @@ from pydantic import (
 )
 
 from shared.config import Settings
-from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, landscape
+from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLandscapeError
 from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
-from shared.protocol.schedule import evaluation_points
+from shared.optim.schema import add_optimizer_schemas
 from shared.tasks.admission import task_option_violations
-from shared.tasks.declarations import add_task_options_schemas, task_declaration
+from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
 
 SEED_MAX = 2**63 - 1
 Scalar = float | int | str
-#: Schedule bounds: evaluations at most every hundredth of an epoch and at most this many
-#: per trajectory, and at most this many models per trajectory in Set A / Set B.
-MIN_EVALUATE_EVERY = 0.01
-MAX_EVALUATION_POINTS = 10_000
-MAX_POPULATION_SIZE = 1000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict types: `true` or `"500"` is not a count, as the published schema says.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class OptimizerSpec(_Strict):
     """One optimizer configuration: a registered name plus hyperparameter overrides."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=add_optimizer_schemas)
 
     name: str = Field(description=f"one of: {', '.join(OPTIMIZER_NAMES)}")
     label: str | None = Field(
@@ -92,6 +90,20 @@ def _optimizers(value: Any) -> Any:
     return value
 
 
+def _bare_names_schema(schema: dict[str, Any]) -> None:
+    """An optimizer list's items: a configuration, or a registered name on its own."""
+    schema["items"] = {
+        "anyOf": [schema["items"], {"type": "string", "enum": list(OPTIMIZER_NAMES)}]
+    }
+
+
+#: The spellings a spec may name a function by: the registry's and with hyphens.
+FUNCTION_SPELLINGS = {
+    **{name.replace("_", "-"): name for name in LANDSCAPES},
+    **{name: name for name in LANDSCAPES},
+}
+
+
 def _unique_keys(optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
     keys = [o.key for o in optimizers]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
@@ -109,9 +121,14 @@ class LandscapeSpec(_Strict):
         default_factory=lambda: list(PAPER_FUNCTIONS),
         min_length=1,
         description=f"any of: {', '.join(LANDSCAPES)}",
+        json_schema_extra={
+            "items": {"type": "string", "enum": list(FUNCTION_SPELLINGS)},
+            "uniqueItems": True,
+        },
     )
     optimizers: list[OptimizerSpec] = Field(
         default_factory=lambda: [OptimizerSpec(name=n) for n in OPTIMIZER_NAMES],
+        json_schema_extra=_bare_names_schema,
         min_length=1,
     )
     restarts: int = Field(500, gt=0, description="restarts per optimizer and function")
@@ -128,7 +145,10 @@ class LandscapeSpec(_Strict):
     @field_validator("functions")
     @classmethod
     def _known_functions(cls, names: list[str]) -> list[str]:
-        canonical = [_registered(landscape, n).name for n in names]
+        unknown = [n for n in names if n not in FUNCTION_SPELLINGS]
+        if unknown:
+            raise ValueError(str(UnknownLandscapeError(unknown[0])))
+        canonical = [FUNCTION_SPELLINGS[n] for n in names]
         if len(set(canonical)) != len(canonical):
             raise ValueError("a function appears twice")
         return canonical
@@ -154,31 +174,20 @@ class TrainingSpec(_Strict):
 
     kind: Literal["training"]
     name: str = Field("", max_length=200)
-    task: str
+    task: str = Field(json_schema_extra={"enum": list(TASKS)})
     task_options: dict[str, Scalar | bool] = Field(
         default_factory=dict,
         description="the task's typed options (GET /api/v1/tasks lists them); paths are "
         "relative to the server's data root",
     )
-    optimizers: list[OptimizerSpec] = Field(min_length=1)
+    optimizers: list[OptimizerSpec] = Field(json_schema_extra=_bare_names_schema, min_length=1)
     trajectories: int = Field(5, gt=0)
     budget: EpochBudget | GradientBudget = Field(default_factory=lambda: EpochBudget(epochs=10))
     evaluate_every: float = Field(
-        0.5,
-        ge=MIN_EVALUATE_EVERY,
-        allow_inf_nan=False,
-        description="epochs between evaluation points; the default gives a 10-epoch budget "
-        "20 candidate models per trajectory, 2 × the default population_size",
+        1.0, gt=0, allow_inf_nan=False, description="epochs between evaluation points"
     )
     batch_size: int = Field(128, gt=0, le=65536)
-    population_size: int = Field(
-        10,
-        gt=0,
-        le=MAX_POPULATION_SIZE,
-        validate_default=True,  # the schedule check needs the default L too
-        description="L: models per trajectory in Set A/B; an epoch budget must give each "
-        "trajectory at least 2L evaluation points after step 0",
-    )
+    population_size: int = Field(10, gt=0, description="L: models per trajectory in Set A/B")
     seed: int = Field(0, ge=0, le=SEED_MAX)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: bool = Field(
@@ -195,43 +204,6 @@ class TrainingSpec(_Strict):
     @classmethod
     def _bare_names(cls, value: Any) -> Any:
         return _optimizers(value)
-
-    @field_validator("evaluate_every")
-    @classmethod
-    def _bounded_schedule(cls, every: float, info: ValidationInfo) -> float:
-        budget = info.data.get("budget")
-        if isinstance(budget, EpochBudget):
-            points = evaluation_points(budget.epochs, every)
-            if points > MAX_EVALUATION_POINTS:
-                raise ValueError(
-                    f"evaluate_every: {every:g} over budget.epochs = {budget.epochs:g} gives "
-                    f"{points} evaluation points per trajectory, more than "
-                    f"{MAX_EVALUATION_POINTS}; evaluate less often"
-                )
-        return every
-
-    @field_validator("population_size")
-    @classmethod
-    def _schedule_fits_population(cls, L: int, info: ValidationInfo) -> int:
-        """At least 2L evaluation points per trajectory, else Set A and Set B share models
-        by construction. Checked here for epoch budgets; a gradient-evaluation budget's
-        points depend on the data set's size and the optimizer's evaluations per step, so
-        its queries refuse an L that its trajectories cannot fill."""
-        if (info.context or {}).get("stored"):
-            return L
-        budget, every = info.data.get("budget"), info.data.get("evaluate_every")
-        if not isinstance(budget, EpochBudget) or every is None:
-            return L
-        points = evaluation_points(budget.epochs, every)
-        if points < 2 * L:
-            raise ValueError(
-                f"population_size: L = {L} needs at least 2L = {2 * L} evaluation points per "
-                f"trajectory after step 0, but budget.epochs = {budget.epochs:g} with "
-                f"evaluate_every = {every:g} gives {points}; lower population_size to at "
-                f"most {points // 2} or evaluate_every to at most "
-                f"{budget.epochs / (2 * L):.4g}"
-            )
-        return L
 
     @field_validator("task")
     @classmethod
@@ -265,15 +237,9 @@ ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="ki
 spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
 
 
-def parse_spec(data: Any, *, stored: bool = True) -> LandscapeSpec | TrainingSpec:
-    """Validate a spec from plain data (raises ``pydantic.ValidationError``).
-
-    ``stored=True`` (the default) reads a spec as stored with an experiment: checks that
-    only guard new submissions (a schedule too short for its population size) are
-    skipped, so experiments stored before a check existed stay readable. Pass
-    ``stored=False`` to validate a new spec exactly as the API's submission does.
-    """
-    return spec_adapter.validate_python(data, context={"stored": stored})
+def parse_spec(data: Any) -> LandscapeSpec | TrainingSpec:
+    """Validate a spec from plain data (raises ``pydantic.ValidationError``)."""
+    return spec_adapter.validate_python(data)
 
 
 def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:
@@ -301,7 +267,7 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
                 )
             )
     task_options = (
-        task_option_violations(spec.task_options, settings)
+        task_option_violations(spec.task, spec.task_options, settings)
         if isinstance(spec, TrainingSpec)
         else []
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
-from api.deps import Reader, SessionDep
+from api.deps import Reader, SessionDep, SettingsDep
 from api.schemas import (
     READ,
     FunctionInfo,
@@ -18,6 +18,7 @@ from api.schemas import (
     TunedOut,
     responses,
 )
+from api.schemas.limits import apply_server_limits
 from shared.db.models import TunedConfiguration
 from shared.landscapes.functions import LANDSCAPES, landscape
 from shared.optim.declarations import catalog
@@ -82,9 +83,12 @@ def tasks(user: Reader) -> list[TaskInfo]:
 
 
 @router.get("/spec-schema", response_model=SpecSchema, responses=responses(*READ))
-def spec_schema() -> dict[str, Any]:
-    """The JSON schema every experiment spec is validated against."""
-    return spec_adapter.json_schema()
+def spec_schema(settings: SettingsDep) -> dict[str, Any]:
+    """The JSON schema every experiment spec is validated against, with this server's
+    limits as its maxima."""
+    schema = spec_adapter.json_schema()
+    apply_server_limits(schema["$defs"], settings)
+    return schema
 
 
 @router.get("/tuned", response_model=list[TunedOut], responses=responses(*READ, 422))

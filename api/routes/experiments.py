@@ -83,7 +83,7 @@ def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=responses(*READ, 413, 422, 429),
+    responses=responses(*READ, 400, 413, 422, 429),
 )
 def submit(
     spec: Annotated[ExperimentSpec, Body(description="the experiment spec")],

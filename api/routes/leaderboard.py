@@ -27,7 +27,14 @@ def leaderboard(
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
-    task: Annotated[str, Query(max_length=64, description=f"one of {', '.join(TASKS)}")],
+    task: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description=f"one of {', '.join(TASKS)}",
+            json_schema_extra={"enum": list(TASKS)},
+        ),
+    ],
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
 ) -> dict[str, Any]:
     """Set A median of the task's metric with a cluster-bootstrap CI (whole trajectories

@@ -35,6 +35,7 @@ class Invalid(BaseModel):
 
 
 DESCRIPTIONS: dict[int, str] = {
+    400: "the body could not be read as JSON",
     401: "no bearer token, or one that is not valid",
     403: "the token's user may not do this (only the owner or an admin may)",
     404: "no such experiment, function or resource",

@@ -1,0 +1,117 @@
+"""The published spec schema says what validation accepts: registry names are enums,
+each optimizer's hyperparameters are typed and bounded, counts are integers, and the
+server's limits are the maxima. Both sides are checked on the same specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from api.app import create_app
+from shared.config import Settings
+from shared.landscapes.functions import LANDSCAPES
+from shared.optim.declarations import OPTIMIZER_NAMES
+from shared.spec import parse_spec, spec_adapter
+from shared.tasks.declarations import TASKS
+
+LANDSCAPE = {"kind": "landscape", "functions": ["himmelblau"], "optimizers": ["sgd"]}
+
+ACCEPTED = [
+    LANDSCAPE,
+    {**LANDSCAPE, "functions": ["six-hump-camel", "branin"]},
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "hyperparameters": {"lr": 0.1, "rho": 0.05}}]},
+    {**LANDSCAPE, "optimizers": ["sgd", {"name": "sgd", "label": "fast", "hyperparameters": {}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "nig_sgd", "hyperparameters": {"noise": "gaussian"}}]},
+]
+REFUSED = [
+    {**LANDSCAPE, "functions": ["Himmelblau"]},
+    {**LANDSCAPE, "functions": ["himmelblau", "himmelblau"]},
+    {**LANDSCAPE, "optimizers": ["adam"]},
+    {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"rho": 0.1}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"lr": 0}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"lr": -1.5}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"momentum": 1.0}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "nig_sgd", "hyperparameters": {"noise": "normal"}}]},
+    {**LANDSCAPE, "path_points": False},
+    {**LANDSCAPE, "restarts": "500"},
+    {**LANDSCAPE, "restarts": True},
+    {**LANDSCAPE, "restarts": 0},
+    {"kind": "training", "task": "imagenet", "optimizers": ["sgd"]},
+]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Any:
+    return jsonschema_rs.Draft202012Validator(spec_adapter.json_schema())
+
+
+@pytest.mark.parametrize("spec", ACCEPTED)
+def test_what_validation_accepts_the_schema_accepts(validator, spec: dict) -> None:
+    parse_spec(spec)
+    assert validator.is_valid(spec), list(validator.iter_errors(spec))
+
+
+@pytest.mark.parametrize("spec", REFUSED)
+def test_what_the_schema_refuses_validation_refuses(validator, spec: dict) -> None:
+    assert not validator.is_valid(spec)
+    with pytest.raises(ValidationError):
+        parse_spec(spec)
+
+
+def test_registry_names_are_enums() -> None:
+    definitions = spec_adapter.json_schema()["$defs"]
+    optimizer = definitions["OptimizerSpec"]
+    assert optimizer["properties"]["name"]["enum"] == list(OPTIMIZER_NAMES)
+    assert [b["properties"]["name"]["const"] for b in optimizer["oneOf"]] == list(OPTIMIZER_NAMES)
+    functions = definitions["LandscapeSpec"]["properties"]["functions"]["items"]["enum"]
+    assert set(LANDSCAPES) <= set(functions)
+    assert definitions["TrainingSpec"]["properties"]["task"]["enum"] == list(TASKS)
+
+
+def test_an_unknown_name_still_gets_a_message_naming_the_field() -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_spec({**LANDSCAPE, "optimizers": ["adam"]})
+    assert "optimizers" in str(error.value) and "unknown optimizer 'adam'" in str(error.value)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    home: Path = tmp_path_factory.mktemp("home")
+    settings = Settings(
+        environment="test",
+        home=home,
+        database_url=f"sqlite:///{home}/db.sqlite",
+        anonymous_reads=True,
+        max_restarts=777,
+        max_optimizers=5,
+    )
+    return TestClient(create_app(settings))
+
+
+def test_the_servers_limits_are_the_schemas_maxima(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    landscape = document["components"]["schemas"]["LandscapeSpec"]["properties"]
+    assert landscape["restarts"]["maximum"] == 777
+    assert landscape["optimizers"]["maxItems"] == 5
+    assert landscape["iterations"]["maximum"] == Settings().max_iterations
+
+
+def test_public_endpoints_ask_no_token_in_the_document(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert "security" not in document["paths"]["/api/v1/health"]["get"]
+    assert document["paths"]["/api/v1/me"]["get"]["security"] == [{"HTTPBearer": []}]
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [("/api/v1/experiments", "GET, POST"), ("/api/v1/experiments/3", "DELETE, GET")],
+)
+def test_a_405_lists_every_method_of_the_path(client: TestClient, path: str, allowed: str) -> None:
+    response = client.options(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
