@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.tables import render_distribution
+from cli.tables import PAIR_TABLE, SET_TABLE, render_distribution, render_frame, terminal
 from client.api import ApiError, Client
 
 Url = Annotated[
@@ -146,22 +146,94 @@ def delete(experiment_id: int, url: Url = None, token: Token = None) -> None:
 
 def results(
     experiment_id: int,
-    capture_radius: Annotated[float | None, typer.Option(help="default: the spec's")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")] = None,
+    capture_radius: Annotated[
+        float | None, typer.Option(help="landscape: basin capture radius (default: the spec's)")
+    ] = None,
+    per_trajectory: Annotated[
+        int | None,
+        typer.Option("--L", help="training: models per trajectory (default: the spec's)"),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(help="training: accuracy, macro_f1 or micro_f1 (default: the task's)"),
+    ] = None,
+    which: Annotated[
+        str, typer.Option("--set", help="training: A or B, for optimizer pairs")
+    ] = "A",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the API's answers as JSON")
+    ] = False,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="also write the tables as CSV (training: optimizer pairs to *_pairs.csv)"
+        ),
+    ] = None,
     url: Url = None,
     token: Token = None,
 ) -> None:
-    """The stationary distribution of a landscape experiment, as tables."""
+    """Results as tables: a landscape experiment's stationary distribution, or a training
+    experiment's Set A vs Set B per optimizer and its optimizer pairs."""
     client = make_client(url, token)
-    params = {} if capture_radius is None else {"capture_radius": capture_radius}
+    kind = call_api(client.experiment, experiment_id)["kind"]
+    if kind == "landscape":
+        if per_trajectory is not None or metric is not None or which != "A":
+            _fail("--L, --metric and --set: only for training experiments")
+        params: dict = {} if capture_radius is None else {"capture_radius": capture_radius}
+        _landscape_results(client, experiment_id, params, as_json, csv)
+        return
+    if capture_radius is not None:
+        _fail("--capture-radius: only for landscape experiments")
+    if which not in ("A", "B"):
+        _fail("--set: expected A or B")
+    params = {k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None}
+    _training_results(client, experiment_id, params, which, as_json, csv)
+
+
+def _landscape_results(
+    client: Client, experiment_id: int, params: dict, as_json: bool, csv: Path | None
+) -> None:
     data = call_api(client.distribution, experiment_id, **params)
     if as_json:
-        json.dump(data, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _print_json(data)
     else:
-        console = Console(width=None if sys.stdout.isatty() else 160)
+        console = terminal()
         for entry in data["functions"]:
             render_distribution(entry, console)
     if csv is not None:
         call_api(client.distribution_frame, experiment_id, **params).to_csv(csv, index=False)
+
+
+def _training_results(
+    client: Client, experiment_id: int, params: dict, which: str, as_json: bool, csv: Path | None
+) -> None:
+    if as_json:
+        _print_json(
+            {
+                "set_comparison": call_api(client.set_comparison_data, experiment_id, **params),
+                "optimizer_comparison": call_api(
+                    client.optimizer_comparison_data, experiment_id, which=which, **params
+                ),
+            }
+        )
+    if as_json and csv is None:
+        return
+    sets = call_api(client.set_comparison, experiment_id, **params)
+    pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
+    if not as_json:
+        metric = str(sets["metric"].iloc[0]) if len(sets) else params.get("metric", "metric")
+        L = sets["L"].iloc[0] if len(sets) else params.get("L", "?")
+        console = terminal()
+        render_frame(sets, SET_TABLE, f"Set A vs Set B on {metric} (L = {L})", console)
+        render_frame(pairs, PAIR_TABLE, f"optimizer pairs on Set {which} ({metric})", console)
+        console.print("[dim]every column: --csv or --json[/dim]")
+    if csv is not None:
+        pairs_csv = csv.with_name(f"{csv.stem}_pairs{csv.suffix or '.csv'}")
+        sets.to_csv(csv, index=False)
+        pairs.to_csv(pairs_csv, index=False)
+        typer.echo(f"wrote {csv} and {pairs_csv}", err=True)
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")

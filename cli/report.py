@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 
 import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from cli.experiments import Token, Url, call_api, make_client
+from cli.tables import PAIR_TABLE, SET_TABLE, render_frame, terminal
 
 Format = Literal["table", "markdown", "latex", "csv"]
 
@@ -94,12 +93,9 @@ def render(frame: pd.DataFrame, fmt: Format, title: str) -> str | None:
         return frame.to_latex(index=False, float_format="%.4g", caption=title, escape=True)
     if fmt == "csv":
         return frame.to_csv(index=False)
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        table.add_column(str(column), justify="right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    # The terminal shows the columns a reader decides with; the files keep them all.
+    columns = SET_TABLE if "A_median" in frame.columns else PAIR_TABLE
+    render_frame(frame, columns, title, terminal(), caption="every column: --format csv")
     return None
 
 
