@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIGURES ?= figures
 
-.PHONY: run study test lint bench clean services web chromium
+.PHONY: run study test lint bench clean services web types chromium
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -24,6 +24,7 @@ study: $(INSTALLED)
 test: lint services web chromium
 	$(BIN)/python -m pytest -n 2 -q -m "not serial"
 	$(BIN)/python -m pytest -q -m serial
+	cd frontend && node scripts/check-source.mjs && node scripts/types.mjs --check
 	cd frontend && npx vitest run
 	cd frontend && node tests/e2e.mjs
 
@@ -47,10 +48,15 @@ $(FRONTEND_INSTALLED): frontend/package.json frontend/package-lock.json
 	touch $(FRONTEND_INSTALLED)
 
 frontend/dist/index.html: $(FRONTEND_INSTALLED) frontend/index.html frontend/vite.config.ts \
-		$(wildcard frontend/src/*)
+		frontend/tsconfig.json $(shell find frontend/src -type f)
 	cd frontend && npm run build
 
 web: frontend/dist/index.html
+
+# The page's TypeScript types, generated from the API's OpenAPI document (checked in;
+# `make test` fails when they are stale).
+types: $(INSTALLED) $(FRONTEND_INSTALLED)
+	cd frontend && node scripts/types.mjs
 
 # Debian's Chromium for the browser tests (test tools cannot download their own).
 chromium:

@@ -1,19 +1,8 @@
-// Pure data shaping: API JSON in, plot traces and table rows out (unit-tested).
-
-export type Minimum = { label: string; location: [number, number]; value: number };
-export type OptimizerDistribution = {
-  optimizer: string;
-  status?: string;
-  counts?: Record<string, number>;
-  fractions?: Record<string, number>;
-  intervals?: Record<string, [number, number]>;
-};
-export type FunctionDistribution = {
-  function: string;
-  minima: Minimum[];
-  optimizers: OptimizerDistribution[];
-  tests: { a: string; b: string; pvalue: number; pvalue_holm?: number; agreement?: number | null }[];
-};
+// Pure data shaping: API answers in, plot traces and table cells out (unit-tested).
+import type { Data } from "plotly.js";
+import type {
+  Curve, Grid, Minimum, OptimizerDistribution, OptimizerEndPoints,
+} from "./api/answers";
 
 export type BarTrace = {
   type: "bar"; name: string; x: string[]; y: number[];
@@ -21,96 +10,193 @@ export type BarTrace = {
 };
 
 /** One bar trace per finished optimizer: fraction per basin with its CI as error bars. */
-export function distributionBars(entry: FunctionDistribution): BarTrace[] {
+export function distributionBars(entry: {
+  minima: Pick<Minimum, "label">[];
+  optimizers: Pick<OptimizerDistribution, "optimizer" | "fractions" | "intervals">[];
+}): BarTrace[] {
   const labels = [...entry.minima.map((m) => m.label), "else"];
-  return entry.optimizers
-    .filter((o) => o.fractions && o.intervals)
-    .map((o) => {
-      const y = labels.map((l) => o.fractions![l] ?? 0);
-      return {
-        type: "bar" as const,
-        name: o.optimizer,
-        x: labels,
-        y,
-        error_y: {
-          type: "data" as const,
-          symmetric: false as const,
-          array: labels.map((l, i) => o.intervals![l][1] - y[i]),
-          arrayminus: labels.map((l, i) => y[i] - o.intervals![l][0]),
-        },
-      };
+  const traces: BarTrace[] = [];
+  for (const o of entry.optimizers) {
+    const { fractions, intervals } = o;
+    if (!fractions || !intervals) continue;
+    const y = labels.map((l) => fractions[l] ?? 0);
+    traces.push({
+      type: "bar",
+      name: o.optimizer,
+      x: labels,
+      y,
+      error_y: {
+        type: "data",
+        symmetric: false,
+        array: labels.map((l, i) => (intervals[l]?.[1] ?? y[i]) - y[i]),
+        arrayminus: labels.map((l, i) => y[i] - (intervals[l]?.[0] ?? y[i])),
+      },
     });
+  }
+  return traces;
 }
 
 export type ScatterTrace = {
-  type: "scatter"; mode: string; name: string; x: number[]; y: number[];
-  visible?: boolean | "legendonly"; marker?: Record<string, unknown>; line?: Record<string, unknown>;
-  legendgroup?: string; showlegend?: boolean;
+  type: "scatter"; mode: "markers" | "lines" | "lines+markers" | "text+markers"; name: string;
+  x: (number | null)[]; y: (number | null)[];
+  visible?: boolean | "legendonly"; marker?: { size?: number; opacity?: number; symbol?: string; color?: string };
+  line?: { width?: number }; legendgroup?: string; showlegend?: boolean;
+  text?: string[]; textposition?: "top right";
+  error_y?: { type: "data"; symmetric: false; array: number[]; arrayminus: number[] };
 };
 
 /** End points as one scatter trace per optimizer (non-finite points dropped). */
-export function endPointTraces(optimizers: Record<string, { end_points: number[][] }>): ScatterTrace[] {
+export function endPointTraces(optimizers: Record<string, Pick<OptimizerEndPoints, "end_points">>): ScatterTrace[] {
   return Object.entries(optimizers).map(([name, data]) => {
-    const finite = data.end_points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    return { type: "scatter", mode: "markers", name, x: finite.map((p) => p[0]), y: finite.map((p) => p[1]),
-             marker: { size: 5, opacity: 0.6 } };
+    const finite = data.end_points.filter((p): p is number[] => p.every((v) => typeof v === "number" && isFinite(v)));
+    return {
+      type: "scatter", mode: "markers", name, x: finite.map((p) => p[0]), y: finite.map((p) => p[1]),
+      marker: { size: 5, opacity: 0.6 },
+    };
   });
 }
 
 /** Restart paths (K snapshots × R restarts × 2) of one optimizer as line traces, hidden
  * until toggled in the legend; at most `limit` restarts, so the plot stays responsive. */
-export function pathTraces(name: string, paths: number[][][], limit = 25): ScatterTrace[] {
+export function pathTraces(name: string, paths: (number | null)[][][], limit = 25): ScatterTrace[] {
   const restarts = paths.length ? Math.min(limit, paths[0].length) : 0;
   const traces: ScatterTrace[] = [];
   for (let r = 0; r < restarts; r++) {
-    traces.push({ type: "scatter", mode: "lines", name: `${name} paths`, x: paths.map((k) => k[r][0]),
-                  y: paths.map((k) => k[r][1]), visible: "legendonly", line: { width: 1 },
-                  legendgroup: `${name}-paths`, showlegend: r === 0 });
+    traces.push({
+      type: "scatter", mode: "lines", name: `${name} paths`, x: paths.map((k) => k[r][0]),
+      y: paths.map((k) => k[r][1]), visible: "legendonly", line: { width: 1 },
+      legendgroup: `${name}-paths`, showlegend: r === 0,
+    });
   }
   return traces;
 }
 
+/** The function's level lines and its catalogued minima, under the end points. */
+export function landscapeTraces(grid: Grid, minima: Minimum[]): Data[] {
+  return [
+    {
+      type: "contour", x: grid.x, y: grid.y, z: grid.z, showscale: false, ncontours: 30,
+      colorscale: "Greys", contours: { coloring: "lines" }, name: "f",
+    },
+    {
+      type: "scatter", mode: "text+markers", name: "minima", x: minima.map((m) => m.location[0]),
+      y: minima.map((m) => m.location[1]), text: minima.map((m) => m.label), textposition: "top right",
+      marker: { symbol: "x-thin-open", size: 14, color: "black" },
+    },
+  ];
+}
+
 /** Learning curves: smoothed mean per optimizer over gradient evaluations. */
-export function curveTraces(curves: Record<string, { gradient_evaluations: number[]; smoothed: number[] }>): ScatterTrace[] {
+export function curveTraces(curves: Record<string, Pick<Curve, "gradient_evaluations" | "smoothed">>): ScatterTrace[] {
   return Object.entries(curves).map(([name, c]) => ({
     type: "scatter", mode: "lines", name, x: c.gradient_evaluations, y: c.smoothed,
   }));
 }
 
-export type BoxTrace = { type: "box"; name: string; y: number[]; boxpoints: "all"; jitter: number; pointpos: number; offsetgroup: string; legendgroup: string; x: string[] };
+export type BoxTrace = {
+  type: "box"; name: string; y: number[]; boxpoints: "all"; jitter: number; pointpos: number;
+  offsetgroup: string; legendgroup: string; x: string[];
+};
 
-/** Set A and Set B of every optimizer as box plots with every model drawn. */
-export function populationBoxes(setA: Record<string, { models: Record<string, number>[] }>,
-                                setB: Record<string, { models: Record<string, number>[] }>,
-                                metric: string): BoxTrace[] {
-  const box = (label: string, data: typeof setA): BoxTrace => {
-    const xs: string[] = []; const ys: number[] = [];
+type Models = Record<string, { models: { [column: string]: number | null | undefined }[] }>;
+
+/** Set A and Set B of every optimizer as box plots with every model drawn, on `column`
+ * (the metric, or e.g. sharpness). */
+export function populationBoxes(setA: Models, setB: Models, column: string, metric = column): BoxTrace[] {
+  const box = (label: string, data: Models): BoxTrace => {
+    const xs: string[] = [];
+    const ys: number[] = [];
     for (const [name, entry] of Object.entries(data)) {
-      for (const m of entry.models) { if (Number.isFinite(m[metric])) { xs.push(name); ys.push(m[metric]); } }
+      for (const m of entry.models) {
+        const value = m[column];
+        if (typeof value === "number" && Number.isFinite(value)) {
+          xs.push(name);
+          ys.push(value);
+        }
+      }
     }
-    return { type: "box", name: label, x: xs, y: ys, boxpoints: "all", jitter: 0.4, pointpos: 0,
-             offsetgroup: label, legendgroup: label };
+    return {
+      type: "box", name: label, x: xs, y: ys, boxpoints: "all", jitter: 0.4, pointpos: 0,
+      offsetgroup: label, legendgroup: label,
+    };
   };
   return [box("Set A (lowest training loss)", setA), box(`Set B (best ${metric})`, setB)];
 }
 
-/** FastAPI's 422 detail as {field path: message}, the path without "body" and the kind tag. */
+type ErrorEntry = { loc?: unknown; msg?: unknown };
+
+function errorEntries(detail: unknown): ErrorEntry[] {
+  if (!Array.isArray(detail)) return [];
+  return detail.filter((e: unknown): e is ErrorEntry => typeof e === "object" && e !== null);
+}
+
+/** FastAPI's 422 detail as {field: message}: the location without "body", the spec's kind
+ * tag and list indices, so `optimizers.0.name` lands on the optimizers field. */
 export function fieldErrors(detail: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!Array.isArray(detail)) return out;
-  for (const error of detail) {
-    const loc = (error.loc ?? []).filter((p: unknown) => p !== "body" && p !== "landscape" && p !== "training");
-    const key = loc.length ? String(loc[0]) : "spec";
-    out[key] = out[key] ? `${out[key]}; ${error.msg}` : String(error.msg);
+  for (const error of errorEntries(detail)) {
+    const loc = Array.isArray(error.loc) ? error.loc : [];
+    const path = loc.filter((p: unknown) => p !== "body" && p !== "landscape" && p !== "training");
+    const key = path.length ? String(path[0]) : "spec";
+    const message = String(error.msg ?? "invalid");
+    out[key] = out[key] ? `${out[key]}; ${message}` : message;
   }
   return out;
 }
 
-export function percent(fraction: number): string {
+/** A refusal's messages, for the places that show them in one line. */
+export function detailMessages(detail: unknown): string[] {
+  if (typeof detail === "string") return [detail];
+  return errorEntries(detail).map((e) => String(e.msg ?? "invalid"));
+}
+
+export function percent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || Number.isNaN(fraction)) return "—";
   return `${Math.round(100 * Math.max(0, Math.min(1, fraction)))}%`;
 }
 
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || Number.isNaN(p)) return "—";
   return p < 1e-3 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** A number with `digits` decimals; "—" for a missing (undefined) value. */
+export function fixed(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return value.toFixed(digits);
+}
+
+/** An API timestamp as a Date. A timestamp without an offset is UTC (the API's older
+ * answers had none), never the reader's local time. */
+export function parseTimestamp(iso: string): Date {
+  return new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
+}
+
+/** An API timestamp in the reader's time zone. */
+export function localTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = parseTimestamp(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/** A size in bytes, in the unit that keeps it short (1 kB = 1000 bytes). */
+export function byteSize(bytes: number): string {
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The key that names one evaluated model of one trajectory. */
+export const modelKey = (m: { optimizer: string; trajectory: number; step: number }) =>
+  `${m.optimizer}/${m.trajectory}/${m.step}`;
+
+/** The keys of every model in Set A or Set B (`optimizers` as the populations answer). */
+export function memberKeys(optimizers: Record<string, { models: { trajectory: number; step: number }[] }>) {
+  return new Set(Object.entries(optimizers).flatMap(([optimizer, p]) =>
+    p.models.map((m) => modelKey({ optimizer, ...m }))));
 }

@@ -1,6 +1,6 @@
 // End to end in a real browser (Debian's Chromium, driven by playwright-core) against a
-// real embedded server: sign in, submit through the form, watch it finish, see the plots
-// and the leaderboard. Screenshots go to ../test-artifacts/.
+// real embedded server (`optbench serve` on a free port, its own OPTBENCH_HOME): every view
+// of the page, under the page's Content-Security-Policy. Screenshots go to ../test-artifacts/.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -13,19 +13,28 @@ const artifacts = join(root, "test-artifacts");
 mkdirSync(artifacts, { recursive: true });
 
 const port = await new Promise((ok) => {
-  const server = createServer().listen(0, "127.0.0.1", () => { const p = server.address().port; server.close(() => ok(p)); });
+  const server = createServer().listen(0, "127.0.0.1", () => {
+    const p = server.address().port;
+    server.close(() => ok(p));
+  });
 });
 const home = mkdtempSync(join(tmpdir(), "optbench-e2e-"));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OPTBENCH_")));
 const serve = spawn(join(root, ".venv/bin/python"), ["-m", "cli.main", "serve", "--port", String(port), "--workers", "2"],
-                    { cwd: root, env: { ...env, OPTBENCH_HOME: home }, stdio: "ignore" });
+  { cwd: root, env: { ...env, OPTBENCH_HOME: home, OPTBENCH_MAX_SUBMISSIONS_PER_MINUTE: "200" }, stdio: "ignore" });
 const base = `http://127.0.0.1:${port}`;
 let browser;
 let failures = 0;
 let passes = 0;
 
 function check(name, condition) {
-  if (condition) { passes++; console.log(`ok - ${name}`); } else { failures++; console.log(`not ok - ${name}`); }
+  if (condition) {
+    passes++;
+    console.log(`ok - ${name}`);
+  } else {
+    failures++;
+    console.log(`not ok - ${name}`);
+  }
 }
 async function until(what, probe, seconds = 120) {
   const deadline = Date.now() + seconds * 1000;
@@ -35,86 +44,182 @@ async function until(what, probe, seconds = 120) {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+/** Wait for `selector`; fail at once, with the page's words, if the view shows an error. */
+async function shows(page, selector, timeout = 120000) {
+  const error = page.waitForSelector("main .error", { timeout }).then(async (e) => {
+    throw new Error(`the page says: ${await e.textContent()} (waiting for ${selector})`);
+  });
+  error.catch(() => {});
+  return Promise.race([page.waitForSelector(selector, { timeout }), error]);
+}
+const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
 try {
   await until("the server", async () => (await fetch(`${base}/health`)).ok, 90);
   const token = readFileSync(join(home, "token"), "utf8").trim();
+  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const api = async (path, init = {}) => {
+    const response = await fetch(`${base}/api/v1${path}`, { ...init, headers });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const submit = (spec) => api("/experiments", { method: "POST", body: JSON.stringify(spec) });
+  const finished = (id, seconds = 240) => until(`experiment ${id}`, async () =>
+    ["succeeded", "failed", "cancelled"].includes((await api(`/experiments/${id}`)).status), seconds);
+
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--no-first-run"],
+      "--disable-component-update", "--no-first-run"],
   });
   const page = await browser.newPage({ viewport: { width: 1300, height: 950 } });
-  page.on("pageerror", (error) => { failures++; console.log(`not ok - page error: ${error.message}`); });
+  const violations = [];
+  const badAnswers = [];
+  page.on("pageerror", (error) => {
+    failures++;
+    console.log(`not ok - page error: ${error.message}`);
+  });
+  page.on("console", (message) => {
+    if (message.text().startsWith("csp-violation")) violations.push(message.text());
+  });
+  page.on("response", (response) => {
+    const url = new URL(response.url());
+    if (response.status() >= 500 || (response.status() === 404 && !url.pathname.startsWith("/api/"))) {
+      badAnswers.push(`${response.status()} ${url.pathname}`);
+    }
+  });
+  await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
+    console.log(`csp-violation ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`)));
 
-  await page.goto(`${base}/`);
+  // Sign-in, under the page's Content-Security-Policy.
+  const entry = await page.goto(`${base}/`);
+  const policy = entry.headers()["content-security-policy"] ?? "";
+  check("the page is served with a Content-Security-Policy", policy.includes("script-src 'self'")
+    && !policy.includes("unsafe-eval") && !policy.includes("unsafe-inline"));
   await page.waitForSelector("#token");
   check("unsigned visitors are asked for a token", (await page.textContent("main")).includes("Paste an API token"));
   await page.fill("#token", "obt_wrong");
   await page.click("#go");
   await page.waitForSelector("#msg .error");
   check("a bad token is refused", (await page.textContent("#msg")).includes("not valid"));
+  await shot(page, "signin");
   await page.fill("#token", token);
   await page.click("#go");
   await page.waitForSelector("text=No experiments yet");
   check("signed in: the empty list says what to do", true);
 
+  // The submission form: a 422 shown next to its field, then a landscape experiment.
   await page.goto(`${base}/#/submit`);
   await page.waitForSelector("input[name=restarts]");
   await page.fill("input[name=restarts]", "0");
   await page.click("#send");
   await page.waitForSelector("[data-error=restarts]:not(:empty)");
   check("validation errors show next to the field", (await page.textContent("[data-error=restarts]")).includes("greater than 0"));
+  await shot(page, "submit-error");
   await page.fill("input[name=restarts]", "120");
   await page.fill("input[name=iterations]", "1500");
   await page.check("input[name=optimizers][value=nim_mbh]");
   await page.check("input[name=functions][value=six_hump_camel]");
   await page.click("#send");
   await page.waitForURL(/#\/experiments\/\d+/);
-  await page.waitForSelector("#contour .scatterlayer .trace .points path", { timeout: 120000 });
+  const landscapeId = Number(/experiments\/(\d+)/.exec(page.url())[1]);
+
+  // A small training experiment (through the API, as the CLI would) for the training views.
+  const training = await submit({ kind: "training", name: "digits (e2e)", task: "digits", optimizers: [
+    { name: "sgd", hyperparameters: { lr: 0.05 } }, { name: "sam", hyperparameters: { lr: 0.05 } }],
+    trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu" });
+
+  // Landscape detail: contour with end points, paths toggle, bars, tests.
+  await shows(page, "#contour .scatterlayer .trace .points path");
   const points = await page.$$eval("#contour .scatterlayer .trace .points path", (nodes) => nodes.length);
   check(`the contour plot has end points drawn (${points})`, points >= 120);
   const bars = await page.$$eval("#bars .barlayer .point", (nodes) => nodes.length);
   check(`the distribution bars are drawn (${bars})`, bars >= 4);
   check("the between-optimizer test table is shown", (await page.textContent("#tests")).includes("nim_mbh"));
-  await page.screenshot({ path: join(artifacts, "landscape-experiment.png"), fullPage: true });
+  const lines = () => page.$$eval("#contour .scatterlayer .trace .js-line", (nodes) => nodes.length);
+  const hiddenPaths = await lines();
+  await page.click("#contour .legend .traces:has-text('sgd paths')");
+  await until("the sgd paths", async () => (await lines()) > hiddenPaths, 10);
+  check("clicking 'sgd paths' in the legend draws the restart paths", true);
+  await shot(page, "landscape-experiment");
   await page.selectOption("#function", "six_hump_camel");
   await page.waitForFunction(() => document.querySelector("#contour")?.textContent?.includes("six_hump_camel: end points"));
   check("switching the function redraws the contour", true);
-  await page.screenshot({ path: join(artifacts, "landscape-six-hump.png"), fullPage: true });
+  await shot(page, "landscape-six-hump");
 
-  // A small training experiment (through the API, as the CLI would) for the training views.
-  const spec = { kind: "training", name: "digits (e2e)", task: "digits", optimizers: [
-    { name: "sgd", hyperparameters: { lr: 0.05 } }, { name: "sam", hyperparameters: { lr: 0.05 } }],
-    trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu" };
-  const accepted = await (await fetch(`${base}/api/v1/experiments`, { method: "POST", body: JSON.stringify(spec),
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" } })).json();
+  // The list: progress bars, a status filter and pages of 20.
+  for (let i = 0; i < 19; i++) {
+    await submit({ kind: "landscape", name: `tiny ${i}`, functions: ["himmelblau"], optimizers: ["sgd"],
+      restarts: 2, iterations: 2 });
+  }
   await page.goto(`${base}/#/experiments`);
   await page.waitForSelector("#experiments .progress");
-  check("the list shows experiments with progress bars", (await page.$$("#experiments tr")).length >= 3);
-  await page.screenshot({ path: join(artifacts, "experiments.png"), fullPage: true });
-  await page.goto(`${base}/#/experiments/${accepted.id}`);
-  await page.waitForSelector("#curves .scatterlayer .trace", { timeout: 180000 });
+  check("the list shows experiments with progress bars", (await page.$$("#experiments tbody tr")).length === 20);
+  await shot(page, "experiments");
+  await page.click("text=next");
+  await page.waitForFunction(() => document.querySelectorAll("#experiments tbody tr").length === 1);
+  check("the second page holds the 21st experiment", (await page.textContent("#experiments")).includes(String(landscapeId)));
+  await finished(training.id);
+  await page.goto(`${base}/#/experiments`);
+  await page.selectOption("#status", "succeeded");
+  await page.waitForURL(/status=succeeded/);
+  await until("the filtered list", async () => {
+    const statuses = await page.$$eval("#experiments .status", (n) => n.map((e) => e.textContent));
+    return statuses.length > 0 && statuses.every((s) => s === "succeeded");
+  }, 60);
+  check("the status filter shows only succeeded experiments", true);
+
+  // Training detail: learning curves, Set A/B boxes, tables, adjustable L (kept in the URL).
+  await page.goto(`${base}/#/experiments/${training.id}`);
+  await shows(page, "#curves .scatterlayer .trace");
   check("learning curves are drawn", (await page.$$("#curves .scatterlayer .trace")).length === 2);
+  await shows(page, "#boxes .boxlayer .trace");
   check("Set A / Set B boxes are drawn", (await page.$$("#boxes .boxlayer .trace")).length === 2);
   check("the p-value tables are shown", (await page.textContent("#results")).includes("Set A vs Set B"));
   await page.fill("#L", "2");
   await page.dispatchEvent("#L", "change");
-  await page.waitForFunction(() => (document.querySelector("#L"))?.value === "2");
-  await page.screenshot({ path: join(artifacts, "training-experiment.png"), fullPage: true });
+  await page.waitForURL(/L=2/);
+  await page.waitForFunction(() => document.querySelector("#L")?.value === "2");
+  check("L is adjustable and kept in the URL", true);
+  await shot(page, "training-experiment");
 
-  await page.goto(`${base}/#/compare/${accepted.id}?a=sgd&b=sam`);
-  await page.waitForSelector("#pair p");
-  check("the compare page tests two optimizers", (await page.textContent("#pair")).includes("Mann–Whitney"));
+  // Navigating away cancels the requests of the view that is gone.
+  await page.route("**/set-comparison*", async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => {});
+  });
+  const aborted = [];
+  page.on("requestfailed", (request) => aborted.push(`${request.url()} ${request.failure()?.errorText}`));
+  await page.goto(`${base}/#/experiments/${training.id}?L=1`);
+  await page.waitForSelector("#L");
+  await page.click("header >> text=Leaderboard");
+  await until("the aborted request", async () => aborted.some((a) => a.includes("set-comparison")), 10);
+  check("leaving a view cancels its pending requests", aborted.some((a) => /set-comparison.*ABORTED/.test(a)));
+  await page.unroute("**/set-comparison*");
 
+  // Compare, for both kinds.
+  await page.goto(`${base}/#/compare/${training.id}?a=sgd&b=sam`);
+  await shows(page, "#pair p");
+  check("the compare page tests two training optimizers", (await page.textContent("#pair")).includes("Mann–Whitney"));
+  await shot(page, "compare-training");
+  await page.goto(`${base}/#/compare/${landscapeId}?a=sgd&b=nim_mbh`);
+  await shows(page, "#pair p");
+  check("the compare page tests two landscape optimizers", (await page.textContent("#pair")).includes("G-test p ="));
+  await shot(page, "compare-landscape");
+
+  // The leaderboard.
   await page.goto(`${base}/#/leaderboard?task=digits`);
-  await page.waitForSelector("#leaderboard tr td");
-  const rows = await page.$$("#leaderboard tr");
-  check(`the leaderboard ranks the configurations (${rows.length - 1})`, rows.length - 1 === 2);
-  await page.screenshot({ path: join(artifacts, "leaderboard.png"), fullPage: true });
+  await shows(page, "#leaderboard tbody tr td");
+  const rows = await page.$$("#leaderboard tbody tr");
+  check(`the leaderboard ranks the configurations (${rows.length})`, rows.length === 2);
+  await shot(page, "leaderboard");
+
+  check(`no Content-Security-Policy violations (${violations.join("; ") || "none"})`, violations.length === 0);
+  check(`no server errors and no missing files (${badAnswers.join("; ") || "none"})`, badAnswers.length === 0);
 } catch (error) {
   failures++;
   console.log(`not ok - ${error.message}`);
+  await browser?.contexts()[0]?.pages()[0]?.screenshot({ path: join(artifacts, "failure.png"), fullPage: true });
 } finally {
   await browser?.close();
   serve.kill("SIGTERM");

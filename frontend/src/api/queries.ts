@@ -1,0 +1,110 @@
+// One function per API answer the page reads, each cancelled through the caller's signal.
+import type * as A from "./answers";
+import { client, must } from "./client";
+import type { paths } from "./schema";
+
+type Id = number;
+
+
+export const me = (signal?: AbortSignal) => must(client.GET("/api/v1/me", { signal }));
+
+export function experiments(query: { limit: number; offset: number; status?: A.ExperimentStatus },
+  signal: AbortSignal): Promise<A.ExperimentPage> {
+  return must(client.GET("/api/v1/experiments", { params: { query }, signal }));
+}
+
+export const experiment = (id: Id, signal: AbortSignal) =>
+  must(client.GET("/api/v1/experiments/{experiment_id}", { params: { path: { experiment_id: id } }, signal }));
+
+export const runs = (id: Id, signal: AbortSignal) =>
+  must(client.GET("/api/v1/experiments/{experiment_id}/runs", { params: { path: { experiment_id: id } }, signal }));
+
+export const cancel = (id: Id) =>
+  must(client.POST("/api/v1/experiments/{experiment_id}/cancel", { params: { path: { experiment_id: id } } }));
+
+export function distribution(id: Id, signal: AbortSignal): Promise<A.Distribution> {
+  const path = "/api/v1/experiments/{experiment_id}/distribution";
+  return must(client.GET(path, { params: { path: { experiment_id: id } }, signal }));
+}
+
+export function endPoints(id: Id, fn: string, signal: AbortSignal): Promise<A.EndPoints> {
+  const path = "/api/v1/experiments/{experiment_id}/end-points";
+  const params = { path: { experiment_id: id }, query: { function: fn, paths: true } };
+  return must(client.GET(path, { params, signal }));
+}
+
+export function grid(name: string, size: number, signal: AbortSignal): Promise<A.Grid> {
+  const params = { path: { name }, query: { size } };
+  return must(client.GET("/api/v1/functions/{name}/grid", { params, signal }));
+}
+
+export function optimizers(signal: AbortSignal): Promise<A.OptimizerInfo[]> {
+  return must(client.GET("/api/v1/optimizers", { signal }));
+}
+
+export function functions(signal: AbortSignal): Promise<A.FunctionInfo[]> {
+  return must(client.GET("/api/v1/functions", { signal }));
+}
+
+export function tasks(signal: AbortSignal): Promise<A.TaskInfo[]> {
+  return must(client.GET("/api/v1/tasks", { signal }));
+}
+
+export function specSchema(signal: AbortSignal): Promise<unknown> {
+  return must(client.GET("/api/v1/spec-schema", { signal }));
+}
+
+type Spec = paths["/api/v1/experiments"]["post"]["requestBody"]["content"]["application/json"];
+
+export function submit(spec: Record<string, unknown>): Promise<A.Accepted> {
+  // The body comes from the form, which is generated from the served JSON schema at run
+  // time; the server validates it (422 names the field).
+  return must(client.POST("/api/v1/experiments", { body: spec as Spec }));
+}
+
+type SetQuery = paths["/api/v1/experiments/{experiment_id}/set-comparison"]["get"]["parameters"]["query"];
+type Population = Pick<NonNullable<SetQuery>, "L" | "metric">;
+
+export function setComparison(id: Id, query: Population, signal: AbortSignal): Promise<A.SetComparisons> {
+  const path = "/api/v1/experiments/{experiment_id}/set-comparison";
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}
+
+export function optimizerPairs(id: Id, query: Population, signal: AbortSignal): Promise<A.OptimizerPairs> {
+  const path = "/api/v1/experiments/{experiment_id}/optimizer-comparison";
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}
+
+export function populations(id: Id, query: Population & { which: "A" | "B" },
+  signal: AbortSignal): Promise<A.Populations> {
+  const path = "/api/v1/experiments/{experiment_id}/populations";
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}
+
+export function learningCurves(id: Id, signal: AbortSignal): Promise<A.LearningCurves> {
+  const path = "/api/v1/experiments/{experiment_id}/learning-curves";
+  const query = { column: "test_loss" as const, window: 3 };
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}
+
+type Task = NonNullable<paths["/api/v1/leaderboard"]["get"]["parameters"]["query"]>["task"];
+
+/** The board of a task named in the URL; the server checks the name (422 for an unknown one). */
+export function leaderboard(task: string, signal: AbortSignal): Promise<A.Leaderboard> {
+  return must(client.GET("/api/v1/leaderboard", { params: { query: { task: task as Task } }, signal }));
+}
+
+export function keptModels(id: Id, query: { limit: number; offset: number }, signal: AbortSignal) {
+  const path = "/api/v1/experiments/{experiment_id}/models";
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}
+
+export type ModelKey = { optimizer: string; trajectory: number; step: number };
+
+/** One kept model's safetensors file, fetched with the token (a plain link would not carry
+ * it), as a Blob to save. */
+export function modelFile(id: Id, model: ModelKey): Promise<Blob> {
+  const path = "/api/v1/experiments/{experiment_id}/models/{optimizer}/{trajectory}/{step}";
+  const params = { path: { experiment_id: id, ...model } };
+  return must(client.GET(path, { params, parseAs: "blob" }));
+}

@@ -1,1 +1,0 @@
-declare module "plotly.js-dist-min";

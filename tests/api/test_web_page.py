@@ -1,0 +1,45 @@
+"""The web page's static answers carry the Content-Security-Policy and cache headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from api.web_page import CONTENT_SECURITY_POLICY, EMPTY_STYLE, WebPage
+
+
+def page_client(tmp_path: Path) -> TestClient:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>optbench</title>")
+    (tmp_path / "assets" / "index-abc123.js").write_text("console.log(1)")
+    app = Starlette(routes=[Mount("/", WebPage(tmp_path), name="web")])
+    return TestClient(app)
+
+
+def test_every_page_answer_has_the_policy(tmp_path: Path) -> None:
+    client = page_client(tmp_path)
+    for path in ("/", "/index.html", "/assets/index-abc123.js", "/missing.js"):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/missing.js").status_code == 404
+
+
+def test_policy_allows_no_inline_script_and_no_eval() -> None:
+    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == f"'self' {EMPTY_STYLE}"
+    assert "unsafe" not in CONTENT_SECURITY_POLICY
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+def test_hashed_bundles_are_cached_and_the_entry_page_revalidated(tmp_path: Path) -> None:
+    client = page_client(tmp_path)
+    assert client.get("/assets/index-abc123.js").headers["cache-control"] == (
+        "public, max-age=31536000, immutable"
+    )
+    assert client.get("/").headers["cache-control"] == "no-cache"
