@@ -94,14 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def mount_web_page(app: FastAPI) -> None:
-    """Serve the built web page (frontend/dist) at /, when it has been built."""
-    from pathlib import Path
+    """Serve the built web page (frontend/dist) at /, when it has been built, with its
+    Content-Security-Policy (api.web_page)."""
+    from api.web_page import WebPage, built
 
-    from fastapi.staticfiles import StaticFiles
-
-    dist = Path(__file__).resolve().parents[1] / "frontend" / "dist"
-    if (dist / "index.html").exists():
-        app.mount("/", StaticFiles(directory=dist, html=True), name="web")
+    if built():
+        app.mount("/", WebPage(), name="web")
 
 
 def __getattr__(name: str) -> FastAPI:
