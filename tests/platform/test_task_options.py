@@ -129,3 +129,44 @@ def test_a_missing_dataset_fails_the_run_with_one_line(
     assert error.startswith("cifar10: no directory cifar10/ under the data root; expected")
     assert "data_batch_1" in error and "Traceback" not in error and "\n" not in error
     assert str(settings.home) not in error
+
+
+def test_a_link_made_after_submission_is_refused_by_the_worker(
+    client, tokens, settings, in_process_worker
+) -> None:
+    response = submit(client, tokens, task="cifar10", device="cpu")
+    assert response.status_code == 202, response.text
+    outside = write_cifar10(settings.home / "outside")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "cifar10").symlink_to(outside, target_is_directory=True)
+    headers = Tokens.header(tokens.alice)
+    (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
+    assert training.run_training(settings.database_url, run["id"]) == "failed"
+    (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
+    assert (
+        run["error"]
+        == "task_options.data_dir: 'cifar10' is a link that leads outside the data root"
+    )
+
+
+def test_a_cifar10_trajectory_trains_from_the_data_root(
+    client, tokens, settings, in_process_worker
+) -> None:
+    write_cifar10(settings.data_dir / "cifar10-tiny")  # 20 training, 6 test images
+    spec = {
+        "task": "cifar10",
+        "task_options": {"data_dir": "cifar10-tiny", "cifar_stem": False},  # 16× cheaper
+        "batch_size": 10,
+        "device": "cpu",
+        "keep_models": "none",
+    }
+    response = submit(client, tokens, **spec)
+    assert response.status_code == 202, response.text
+    headers = Tokens.header(tokens.alice)
+    url = response.json()["url"]
+    (run,) = client.get(f"{url}/runs", headers=headers).json()
+    assert training.run_training(settings.database_url, run["id"]) == "succeeded"
+    records = client.get(f"{url}/records", headers=headers).json()
+    rows = records["items"] if isinstance(records, dict) else records
+    assert [r["step"] for r in rows] == [0, 1, 2]  # step 0 and every half epoch of 2 steps
+    assert all(0 <= r["accuracy"] <= 1 for r in rows)
