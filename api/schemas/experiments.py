@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.schemas.base import Number, Strict
+from api.schemas.base import Number, Strict, model_of
 from api.schemas.catalog import MinimumInfo
 from shared.db.models import Status
+from shared.landscapes.summary import PairSummary
 
 Kind = Literal["landscape", "training"]
 
@@ -78,13 +79,21 @@ class ExperimentPage(Strict):
     offset: int
 
 
+class SweepPoint(Strict):
+    """Which swept entry a configuration came from, and its values there."""
+
+    of: str = Field(description="the entry's key the configuration was expanded from")
+    values: dict[str, float | int | str] = Field(description="swept hyperparameter → value")
+
+
 class OptimizerDistribution(Strict):
-    """Where one optimizer's restarts ended on one function. Fields past ``status`` are
+    """Where one optimizer's restarts ended on one function. Fields past ``sweep`` are
     present once the run has a result."""
 
     optimizer: str
     name: str
     status: Status | Literal["missing"]
+    sweep: SweepPoint | None = None
     restarts: int | None = None
     hyperparameters: dict[str, Any] | None = None
     counts: dict[str, int] | None = Field(None, description="restarts per minimum and `else`")
@@ -92,31 +101,44 @@ class OptimizerDistribution(Strict):
     intervals: dict[str, list[Number]] | None = Field(
         None, description="per minimum and `else`: [low, high] of the confidence interval"
     )
-    diverged: int | None = None
-    gradient_evaluations_per_restart: int | None = None
-    loss_evaluations_per_restart: int | None = None
-
-
-class DistributionPairTest(Strict):
-    """Whether two optimizers' distributions differ, and how often restarts agree."""
-
-    a: str
-    b: str
-    test: str
-    statistic: Number
-    dof: int
-    pvalue: Number
-    pvalue_holm: Number = None
-    agreement: Number = Field(
-        None, description="fraction of restarts (same start for both) ending in the same basin"
+    converged: dict[str, int] | None = Field(
+        None, description="per minimum: end points within the capture radius of it"
     )
+    polish_gradient_evaluations_per_restart: Number = Field(
+        None, description="the basin assignment's polish, counted apart from the budget"
+    )
+    diverged: int | None = None
+    gradient_evaluations_per_restart: Number = Field(None, description="mean over restarts")
+    loss_evaluations_per_restart: Number = Field(None, description="mean over restarts")
+
+
+DistributionPairTest = model_of(PairSummary)
+
+
+class SweepMeasurement(Strict):
+    """One configuration of a sweep: its values and its distribution (once finished)."""
+
+    optimizer: str
+    values: dict[str, float | int | str]
+    fractions: dict[str, Number] | None = None
+    intervals: dict[str, list[Number]] | None = None
+
+
+class SweepSeries(Strict):
+    """The configurations expanded from one swept entry, in grid order."""
+
+    of: str
+    name: str = Field(description="the registered optimizer")
+    parameters: list[str] = Field(description="the swept hyperparameters")
+    points: list[SweepMeasurement]
 
 
 class FunctionDistribution(Strict):
     function: str
     minima: list[MinimumInfo]
     optimizers: list[OptimizerDistribution]
-    tests: list[DistributionPairTest]
+    tests: list[DistributionPairTest]  # type: ignore[valid-type]
+    sweeps: list[SweepSeries] = Field(default_factory=list)
 
 
 class Distribution(Strict):
@@ -126,6 +148,9 @@ class Distribution(Strict):
     capture_radius: float
     confidence: float
     test: Literal["g", "chi2"]
+    assignment: str | None = Field(
+        None, description="how end points were assigned to minima (basin of attraction…)"
+    )
     functions: list[FunctionDistribution]
 
 
