@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.limits import BodySizeLimit
+from api.deps import authorized
+from api.limits import BodySizeLimit, invalid_request
 from api.methods import method_not_allowed
 from api.queue import Dispatcher
 from api.routes import catalog, experiments, health, leaderboard, models, training
@@ -17,7 +19,7 @@ from api.schemas.openapi import publish_openapi
 from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
-from shared.db.session import session_factory
+from shared.db.session import read_session_factory, session_factory
 from shared.version import code_version
 
 log = logging.getLogger(__name__)
@@ -37,20 +39,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = session_factory(settings.database_url)
+    app.state.read_sessions = read_session_factory(settings.database_url)
     app.state.dispatcher = Dispatcher(settings)
     app.state.results = ResultCache()
     app.state.artifacts = artifact_store(settings)
 
     app.include_router(health.router)
-    app.include_router(health.router, prefix=API_PREFIX)
-    app.include_router(health.me_router, prefix=API_PREFIX)
-    app.include_router(catalog.router, prefix=API_PREFIX)
-    app.include_router(experiments.router, prefix=API_PREFIX)
-    app.include_router(training.router, prefix=API_PREFIX)
-    app.include_router(leaderboard.router, prefix=API_PREFIX)
-    app.include_router(models.router, prefix=API_PREFIX)
+    # Every /api/v1 route needs a token unless its endpoint is marked public (api.deps).
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authorized)])
+    for router in (
+        health.router,
+        health.me_router,
+        catalog.router,
+        experiments.router,
+        training.router,
+        leaderboard.router,
+        models.router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
 
     app.add_exception_handler(StarletteHTTPException, method_not_allowed)
+
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
     @app.exception_handler(DataError)
     async def unstorable_value(request: Request, error: DataError) -> JSONResponse:

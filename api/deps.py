@@ -1,9 +1,14 @@
-"""Typed dependencies: settings, a database session, the caller, the dispatcher."""
+"""Typed dependencies: settings, a database session, the caller, the dispatcher.
+
+Authentication is on by default: the application mounts every ``/api/v1`` router under
+:func:`authorized`, so a route needs a token unless its endpoint is marked :func:`public`
+(health; the OpenAPI document and the docs are served outside the routers).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,13 +23,35 @@ from shared.db.models import Role, User
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `optbench token create`")
 
+#: Set on an endpoint function by :func:`public`.
+PUBLIC_ATTRIBUTE = "optbench_public"
+_CALLER = "optbench.caller"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(endpoint: F) -> F:
+    """Mark an endpoint as answering without a token (put it under the route decorator)."""
+    setattr(endpoint, PUBLIC_ATTRIBUTE, True)
+    return endpoint
+
+
+def is_public(endpoint: Callable[..., Any]) -> bool:
+    return bool(getattr(endpoint, PUBLIC_ATTRIBUTE, False))
+
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+    """A session per request. Reads (GET) get a read session, which on SQLite does not
+    take the write lock, so a slow read never holds up a worker's write."""
+    sessions = (
+        request.app.state.read_sessions if request.method in _READS else request.app.state.sessions
+    )
+    with sessions() as session:
         yield session
 
 
@@ -54,20 +81,46 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def current_user(session: SessionDep, credentials: Credentials) -> User:
+def _caller(request: Request, session: Session, credentials: Any) -> User | None:
+    """The token's user, looked up once per request (the router's check and the route's
+    own dependency share it)."""
+    if _CALLER not in request.scope:
+        request.scope[_CALLER] = (
+            None if credentials is None else authenticate(session, credentials.credentials)
+        )
+    return request.scope[_CALLER]
+
+
+def current_user(request: Request, session: SessionDep, credentials: Credentials) -> User:
     if credentials is None:
         raise _unauthorized("a bearer token is required")
-    user = authenticate(session, credentials.credentials)
+    user = _caller(request, session, credentials)
     if user is None:
         raise _unauthorized("the token is not valid")
     return user
 
 
-def reader(session: SessionDep, settings: SettingsDep, credentials: Credentials) -> User | None:
+def reader(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: Credentials
+) -> User | None:
     """The caller of a read endpoint: anyone, if anonymous reads are configured."""
     if credentials is None and settings.anonymous_reads:
         return None
-    return current_user(session, credentials)
+    return current_user(request, session, credentials)
+
+
+def authorized(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: Credentials
+) -> None:
+    """The router-level check: every route needs a valid token unless it is public (or
+    it is a read and anonymous reads are configured)."""
+    route = request.scope.get("route")
+    if route is not None and is_public(route.endpoint):
+        return
+    if request.method in _READS:
+        reader(request, session, settings, credentials)
+    else:
+        current_user(request, session, credentials)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
 
     #: Submissions one user may make per minute (429 beyond).
     max_submissions_per_minute: int = 30
+    #: Runs one user may have queued or running at once (429 beyond).
+    max_active_runs_per_user: int = Field(2_000, ge=1)
+    #: Names the worker process in the runs it claims (``optbench serve`` sets it for
+    #: its worker; elsewhere each process makes one up).
+    instance_id: str = Field("", max_length=64)
 
     # Limits on what one experiment may ask for.
     max_restarts: int = 20_000
@@ -94,6 +99,13 @@ class Settings(BaseSettings):
                 self.database_url = "postgresql+psycopg://" + self.database_url[len(prefix) :]
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("OPTBENCH_DATABASE_URL: production needs a database server URL")
+        if self.environment == "production":
+            for name in ("database_url", "broker_url"):
+                if _uses_placeholder(getattr(self, name)):
+                    raise ValueError(
+                        f"OPTBENCH_{name.upper()}: the password is the placeholder "
+                        f"{PLACEHOLDER_SECRET!r} from .env.example; set a real secret in .env"
+                    )
         return self
 
     @property
@@ -104,6 +116,20 @@ class Settings(BaseSettings):
     def token_file(self) -> Path:
         """Where the embedded mode keeps the local admin token for the CLI."""
         return self.home / "token"
+
+
+#: The password .env.example ships with; production refuses to run with it.
+PLACEHOLDER_SECRET = "change-me"
+
+
+def _uses_placeholder(url: str) -> bool:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return False
+    return password is not None and unquote(password) == PLACEHOLDER_SECRET
 
 
 @lru_cache

@@ -30,6 +30,10 @@ from shared.tasks.admission import task_option_violations
 from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
 
 SEED_MAX = 2**63 - 1
+#: Longest lists and mappings the schema accepts, checked before any entry is validated
+#: (the server's own, usually lower, limits are checked afterwards by limit_violations).
+MAX_LIST_ENTRIES = 1000
+MAX_MAPPING_ENTRIES = 64
 Scalar = float | int | str
 
 
@@ -51,7 +55,9 @@ class OptimizerSpec(_Strict):
         description="distinguishes configurations of the same optimizer (default: name)",
     )
     hyperparameters: dict[str, Scalar] = Field(
-        default_factory=dict, description="overrides of the optimizer's defaults"
+        default_factory=dict,
+        max_length=MAX_MAPPING_ENTRIES,
+        description="overrides of the optimizer's defaults",
     )
     tuned: str | None = Field(
         None,
@@ -84,8 +90,9 @@ def _registered(lookup: Any, name: str) -> Any:
 
 
 def _optimizers(value: Any) -> Any:
-    """Accept ``["sgd", {"name": "sam", ...}]``: bare names become configurations."""
-    if isinstance(value, list):
+    """Accept ``["sgd", {"name": "sam", ...}]``: bare names become configurations.
+    An over-long list is left as it is, for the length check to refuse at once."""
+    if isinstance(value, list) and len(value) <= MAX_LIST_ENTRIES:
         return [{"name": v} if isinstance(v, str) else v for v in value]
     return value
 
@@ -105,10 +112,11 @@ FUNCTION_SPELLINGS = {
 
 
 def _unique_keys(optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
-    keys = [o.key for o in optimizers]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise ValueError(f"optimizer {duplicates[0]!r} appears twice; give each a label")
+    seen: set[str] = set()
+    for o in optimizers:  # one pass: a long list costs linear time, not quadratic
+        if o.key in seen:
+            raise ValueError(f"optimizer {o.key!r} appears twice; give each a label")
+        seen.add(o.key)
     return optimizers
 
 
@@ -120,6 +128,7 @@ class LandscapeSpec(_Strict):
     functions: list[str] = Field(
         default_factory=lambda: list(PAPER_FUNCTIONS),
         min_length=1,
+        max_length=MAX_LIST_ENTRIES,
         description=f"any of: {', '.join(LANDSCAPES)}",
         json_schema_extra={
             "items": {"type": "string", "enum": list(FUNCTION_SPELLINGS)},
@@ -130,6 +139,7 @@ class LandscapeSpec(_Strict):
         default_factory=lambda: [OptimizerSpec(name=n) for n in OPTIMIZER_NAMES],
         json_schema_extra=_bare_names_schema,
         min_length=1,
+        max_length=MAX_LIST_ENTRIES,
     )
     restarts: int = Field(500, gt=0, description="restarts per optimizer and function")
     iterations: int = Field(5000, gt=0, description="optimizer steps per restart")
@@ -180,7 +190,9 @@ class TrainingSpec(_Strict):
         description="the task's typed options (GET /api/v1/tasks lists them); paths are "
         "relative to the server's data root",
     )
-    optimizers: list[OptimizerSpec] = Field(json_schema_extra=_bare_names_schema, min_length=1)
+    optimizers: list[OptimizerSpec] = Field(
+        min_length=1, max_length=MAX_LIST_ENTRIES, json_schema_extra=_bare_names_schema
+    )
     trajectories: int = Field(5, gt=0)
     budget: EpochBudget | GradientBudget = Field(default_factory=lambda: EpochBudget(epochs=10))
     evaluate_every: float = Field(

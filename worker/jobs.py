@@ -1,5 +1,7 @@
 """Executing runs: load by ID, compute, persist. Idempotent: a run already finished is
-left alone, and results are unique per run, so a redelivered message changes nothing."""
+left alone, results are inserted once (``ON CONFLICT DO NOTHING``), and finishing is a
+compare-and-set on the run and the attempt that claimed it, so a worker that lost its
+run to another one (it went quiet and the run was taken over) cannot overwrite it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shared.config import get_settings
 from shared.db.arrays import to_bytes
@@ -19,7 +21,10 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, LandscapeResult, Run, Status
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
+from shared.db.upsert import column_values, insert_once
 from shared.experiments import refresh_status
+from shared.failures import split_failure
+from shared.instances import process_instance
 from shared.landscapes.study import stationary_distribution
 from shared.spec import LandscapeSpec, parse_spec
 
@@ -64,7 +69,8 @@ def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
         run.status = Status.running
         run.attempts += 1
         run.started_at = run.heartbeat_at = utcnow()
-        run.error = None
+        run.error = run.traceback = None
+        run.worker_instance = process_instance(settings.instance_id)
         session.flush()
         refresh_status(session, experiment.id)
         session.commit()
@@ -105,10 +111,17 @@ def finish_run(
     status: Status,
     error: str | None = None,
     result: LandscapeResult | None = None,
-) -> None:
-    """Record the run's final status (and a landscape's result), retrying a lost database."""
-    with_retries(
-        lambda: _record_finish(database_url, run_id, status, error, result),
+    *,
+    attempt: int | None = None,
+) -> bool:
+    """Record the run's final status (and a landscape's result), retrying a lost database.
+
+    ``error`` may be a whole traceback: readers see its last line, admins the rest.
+    With ``attempt`` (the claimed run's ``attempts``) the write happens only if the run
+    is still that attempt and not finished; returns whether it happened.
+    """
+    return with_retries(
+        lambda: _record_finish(database_url, run_id, status, error, result, attempt),
         what=f"finishing run {run_id}",
     )
 
@@ -119,24 +132,39 @@ def _record_finish(
     status: Status,
     error: str | None,
     result: LandscapeResult | None,
-) -> None:
+    attempt: int | None,
+) -> bool:
+    values: dict = {"status": status, "finished_at": utcnow(), "error": None, "traceback": None}
+    if error is not None:
+        values["error"], values["traceback"] = split_failure(error)
+    if status == Status.succeeded:
+        values["progress"] = 1.0
+    claimed = [Run.id == run_id, Run.status.in_([Status.queued, Status.running])]
+    if attempt is not None:
+        claimed.append(Run.attempts == attempt)
     with session_factory(database_url)() as session:
-        run = session.get(Run, run_id)
-        if run is None:  # the experiment was deleted meanwhile
-            return
-        if (
-            result is not None
-            and session.scalar(select(LandscapeResult.id).where(LandscapeResult.run_id == run_id))
-            is None
-        ):
-            result.run_id = run_id
-            session.add(result)
-        run.status, run.error, run.finished_at = status, error, utcnow()
-        if status == Status.succeeded:
-            run.progress = 1.0
-        session.flush()
-        refresh_status(session, run.experiment_id)
+        experiment_id = session.scalar(select(Run.experiment_id).where(*claimed))
+        if experiment_id is None:  # deleted, finished by another attempt, or taken over
+            log.warning(
+                "run %s (attempt %s) is no longer this worker's; not finished", run_id, attempt
+            )
+            return False
+        if result is not None:
+            insert_once(
+                session, LandscapeResult, {**column_values(result), "run_id": run_id}, ["run_id"]
+            )
+        updated = session.execute(
+            update(Run)
+            .where(*claimed)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not updated:  # lost a race between the read and the write
+            session.rollback()
+            return False
+        refresh_status(session, experiment_id)
         session.commit()
+        return True
 
 
 def _reporter(database_url: str, run_id: int, experiment_id: int):  # type: ignore[no-untyped-def]
@@ -176,11 +204,13 @@ def run_landscape(database_url: str, run_id: int) -> str:
                 on_progress=_reporter(database_url, run_id, experiment.id),
             )
     except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled)
+        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
         return "cancelled"
-    except Exception:  # recorded on the run: the experiment says why it failed
+    except Exception:  # one line on the run for everyone; the traceback for admins
         log.exception("run %s failed", run_id)
-        finish_run(database_url, run_id, Status.failed, traceback.format_exc(limit=5))
+        finish_run(
+            database_url, run_id, Status.failed, traceback.format_exc(), attempt=run.attempts
+        )
         return "failed"
     c = outcome.run.counters
     result = LandscapeResult(
@@ -195,5 +225,6 @@ def run_landscape(database_url: str, run_id: int) -> str:
         loss_evaluations=float(c.loss_evaluations.mean()),
         seconds=time.perf_counter() - began,
     )
-    finish_run(database_url, run_id, Status.succeeded, result=result)
+    if not finish_run(database_url, run_id, Status.succeeded, result=result, attempt=run.attempts):
+        return "superseded"
     return "succeeded"

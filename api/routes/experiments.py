@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
@@ -30,14 +29,24 @@ from api.schemas import (
 )
 from api.services.cache import cached, experiment_key
 from api.services.distribution import landscape_distribution
+from api.services.end_points import end_points_page
 from api.services.models import delete_experiment_files, stored_size
-from shared.db.arrays import from_bytes
-from shared.db.base import utcnow
-from shared.db.models import Experiment, LandscapeResult, Run, Status, User
-from shared.experiments import create_experiment, progress, request_cancel, resolve_tuned
+from shared.db.models import Experiment, Role, Run, Status, User
+from shared.experiments import (
+    create_experiment,
+    plan_runs,
+    progress,
+    request_cancel,
+    resolve_tuned,
+)
+from shared.failures import one_line
+from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
 from shared.spec import ExperimentSpec, limit_violations
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
+
+#: Paging of end points: restarts a page, snapshots a path, and their product.
+MAX_RESTARTS_PAGE, MAX_PATH_POINTS, MAX_PATH_VALUES = 5000, 200, 200_000
 
 ExperimentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="experiment id")]
 
@@ -94,25 +103,23 @@ def submit(
     dispatcher: DispatcherDep,
 ) -> Accepted:
     """Accept an experiment and queue its runs; 422 names any invalid field, 429 when
-    the caller submitted more than the configured number in the last minute."""
-    recent = session.scalar(
-        select(func.count())
-        .select_from(Experiment)
-        .where(
-            Experiment.owner_id == user.id, Experiment.created_at > utcnow() - timedelta(minutes=1)
-        )
-    )
-    if recent is not None and recent >= settings.max_submissions_per_minute:
+    the caller submitted more than the configured number in the last minute or would
+    have more than the configured number of runs queued or running (the detail names
+    the limit)."""
+    try:
+        hold_user(session, user.id)  # until the commit: concurrent submissions queue up
+        check_submission_rate(session, user.id, settings.max_submissions_per_minute)
+        violations = limit_violations(spec, settings)
+        spec, unresolved = resolve_tuned(session, spec)
+        if violations or unresolved:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations + unresolved)
+        check_active_runs(session, user.id, len(plan_runs(spec)), settings.max_active_runs_per_user)
+    except QuotaExceeded as exceeded:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"more than {settings.max_submissions_per_minute} submissions in "
-            "the last minute; retry shortly",
-            headers={"Retry-After": "60"},
-        )
-    violations = limit_violations(spec, settings)
-    spec, unresolved = resolve_tuned(session, spec)
-    if violations or unresolved:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations + unresolved)
+            str(exceeded),
+            headers={"Retry-After": str(exceeded.retry_after)},
+        ) from None
     experiment = create_experiment(session, user, spec)
     session.commit()  # the request's one commit; workers must see the rows
     dispatcher.send(experiment.runs, experiment.kind)
@@ -166,7 +173,15 @@ def get_experiment(experiment_id: ExperimentId, session: SessionDep, user: Reade
     "/{experiment_id}/runs", response_model=list[RunOut], responses=responses(*READ, 404, 422)
 )
 def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> list[RunOut]:
-    return [RunOut.model_validate(r) for r in load_experiment(session, experiment_id).runs]
+    """Every run: a failure's cause in one line; its traceback for admins only."""
+    admin = user is not None and user.role == Role.admin
+    runs = []
+    for run in load_experiment(session, experiment_id).runs:
+        out = RunOut.model_validate(run)
+        out.error = one_line(run.error) if run.error else None
+        out.traceback = run.traceback if admin else None
+        runs.append(out)
+    return runs
 
 
 @router.post(
@@ -256,20 +271,26 @@ def end_points(
     user: Reader,
     function: Annotated[str, Query(max_length=64)],
     paths: bool = False,
+    offset: Annotated[int, Query(ge=0, le=10**7, description="the first restart")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_RESTARTS_PAGE, description="restarts")] = 1000,
+    path_points: Annotated[
+        int, Query(ge=1, le=MAX_PATH_POINTS, description="snapshots per path (paths=true)")
+    ] = 20,
 ) -> dict[str, Any]:
-    """Each optimizer's end points on one function (and subsampled paths), for plots."""
+    """Each optimizer's end points on one function (and paths downsampled to
+    ``path_points`` snapshots), a page of restarts at a time, for plots."""
+    if paths and limit * path_points > MAX_PATH_VALUES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"limit × path_points is {limit * path_points}, over the limit of "
+            f"{MAX_PATH_VALUES} path points a page; lower limit or path_points",
+        )
     experiment = _landscape(session, experiment_id)
-    rows = session.execute(
-        select(Run.optimizer, LandscapeResult)
-        .join(LandscapeResult, LandscapeResult.run_id == Run.id)
-        .where(Run.experiment_id == experiment.id, Run.function == function)
-    ).all()
-    out: dict[str, Any] = {"function": function, "optimizers": {}}
-    for optimizer, result in rows:
-        entry = {"end_points": from_bytes(result.end_points, "f8", (result.restarts, 2)).tolist()}
-        if paths:
-            shape = (len(result.path_iterations), result.restarts, 2)
-            entry["path_iterations"] = result.path_iterations
-            entry["paths"] = from_bytes(result.path, "f4", shape).round(5).tolist()
-        out["optimizers"][optimizer] = entry
-    return out
+    return end_points_page(
+        session,
+        experiment.id,
+        function,
+        offset=offset,
+        limit=limit,
+        path_points=path_points if paths else None,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import text
 
-from api.deps import CurrentUser
+from api.deps import CurrentUser, public
 from api.schemas import Health, Me
 from shared.version import code_version
 
@@ -13,6 +13,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
+@public
 def health(request: Request, response: Response) -> Health:
     """200 when database and broker answer, 503 otherwise (no token needed)."""
     try:

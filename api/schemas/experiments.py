@@ -38,7 +38,10 @@ class RunOut(BaseModel):
     status: Status
     progress: float = Field(ge=0, le=1)
     attempts: int
-    error: str | None
+    error: str | None = Field(description="why the run failed, in one line")
+    traceback: str | None = Field(
+        None, description="the worker's traceback of a failure; shown to admins only"
+    )
     log: str | None = Field(
         None, description="what happened that was not a failure (e.g. a checkpoint skipped)"
     )
@@ -158,12 +161,18 @@ class OptimizerEndPoints(Strict):
     end_points: list[list[Number]] = Field(description="(restarts, 2): x, y per restart")
     path_iterations: list[int] | None = Field(None, description="iterations of the snapshots")
     paths: list[list[list[Number]]] | None = Field(
-        None, description="(snapshots, restarts, 2), when asked for with paths=true"
+        None,
+        description="(snapshots, restarts, 2), when asked for with paths=true: path_points "
+        "snapshots evenly spaced over the stored ones",
     )
 
 
 class EndPoints(Strict):
-    """Each optimizer's end points (and paths) on one function, for plots."""
+    """Each optimizer's end points (and paths) on one function, for plots: restarts
+    ``offset`` to ``offset + limit`` of ``restarts``."""
 
     function: str
+    restarts: int = Field(description="restarts per optimizer in all (page with offset)")
+    offset: int
+    limit: int
     optimizers: dict[str, OptimizerEndPoints]

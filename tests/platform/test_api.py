@@ -205,7 +205,7 @@ def test_catalogs_and_schema(client, tokens) -> None:
     assert len(functions["six_hump_camel"]["minima"]) == 6
     tasks = {t["name"] for t in client.get(f"{API}/tasks", headers=headers).json()}
     assert {"cifar10", "goemotions", "tweeteval", "digits"} <= tasks
-    schema = client.get(f"{API}/spec-schema").json()
+    schema = client.get(f"{API}/spec-schema", headers=headers).json()
     assert {"LandscapeSpec", "TrainingSpec"} <= set(schema["$defs"])
     assert client.get("/docs").status_code == 200
 
@@ -236,3 +236,99 @@ def test_values_the_database_cannot_hold_are_422(client, tokens) -> None:
     response = client.post(f"{API}/experiments", json={**SMALL, "name": "a\x00b"}, headers=headers)
     assert response.status_code == 422
     assert client.get(f"{API}/experiments", headers=headers).json()["total"] == 0
+
+
+def test_a_huge_spec_is_refused_quickly_and_health_keeps_answering(settings, tokens) -> None:
+    """60,000 optimizer entries (about 420 KB): the schema's list cap refuses them before
+    any entry is validated, and the event loop stays free for /health meanwhile."""
+    import threading
+    import time
+
+    import httpx
+
+    from tests.platform.test_auth_and_limits import live_server
+
+    spec = {**SMALL, "optimizers": ["sgd"] * 60_000}
+    health: list[float] = []
+    refused: dict = {}
+    with live_server(settings) as url:
+
+        def submit_huge() -> None:
+            began = time.perf_counter()
+            response = httpx.post(
+                f"{url}{API}/experiments",
+                json=spec,
+                headers=Tokens.header(tokens.alice),
+                timeout=30,
+            )
+            refused.update(status=response.status_code, seconds=time.perf_counter() - began)
+            refused["detail"] = response.json()["detail"]
+
+        with httpx.Client(base_url=url, timeout=10) as http:
+            assert http.get("/health").status_code == 200  # connected
+            sender = threading.Thread(target=submit_huge)
+            sender.start()
+            while sender.is_alive() or not health:
+                began = time.perf_counter()
+                assert http.get("/health").status_code == 200
+                health.append(time.perf_counter() - began)
+            sender.join()
+    assert refused["status"] == 422 and refused["seconds"] < 3, refused.get("seconds")
+    assert refused["detail"][0]["loc"][-1] == "optimizers"
+    assert "at most 1000" in refused["detail"][0]["msg"]
+    assert max(health) < 1.0, health
+
+
+def test_end_points_are_paged_and_paths_downsampled(client, tokens, settings) -> None:
+    import numpy as np
+
+    from shared.db.arrays import from_bytes
+    from shared.db.models import LandscapeResult, Run
+    from shared.db.session import session_scope
+    from worker.jobs import run_landscape
+
+    headers = Tokens.header(tokens.alice)
+    spec = {**SMALL, "optimizers": ["sgd"], "restarts": 30, "path_points": 12}
+    experiment = submit(client, tokens.alice, spec)
+    with session_scope(settings.database_url) as session:
+        run_id = session.query(Run.id).filter(Run.experiment_id == experiment).scalar()
+    assert run_landscape(settings.database_url, run_id) == "succeeded"
+    with session_scope(settings.database_url) as session:
+        stored = session.query(LandscapeResult).one()
+        ends = from_bytes(stored.end_points, "f8", (30, 2))
+        iterations = list(stored.path_iterations)
+        path = from_bytes(stored.path, "f4", (len(iterations), 30, 2))
+    url = f"{API}/experiments/{experiment}/end-points"
+    page = client.get(
+        url, params={"function": "himmelblau", "offset": 10, "limit": 5}, headers=headers
+    ).json()
+    assert (page["restarts"], page["offset"], page["limit"]) == (30, 10, 5)
+    assert np.array_equal(np.array(page["optimizers"]["sgd"]["end_points"]), ends[10:15])
+    assert "paths" not in page["optimizers"]["sgd"]
+    tail = client.get(
+        url, params={"function": "himmelblau", "offset": 28, "limit": 5}, headers=headers
+    ).json()
+    assert len(tail["optimizers"]["sgd"]["end_points"]) == 2  # the last page is short
+    paged = client.get(
+        url,
+        params={"function": "himmelblau", "paths": True, "limit": 4, "path_points": 3},
+        headers=headers,
+    ).json()["optimizers"]["sgd"]
+    chosen = [iterations.index(i) for i in paged["path_iterations"]]
+    assert len(chosen) == 3 and chosen[0] == 0 and chosen[-1] == len(iterations) - 1
+    assert np.allclose(np.array(paged["paths"]), path[chosen, :4], atol=1e-5)
+    default = client.get(url, params={"function": "himmelblau", "paths": True}, headers=headers)
+    assert len(default.json()["optimizers"]["sgd"]["path_iterations"]) <= 20  # downsampled
+    for params, field in [
+        ({"limit": 100_000}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"path_points": 10_000}, "path_points"),
+    ]:
+        response = client.get(url, params={"function": "himmelblau", **params}, headers=headers)
+        assert response.status_code == 422 and field in response.text, response.text
+    too_many = client.get(
+        url,
+        params={"function": "himmelblau", "paths": True, "limit": 5000, "path_points": 200},
+        headers=headers,
+    )
+    assert too_many.status_code == 422 and "path_points" in too_many.text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from typer.testing import CliRunner
 
@@ -130,3 +133,120 @@ def test_a_flood_of_submissions_gets_429(client, tokens, settings) -> None:
         f"{API}/experiments", params={"owner": "alice"}, headers=Tokens.header(tokens.alice)
     ).json()
     assert listing["total"] == 5  # refused submissions created nothing
+
+
+def test_every_api_route_needs_a_token_unless_marked_public(client, tokens) -> None:
+    """Every route the OpenAPI document lists, called without a token: 401, except the
+    routes marked public."""
+    import re
+
+    document = client.get(f"{API}/openapi.json")
+    assert document.status_code == 200  # the documentation is public
+    checked, public = 0, set()
+    for template, operations in document.json()["paths"].items():
+        path = re.sub(r"\{[^}]+\}", "1", template)
+        for method in operations:
+            response = client.request(method.upper(), path)
+            if response.status_code == 401:
+                assert response.headers["www-authenticate"] == "Bearer"
+                checked += 1
+            else:
+                public.add(template)
+    assert public == {"/health", f"{API}/health"}
+    assert checked >= 15  # the catalogs, experiments, training results, leaderboard
+    # the schema of a spec is not public any more; with a token it answers
+    assert client.get(f"{API}/spec-schema").status_code == 401
+    assert client.get(f"{API}/spec-schema", headers=Tokens.header(tokens.bob)).status_code == 200
+    # the documentation stays public
+    assert client.get(f"{API}/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 200
+    assert client.get("/health").status_code in (200, 503)
+
+
+def test_anonymous_reads_open_gets_but_never_writes(settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    open_reads = TestClient(create_app(settings.model_copy(update={"anonymous_reads": True})))
+    assert open_reads.get(f"{API}/spec-schema").status_code == 200
+    assert open_reads.get(f"{API}/experiments").status_code == 200
+    assert open_reads.post(f"{API}/experiments", json=SPEC).status_code == 401
+
+
+@contextmanager
+def live_server(settings) -> Iterator[str]:
+    """The API under a real uvicorn server on a free loopback port, in a thread (sync
+    routes then run concurrently in its thread pool, as in production)."""
+    import threading
+
+    import uvicorn
+
+    from api.app import create_app
+    from tests.platform.conftest import free_port, wait_until
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_the_per_minute_limit_holds_under_concurrent_requests(settings, tokens) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    strict = settings.model_copy(update={"max_submissions_per_minute": 5})
+    with live_server(strict) as url:
+        barrier = threading.Barrier(16)
+
+        def one(_: int) -> int:
+            barrier.wait()  # all sixteen at once
+            return httpx.post(
+                f"{url}{API}/experiments",
+                json=SPEC,
+                headers=Tokens.header(tokens.alice),
+                timeout=60,
+            ).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            codes = list(pool.map(one, range(16)))
+        listing = httpx.get(
+            f"{url}{API}/experiments",
+            params={"owner": "alice"},
+            headers=Tokens.header(tokens.alice),
+        ).json()
+    assert sorted(codes) == [202] * 5 + [429] * 11, codes
+    assert listing["total"] == 5
+
+
+def test_queued_and_running_runs_per_user_are_capped(client, tokens, settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    capped = TestClient(create_app(settings.model_copy(update={"max_active_runs_per_user": 3})))
+    alice = Tokens.header(tokens.alice)
+    two_runs = {**SPEC, "optimizers": ["sgd", "sam"]}
+    first = capped.post(f"{API}/experiments", json=two_runs, headers=alice)
+    assert first.status_code == 202
+    refused = capped.post(f"{API}/experiments", json=two_runs, headers=alice)
+    assert refused.status_code == 429
+    assert "OPTBENCH_MAX_ACTIVE_RUNS_PER_USER" in refused.json()["detail"]
+    assert "limit of 3" in refused.json()["detail"]
+    assert capped.post(f"{API}/experiments", json=SPEC, headers=alice).status_code == 202
+    # another user's quota is their own
+    bob = Tokens.header(tokens.bob)
+    assert capped.post(f"{API}/experiments", json=two_runs, headers=bob).status_code == 202
+    # finished (here: cancelled) runs no longer count
+    capped.post(f"{API}/experiments/{first.json()['id']}/cancel", headers=alice)
+    assert capped.post(f"{API}/experiments", json=two_runs, headers=alice).status_code == 202

@@ -85,3 +85,91 @@ def test_token_create_prints_a_working_token(settings, monkeypatch) -> None:
     with session_scope(settings.database_url) as session:
         user = authenticate(session, token)
         assert user is not None and user.name == "carol" and user.role.value == "admin"
+
+
+def test_finishing_is_a_compare_and_set_on_the_attempt(settings) -> None:
+    """A worker whose run was taken over (another attempt claimed it) cannot finish it."""
+    from shared.db.arrays import to_bytes
+    from worker.jobs import claim_run, finish_run
+
+    url = settings.database_url
+    _, runs = make_experiment(url)
+    claimed = claim_run(url, runs[0])
+    assert not isinstance(claimed, str) and claimed[0].attempts == 1
+    with session_scope(url) as session:  # meanwhile the run went to a second attempt
+        session.get(Run, runs[0]).attempts = 2
+
+    def result() -> LandscapeResult:
+        return LandscapeResult(
+            restarts=1,
+            iterations=1,
+            hyperparameters={},
+            end_points=to_bytes([[0.0, 0.0]], "f8"),
+            last_iterates=to_bytes([[0.0, 0.0]], "f8"),
+            path=b"",
+            path_iterations=[],
+            gradient_evaluations=1.0,
+            loss_evaluations=0.0,
+            seconds=0.0,
+        )
+
+    assert not finish_run(url, runs[0], Status.failed, "stale worker", attempt=1)
+    assert not finish_run(url, runs[0], Status.succeeded, result=result(), attempt=1)
+    with session_scope(url) as session:
+        run = session.get(Run, runs[0])
+        assert run.status == Status.running and run.error is None
+    assert results(url) == 0  # the stale attempt's result was not stored either
+    assert finish_run(url, runs[0], Status.succeeded, result=result(), attempt=2)
+    assert not finish_run(url, runs[0], Status.failed, "late", attempt=2)  # finished: final
+    with session_scope(url) as session:
+        assert session.get(Run, runs[0]).status == Status.succeeded
+    assert results(url) == 1
+
+
+def test_result_inserts_ignore_a_second_copy(settings) -> None:
+    """Two workers storing the same result: ON CONFLICT DO NOTHING, no error, one row."""
+    from shared.db.upsert import insert_once
+
+    url = settings.database_url
+    _, runs = make_experiment(url)
+    values = {
+        "run_id": runs[0],
+        "restarts": 1,
+        "iterations": 1,
+        "hyperparameters": {},
+        "end_points": b"",
+        "last_iterates": b"",
+        "path": b"",
+        "path_iterations": [],
+        "gradient_evaluations": 1.0,
+        "loss_evaluations": 0.0,
+        "seconds": 0.0,
+    }
+    with session_scope(url) as first, session_scope(url) as second:
+        assert insert_once(first, LandscapeResult, values, ["run_id"])
+        first.commit()
+        assert not insert_once(second, LandscapeResult, values, ["run_id"])
+    assert results(url) == 1
+
+
+def test_members_see_one_line_and_admins_the_traceback(settings, client, tokens) -> None:
+    from tests.platform.conftest import Tokens
+
+    url = settings.database_url
+    experiment_id, runs = make_experiment(url)
+    with session_scope(url) as session:
+        session.get(Run, runs[1]).function = "no_such_function"
+        owner = session.get(Experiment, experiment_id).owner.name
+    assert run_landscape(url, runs[1]) == "failed"
+    with session_scope(url) as session:
+        run = session.get(Run, runs[1])
+        assert "\n" not in run.error and "no_such_function" in run.error
+        assert run.traceback.startswith("Traceback") and ".py" in run.traceback
+    assert owner == "alice"
+    path = f"/api/v1/experiments/{experiment_id}/runs"
+    seen = {r["id"]: r for r in client.get(path, headers=Tokens.header(tokens.alice)).json()}
+    failed = seen[runs[1]]
+    assert failed["traceback"] is None and "\n" not in failed["error"]
+    assert "Traceback" not in failed["error"] and ".py" not in failed["error"]
+    admin = {r["id"]: r for r in client.get(path, headers=Tokens.header(tokens.admin)).json()}
+    assert "Traceback" in admin[runs[1]]["traceback"]
