@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     max_iterations: int = 200_000
     max_functions: int = 20
     max_optimizers: int = 32
+    #: Optimizer configurations once sweeps are expanded (each grid point is one).
+    max_configurations: int = 64
     max_trajectories: int = 100
     max_epochs: int = 1_000
     max_gradient_evaluations: int = 100_000_000

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
 from shared.spec import LandscapeSpec, OptimizerSpec, TrainingSpec
+from shared.sweeps import expand
 from shared.tasks.declarations import task_declaration
 from shared.version import code_version
 
@@ -29,8 +30,18 @@ class RunPlan:
     queue: str = "cpu"
 
 
+def expand_sweeps(spec: LandscapeSpec | TrainingSpec) -> LandscapeSpec | TrainingSpec:
+    """The spec with every swept optimizer entry replaced by its grid's configurations
+    (see :mod:`shared.sweeps`); what is stored, so workers see plain configurations."""
+    if not any(o.sweep for o in spec.optimizers):
+        return spec
+    return spec.model_copy(update={"optimizers": expand(spec.optimizers)})
+
+
 def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
-    """One run per (function, optimizer) — a batch of restarts — or per trajectory."""
+    """One run per (function, configuration) — a batch of restarts — or per trajectory;
+    a sweep's configurations are planned one by one."""
+    spec = expand_sweeps(spec)
     if isinstance(spec, LandscapeSpec):
         return [
             RunPlan(key=f"{function}/{o.key}", optimizer=o.key, function=function)
@@ -51,6 +62,7 @@ def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
 def create_experiment(
     session: Session, owner: User, spec: LandscapeSpec | TrainingSpec
 ) -> Experiment:
+    spec = expand_sweeps(spec)
     experiment = Experiment(
         owner=owner,
         name=spec.name,

@@ -26,6 +26,13 @@ from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLand
 from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
 from shared.optim.schema import add_optimizer_schemas
+from shared.sweeps import (
+    MAX_SWEEP_VALUES,
+    MAX_SWEPT,
+    configuration_count,
+    expanded_keys,
+    validate_sweep,
+)
 from shared.tasks.admission import task_option_violations
 from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
 
@@ -50,9 +57,10 @@ class OptimizerSpec(_Strict):
     name: str = Field(description=f"one of: {', '.join(OPTIMIZER_NAMES)}")
     label: str | None = Field(
         None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.+-]+$",
-        description="distinguishes configurations of the same optimizer (default: name)",
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_.+=,@-]+$",
+        description="distinguishes configurations of the same optimizer (default: name); "
+        "a sweep labels its configurations KEY@NAME=VALUE[,NAME=VALUE]",
     )
     hyperparameters: dict[str, Scalar] = Field(
         default_factory=dict,
@@ -66,6 +74,20 @@ class OptimizerSpec(_Strict):
         "training experiments only; explicit hyperparameters override it",
     )
 
+    sweep: dict[str, list[Scalar]] | None = Field(
+        None,
+        max_length=MAX_SWEPT,
+        description=f"run this entry over a grid of hyperparameter values: one or "
+        f"{MAX_SWEPT} hyperparameters, each with a list of values (at most "
+        f"{MAX_SWEEP_VALUES}); one configuration per grid point, labelled by its values",
+    )
+    sweep_of: str | None = Field(
+        None, max_length=200, description="set by a sweep's expansion: the entry's key"
+    )
+    sweep_values: dict[str, Scalar] | None = Field(
+        None, max_length=MAX_SWEPT, description="set by a sweep's expansion: its point"
+    )
+
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
@@ -74,6 +96,14 @@ class OptimizerSpec(_Strict):
     @model_validator(mode="after")
     def _valid_hyperparameters(self) -> OptimizerSpec:
         resolve_hyperparameters(self.name, self.hyperparameters)
+        if self.sweep is not None:
+            try:
+                self.sweep = validate_sweep(self.name, self.sweep, self.hyperparameters)
+            except HyperparameterError as error:
+                raise ValueError(f"{self.name}.{error}") from None
+            too_long = [k for k in expanded_keys(self) if len(k) > 200]
+            if too_long:
+                raise ValueError(f"sweep: the label {too_long[0][:60]!r}… is too long")
         return self
 
     @property
@@ -114,9 +144,10 @@ FUNCTION_SPELLINGS = {
 def _unique_keys(optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
     seen: set[str] = set()
     for o in optimizers:  # one pass: a long list costs linear time, not quadratic
-        if o.key in seen:
-            raise ValueError(f"optimizer {o.key!r} appears twice; give each a label")
-        seen.add(o.key)
+        for key in expanded_keys(o):  # a sweep's configurations count one by one
+            if key in seen:
+                raise ValueError(f"optimizer {key!r} appears twice; give each a label")
+            seen.add(key)
     return optimizers
 
 
@@ -258,7 +289,9 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
     """Where the spec asks for more than this server allows (its limits, downloads, paths
     outside its data root), as 422-style error entries."""
     checks: list[tuple[str, float, float]] = [
-        ("optimizers", len(spec.optimizers), settings.max_optimizers)
+        ("optimizers", len(spec.optimizers), settings.max_optimizers),
+        # A sweep's grid points count one by one.
+        ("configurations", configuration_count(spec.optimizers), settings.max_configurations),
     ]
     if isinstance(spec, LandscapeSpec):
         checks += [

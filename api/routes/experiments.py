@@ -245,16 +245,31 @@ def distribution(
     ] = None,
     confidence: Annotated[float, Query(gt=0, lt=1, allow_inf_nan=False)] = 0.95,
     test: Literal["g", "chi2"] = "g",
+    assignment: Annotated[
+        Literal["basin", "radius"],
+        Query(
+            description="basin: the minimum whose basin of attraction holds each end point "
+            "(a short polish; `else` only for diverged or non-converging points); radius: "
+            "the nearest minimum within the capture radius, else `else`"
+        ),
+    ] = "basin",
 ) -> dict[str, Any]:
     """Counts, fractions and confidence intervals per optimizer and minimum (plus
-    ``else``), and every pair of optimizers tested (Holm-adjusted p as well)."""
+    ``else``), how many end points settled within the capture radius, every pair of
+    optimizers tested unpaired (G-test or χ²) and paired (Bowker, exact when cells are
+    small) with the agreement rate, Holm-adjusted, and each sweep's series."""
     experiment = _landscape(session, experiment_id)
-    key = experiment_key(experiment, "distribution", capture_radius, confidence, test)
+    key = experiment_key(experiment, "distribution", capture_radius, confidence, test, assignment)
     return cached(
         results,
         key,
         lambda: landscape_distribution(
-            session, experiment, capture_radius=capture_radius, confidence=confidence, test=test
+            session,
+            experiment,
+            capture_radius=capture_radius,
+            confidence=confidence,
+            test=test,
+            assignment=assignment,
         ),
     )
 

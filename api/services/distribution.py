@@ -1,12 +1,16 @@
 """The stationary distribution of a landscape experiment, computed from stored end points.
 
-Basins are assigned at query time, so the capture radius (and the confidence level and
-the test) can be chosen per request without re-running anything.
+Basins are assigned at query time, so the assignment method, the capture radius, the
+confidence level and the test can be chosen per request without re-running anything.
+All optimizers of one function are polished in one batch (one vectorised pass over every
+stored end point, at most ``POLISH_STEPS`` steps), and the summary and its pair tests
+come from :func:`shared.landscapes.summary.summarize_distribution`, the same function
+the library and the CLI use.
 """
 
 from __future__ import annotations
 
-from itertools import combinations
+import itertools
 from typing import Any
 
 import numpy as np
@@ -15,11 +19,25 @@ from sqlalchemy.orm import Session
 
 from shared.db.arrays import from_bytes
 from shared.db.models import Experiment, LandscapeResult, Run
+from shared.landscapes.basins import BasinAssignment, assign_basins
 from shared.landscapes.functions import landscape
-from shared.landscapes.study import ELSE, classify
+from shared.landscapes.summary import summarize_distribution
 from shared.spec import LandscapeSpec, parse_spec
-from shared.stats.corrections import holm
-from shared.stats.proportions import compare_distributions, proportion_intervals
+from shared.sweeps import expand, sweep_series
+
+
+def _split(assignment: BasinAssignment, sizes: list[int]) -> list[BasinAssignment]:
+    bounds = np.cumsum([0, *sizes])
+    return [
+        BasinAssignment(
+            assignment.method,
+            assignment.basins[lo:hi],
+            assignment.converged[lo:hi],
+            assignment.polish_steps[lo:hi],
+            assignment.polish_gradient_evaluations[lo:hi],
+        )
+        for lo, hi in itertools.pairwise(bounds)
+    ]
 
 
 def landscape_distribution(
@@ -29,6 +47,7 @@ def landscape_distribution(
     capture_radius: float | None = None,
     confidence: float = 0.95,
     test: str = "g",
+    assignment: str = "basin",
 ) -> dict[str, Any]:
     spec = parse_spec(experiment.spec)
     assert isinstance(spec, LandscapeSpec)
@@ -49,45 +68,60 @@ def landscape_distribution(
         .where(Run.experiment_id == experiment.id)
     ).all()
     by_key = {(r.function, r.optimizer): r for r in rows}
+    configurations = expand(spec.optimizers)  # stored expanded; older specs too
     functions = []
     for function in spec.functions:
-        minima = landscape(function).minima
-        labels = [m.label for m in minima] + [ELSE]
-        optimizers, basins = [], {}
-        for o in spec.optimizers:
+        f = landscape(function)
+        optimizers: list[dict[str, Any]] = []
+        done, ends, diverged = [], [], {}
+        for o in configurations:
             row = by_key.get((function, o.key))
             entry: dict[str, Any] = {
                 "optimizer": o.key,
                 "name": o.name,
                 "status": row.status if row else "missing",
             }
+            if o.sweep_values:
+                entry["sweep"] = {"of": o.sweep_of, "values": dict(o.sweep_values)}
             if row is not None and row.end_points is not None:
-                ends = from_bytes(row.end_points, "f8", (row.restarts, 2))
+                ends.append(from_bytes(row.end_points, "f8", (row.restarts, 2)))
                 last = from_bytes(row.last_iterates, "f8", (row.restarts, 2))
-                assigned = classify(ends, minima, radius)
-                basins[o.key] = assigned
-                tally = np.bincount(assigned + 1, minlength=len(minima) + 1)
-                counts = [int(c) for c in tally[1:]] + [int(tally[0])]
-                intervals = proportion_intervals(counts, confidence)
+                diverged[o.key] = int((~np.isfinite(last).all(axis=1)).sum())
+                done.append(entry)
                 entry |= {
                     "restarts": row.restarts,
                     "hyperparameters": row.hyperparameters,
-                    "counts": dict(zip(labels, counts, strict=True)),
-                    "fractions": {k: i.fraction for k, i in zip(labels, intervals, strict=True)},
-                    "intervals": {
-                        k: [i.low, i.high] for k, i in zip(labels, intervals, strict=True)
-                    },
-                    "diverged": int((~np.isfinite(last).all(axis=1)).sum()),
                     "gradient_evaluations_per_restart": row.gradient_evaluations,
                     "loss_evaluations_per_restart": row.loss_evaluations,
                 }
             optimizers.append(entry)
+        tests: list[dict[str, Any]] = []
+        if done:
+            together = assign_basins(f, np.concatenate(ends), radius, assignment)
+            parts = _split(together, [len(e) for e in ends])
+            summary = summarize_distribution(
+                f.minima,
+                {e["optimizer"]: part for e, part in zip(done, parts, strict=True)},
+                confidence=confidence,
+                test=test,
+            )
+            for entry, summarized in zip(done, summary.optimizers, strict=True):
+                entry |= {k: v for k, v in summarized.as_dict().items() if k not in ("optimizer",)}
+                entry["diverged"] = diverged[entry["optimizer"]]
+            tests = [p.as_dict() for p in summary.pairs]
+        by_optimizer = {e["optimizer"]: e for e in optimizers}
         functions.append(
             {
                 "function": function,
-                "minima": [m.as_dict() for m in minima],
+                "minima": [m.as_dict() for m in f.minima],
                 "optimizers": optimizers,
-                "tests": _pairwise_tests(optimizers, basins, test),
+                "tests": tests,
+                "sweeps": sweep_series(
+                    configurations,
+                    lambda key, by=by_optimizer: {
+                        k: by[key][k] for k in ("fractions", "intervals") if k in by[key]
+                    },
+                ),
             }
         )
     return {
@@ -95,35 +129,6 @@ def landscape_distribution(
         "capture_radius": radius,
         "confidence": confidence,
         "test": test,
+        "assignment": assignment,
         "functions": functions,
     }
-
-
-def _pairwise_tests(
-    optimizers: list[dict[str, Any]], basins: dict[str, np.ndarray], test: str
-) -> list[dict[str, Any]]:
-    """Every pair of finished optimizers: the test, Holm-adjusted p, and agreement."""
-    done = [o for o in optimizers if "counts" in o]
-    tests = []
-    for a, b in combinations(done, 2):
-        result = compare_distributions(list(a["counts"].values()), list(b["counts"].values()), test)
-        same_starts = basins[a["optimizer"]].shape == basins[b["optimizer"]].shape
-        tests.append(
-            {
-                "a": a["optimizer"],
-                "b": b["optimizer"],
-                "test": result.test,
-                "statistic": result.statistic,
-                "dof": result.dof,
-                "pvalue": result.pvalue,
-                # restart r of every optimizer starts from the same point
-                "agreement": float((basins[a["optimizer"]] == basins[b["optimizer"]]).mean())
-                if same_starts
-                else None,
-            }
-        )
-    if tests:
-        adjusted = holm([t["pvalue"] for t in tests])
-        for t, p in zip(tests, adjusted, strict=True):
-            t["pvalue_holm"] = float(p)
-    return tests
