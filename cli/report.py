@@ -76,7 +76,15 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 f"{row.optimizer}: left out of both sets: {initial} step-0 models and "
                 f"{diverged} records at or after a divergence."
             )
-        lines += [f"{row.optimizer}: {w}" for w in getattr(row, "warnings", None) or []]
+        warnings = getattr(row, "warnings", None) or []
+        lines += [f"{row.optimizer}: {w}" for w in warnings]
+        floor = getattr(row, "trajectory_p_floor", None)
+        reachable = not any("trajectory-level test cannot" in w for w in warnings)
+        if reachable and floor is not None and floor == floor:  # NaN: undefined, noted
+            lines.append(
+                f"{row.optimizer}: the trajectory-level test can reach p = {floor:.3g} at best "
+                f"(reaching α takes at least {row.trajectories_needed} pairs of trajectories)."
+            )
         for prefix, label in (("", "on the metric"), ("loss_", "on training loss")):
             if why := getattr(row, f"{prefix}notes", ""):
                 lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
