@@ -10,6 +10,7 @@ optimizer only updates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -30,6 +31,9 @@ from shared.protocol.seeding import TrajectorySeeds
 from shared.protocol.sharpness import SharpnessSettings, model_sharpness
 from shared.tasks.base import Task, TaskData
 
+#: XOR-ed into the data seed for monotonic basin hopping's acceptance minibatches (in the
+#: low 32 bits, which are what seeds the CPU generator).
+ACCEPTANCE_STREAM = 0x9E3779B9
 #: Training loss is evaluated (in eval mode) on this many fixed training examples.
 TRAIN_EVAL_SIZE = 2048
 EVAL_BATCH_SIZE = 512
@@ -169,6 +173,11 @@ class TrajectoryRunner:
         self.on_model = on_model
         self.device = torch.device(config.device)
         self.batches = Batches(data.train, config.batch_size, config.seeds.data, data.collate)
+        # Monotonic basin hopping judges a hop on a minibatch neither side descended on:
+        # a second seeded stream (keyed by step, so a resumed trajectory draws the same).
+        self.acceptance_batches = Batches(
+            data.train, config.batch_size, config.seeds.data ^ ACCEPTANCE_STREAM, data.collate
+        )
         steps_per_epoch = self.batches.per_epoch
         self.steps_per_epoch = steps_per_epoch
         self.evaluate_interval = max(1, round(config.evaluate_every * steps_per_epoch))
@@ -236,7 +245,13 @@ class TrajectoryRunner:
 
         while not self._done(optimizer, progress):
             inputs, targets = _move(self.batches(progress.step), self.device)
-            closure = minibatch_closure(model, loss_fn, inputs, targets)
+            closure = minibatch_closure(
+                model,
+                loss_fn,
+                inputs,
+                targets,
+                draw=lambda step=progress.step: _move(self.acceptance_batches(step), self.device),
+            )
             if mixed:
                 # bfloat16 keeps float32's range, so no gradient scaler is needed — one
                 # would have to be threaded through SAM's and basin hopping's extra passes.
@@ -299,35 +314,38 @@ class TrajectoryRunner:
                 diverged=True,
             )
         else:
-            model.eval()
-            train_loss, _, _ = self._losses_and_predictions(
-                model, self.data.train, self.train_eval_index
-            )
-            test_index = torch.arange(len(self.data.test))  # type: ignore[arg-type]
-            test_loss, targets, predictions = self._losses_and_predictions(
-                model, self.data.test, test_index
-            )
-            sharpness, sharpness_cost = self._sharpness(model)
-            model.train()
-            metrics = classification_metrics(targets, predictions, self.task.multilabel)
-            record = EvaluatedModel(
-                step=progress.step,
-                epoch=progress.step / self.steps_per_epoch,
-                gradient_evaluations=optimizer.gradient_evaluations,
-                loss_evaluations=optimizer.loss_evaluations,
-                wall_time=time.perf_counter() - started,
-                train_loss=_finite(train_loss),
-                running_loss=running,
-                test_loss=_finite(test_loss),
-                **metrics,
-                sharpness=sharpness,
-                sharpness_gradient_evaluations=sharpness_cost,
-            )
+            # Basin hopping reports its incumbent, not a candidate still being searched.
+            with reported_weights(optimizer):
+                model.eval()
+                train_loss, _, _ = self._losses_and_predictions(
+                    model, self.data.train, self.train_eval_index
+                )
+                test_index = torch.arange(len(self.data.test))  # type: ignore[arg-type]
+                test_loss, targets, predictions = self._losses_and_predictions(
+                    model, self.data.test, test_index
+                )
+                sharpness, sharpness_cost = self._sharpness(model)
+                model.train()
+                metrics = classification_metrics(targets, predictions, self.task.multilabel)
+                record = EvaluatedModel(
+                    step=progress.step,
+                    epoch=progress.step / self.steps_per_epoch,
+                    gradient_evaluations=optimizer.gradient_evaluations,
+                    loss_evaluations=optimizer.loss_evaluations,
+                    wall_time=time.perf_counter() - started,
+                    train_loss=_finite(train_loss),
+                    running_loss=running,
+                    test_loss=_finite(test_loss),
+                    **metrics,
+                    sharpness=sharpness,
+                    sharpness_gradient_evaluations=sharpness_cost,
+                )
         progress.running_sum, progress.running_count = 0.0, 0
         progress.elapsed = record.wall_time
         progress.records.append(record)
         if self.on_model is not None and not record.diverged:
-            self.on_model(record, model)
+            with reported_weights(optimizer):
+                self.on_model(record, model)
         if self.on_evaluation is not None:
             self.on_evaluation(record, self._checkpoint(model, optimizer, progress))
 
@@ -368,6 +386,13 @@ class TrajectoryRunner:
         torch.set_rng_state(state["rng"])
         if state["cuda_rng"] is not None:
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+
+
+def reported_weights(optimizer: Any) -> contextlib.AbstractContextManager[None]:
+    """The optimizer's reported model in its parameters for the block (the incumbent of
+    basin hopping); optimizers without the notion report their iterate."""
+    hook = getattr(optimizer, "reported_weights", None)
+    return hook() if hook is not None else contextlib.nullcontext()
 
 
 def _finite(value: float) -> float | None:
