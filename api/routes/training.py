@@ -23,6 +23,7 @@ from api.schemas import (
     Populations,
     RecordPage,
     SetComparisons,
+    TrainingSweeps,
     responses,
 )
 from api.services.cache import cached, experiment_key
@@ -34,6 +35,7 @@ from api.services.populations import (
     set_comparison_answer,
 )
 from api.services.records import RECORD_COLUMNS, records_frame, records_query
+from api.services.sweeps import training_sweep_answer
 from shared.db.models import Experiment
 from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
 from shared.stats.curves import learning_curves
@@ -281,3 +283,28 @@ def _curves(records: pd.DataFrame, column: str, window: int) -> dict[str, Any]:
             for name, group in frame.groupby("optimizer", sort=True)
         },
     }
+
+
+@router.get("/{experiment_id}/sweep", response_model=TrainingSweeps, responses=TRAINING_ERRORS)
+def sweep(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: Reader,
+    results: ResultsDep,
+    per_trajectory: PerTrajectory = None,
+    metric: Metric | None = None,
+    confidence: Annotated[float, Query(ge=0.5, le=0.999, description="interval level")] = 0.95,
+) -> dict[str, Any]:
+    """Each swept optimizer entry's Set A median of the metric, with its cluster-bootstrap
+    interval, at every grid point: what a sweep plot draws against the swept values."""
+    _, spec = _training(session, experiment_id)
+    return _answer(
+        session,
+        results,
+        experiment_id,
+        "sweep",
+        per_trajectory,
+        metric,
+        (confidence,),
+        lambda records, L, metric: training_sweep_answer(records, spec, L, metric, confidence),
+    )

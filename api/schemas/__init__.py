@@ -21,6 +21,7 @@ from api.schemas.experiments import (
 )
 from api.schemas.health import Health, Me
 from api.schemas.leaderboard import Leaderboard, LeaderboardEntry
+from api.schemas.sweeps import TrainingSweeps
 from api.schemas.training import (
     LearningCurves,
     OptimizerComparisons,
@@ -58,6 +59,7 @@ __all__ = [
     "SetComparisons",
     "SpecSchema",
     "TaskInfo",
+    "TrainingSweeps",
     "TunedOut",
     "responses",
 ]

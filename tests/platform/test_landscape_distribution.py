@@ -146,3 +146,72 @@ def test_a_bad_assignment_is_422(client, tokens, settings, in_process_worker) ->
         headers=Tokens.header(tokens.alice),
     )
     assert response.status_code == 422 and "assignment" in response.text
+
+
+TRAINING_SWEEP = {
+    "kind": "training",
+    "task": "digits",
+    "optimizers": ["sgd", {"name": "nig_sgd", "sweep": {"rho": [0.5, 1, 2, 4]}}],
+    "trajectories": 3,
+    "budget": {"epochs": 12},
+    "evaluate_every": 1.0,
+    "population_size": 3,
+}
+
+
+def test_a_training_sweep_gives_the_set_a_median_per_value(client, tokens, settings) -> None:
+    import numpy as np
+
+    from shared.accounts import create_token
+    from shared.db.models import ModelRecord, Status
+    from shared.experiments import create_experiment
+    from shared.spec import parse_spec
+
+    rng = np.random.default_rng(0)
+    with session_scope(settings.database_url) as session:
+        user, _ = create_token(session, "dave", "t")
+        experiment = create_experiment(session, user, parse_spec(TRAINING_SWEEP, stored=False))
+        keys = [o["label"] or o["name"] for o in experiment.spec["optimizers"]]
+        for run in experiment.runs:
+            run.status = Status.succeeded
+            rho = float(run.optimizer.partition("=")[2] or 0)
+            for step in range(13):
+                accuracy = 0.9 - 0.02 * rho - 0.5 * np.exp(-step / 3) + rng.normal(0, 0.01)
+                session.add(
+                    ModelRecord(
+                        run_id=run.id,
+                        step=step * 10,
+                        epoch=float(step),
+                        gradient_evaluations=step * 10,
+                        loss_evaluations=0,
+                        wall_time=float(step),
+                        train_loss=2.0 * np.exp(-step / 4) + 0.1 + rng.normal(0, 0.01),
+                        running_loss=None,
+                        test_loss=0.5,
+                        accuracy=accuracy,
+                        macro_f1=accuracy,
+                        micro_f1=None,
+                        diverged=False,
+                    )
+                )
+        experiment.status = Status.succeeded
+        session.flush()
+        experiment_id = experiment.id
+    assert keys == ["sgd"] + [f"nig_sgd@rho={v:g}" for v in (0.5, 1, 2, 4)]
+    headers = Tokens.header(tokens.alice)
+    answer = client.get(f"{API}/experiments/{experiment_id}/sweep", headers=headers)
+    assert answer.status_code == 200, answer.text
+    (series,) = answer.json()["sweeps"]
+    assert series["of"] == "nig_sgd" and [p["values"]["rho"] for p in series["points"]] == [
+        0.5,
+        1,
+        2,
+        4,
+    ]
+    medians = [p["median"] for p in series["points"]]
+    assert medians == sorted(medians, reverse=True)  # accuracy falls as ρ grows
+    for point in series["points"]:
+        low, high = point["interval"]
+        assert low <= point["median"] <= high and point["trajectories"] == 3
+    bad = client.get(f"{API}/experiments/{experiment_id}/sweep", params={"L": 50}, headers=headers)
+    assert bad.status_code == 422 and "L" in bad.text
