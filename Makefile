@@ -37,6 +37,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.platform
 	$(BIN)/python -m bench.runner
 	$(BIN)/python -m bench.set_comparison
+	$(BIN)/python -m bench.bootstrap
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.artifacts
 
