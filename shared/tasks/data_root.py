@@ -22,6 +22,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 #: Longest accepted relative name, in characters, and path component, in bytes.
 MAX_NAME_LENGTH = 200
 MAX_PART_BYTES = 255
+#: Most entries :meth:`DataDirectory.check_links` looks at.
+MAX_WALKED_ENTRIES = 10_000
 #: Sub-directory of the root that holds local model directories.
 MODELS_DIRECTORY = "models"
 
@@ -86,6 +88,16 @@ class DataDirectory:
 
     def exists(self) -> bool:
         return self.path.is_dir()
+
+    def check_links(self, max_entries: int = MAX_WALKED_ENTRIES) -> None:
+        """Refuse the directory if anything in it (looked at down to ``max_entries``
+        entries) is a link leading outside the root: for directories handed whole to a
+        library (a model to ``from_pretrained``), which opens files it finds there."""
+        for count, entry in enumerate(self.path.rglob("*")):
+            if count >= max_entries:
+                raise DataPathError(f"{self.shown}/ holds more than {max_entries} entries")
+            if entry.is_symlink():
+                self.child(str(entry.relative_to(self.path)))
 
     def sub(self, name: str) -> DataDirectory:
         """A sub-directory, checked like :meth:`DataRoot.directory`."""

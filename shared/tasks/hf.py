@@ -190,6 +190,7 @@ class HFTextTask(Task):
         local = self.data_root.directory(f"{MODELS_DIRECTORY}/{model}", "model")
         shown = local.shown
         if local.exists():
+            local.check_links()
             return ModelSource(str(local.path), False, shown)
         if not getattr(self.options, "allow_download", False):
             raise TaskDataError(

@@ -172,6 +172,12 @@ def test_model_links_leading_out_of_the_root_are_refused(
     (data_root / "models" / "escape").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(DataPathError, match=r"task_options\.model: 'models/escape' is a link"):
         build_task("tweeteval", {"model": "escape"}, data_root).load()
+    # a file inside a model directory that links out is refused as well
+    inside = shutil.copytree(packaged_minilm_path(), data_root / "models" / "minilm")
+    (inside / "vocab.txt").rename(tmp_path / "vocab.txt")
+    (inside / "vocab.txt").symlink_to(tmp_path / "vocab.txt")
+    with pytest.raises(DataPathError, match=r"models/minilm/vocab\.txt is a link that leads out"):
+        build_task("tweeteval", {"model": "minilm"}, data_root).load()
 
 
 @pytest.mark.parametrize("hf_hub_offline", [False, True])
