@@ -83,7 +83,9 @@ export interface paths {
         /**
          * Distribution
          * @description Counts, fractions and confidence intervals per optimizer and minimum (plus
-         *     ``else``), and every pair of optimizers tested (Holm-adjusted p as well).
+         *     ``else``), how many end points settled within the capture radius, every pair of
+         *     optimizers tested unpaired (G-test or χ²) and paired (Bowker, exact when cells are
+         *     small) with the agreement rate, Holm-adjusted, and each sweep's series.
          */
         get: operations["distribution_api_v1_experiments__experiment_id__distribution_get"];
         put?: never;
@@ -300,6 +302,27 @@ export interface paths {
          *     counts, and warnings in words.
          */
         get: operations["set_comparison_api_v1_experiments__experiment_id__set_comparison_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sweep
+         * @description Each swept optimizer entry's Set A median of the metric, with its cluster-bootstrap
+         *     interval, at every grid point: what a sweep plot draws against the swept values.
+         */
+        get: operations["sweep_api_v1_experiments__experiment_id__sweep_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -619,6 +642,11 @@ export interface components {
          * @description The stationary distribution of a landscape experiment, per function.
          */
         Distribution: {
+            /**
+             * Assignment
+             * @description how end points were assigned to minima (basin of attraction…)
+             */
+            assignment?: string | null;
             /** Capture Radius */
             capture_radius: number;
             /** Confidence */
@@ -632,40 +660,6 @@ export interface components {
              * @enum {string}
              */
             test: "g" | "chi2";
-        };
-        /**
-         * DistributionPairTest
-         * @description Whether two optimizers' distributions differ, and how often restarts agree.
-         */
-        DistributionPairTest: {
-            /** A */
-            a: string;
-            /**
-             * Agreement
-             * @description fraction of restarts (same start for both) ending in the same basin
-             */
-            agreement?: number | null;
-            /** B */
-            b: string;
-            /** Dof */
-            dof: number;
-            /**
-             * Pvalue
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            pvalue: number | null;
-            /**
-             * Pvalue Holm
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            pvalue_holm?: number | null;
-            /**
-             * Statistic
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            statistic: number | null;
-            /** Test */
-            test: string;
         };
         /**
          * EndPoints
@@ -779,8 +773,10 @@ export interface components {
             minima: components["schemas"]["MinimumInfo"][];
             /** Optimizers */
             optimizers: components["schemas"]["OptimizerDistribution"][];
+            /** Sweeps */
+            sweeps?: components["schemas"]["SweepSeries"][];
             /** Tests */
-            tests: components["schemas"]["DistributionPairTest"][];
+            tests: components["schemas"]["PairSummary"][];
         };
         /**
          * FunctionInfo
@@ -1278,10 +1274,17 @@ export interface components {
         };
         /**
          * OptimizerDistribution
-         * @description Where one optimizer's restarts ended on one function. Fields past ``status`` are
+         * @description Where one optimizer's restarts ended on one function. Fields past ``sweep`` are
          *     present once the run has a result.
          */
         OptimizerDistribution: {
+            /**
+             * Converged
+             * @description per minimum: end points within the capture radius of it
+             */
+            converged?: {
+                [key: string]: number;
+            } | null;
             /**
              * Counts
              * @description restarts per minimum and `else`
@@ -1295,7 +1298,10 @@ export interface components {
             fractions?: {
                 [key: string]: number | null;
             } | null;
-            /** Gradient Evaluations Per Restart */
+            /**
+             * Gradient Evaluations Per Restart
+             * @description mean over restarts
+             */
             gradient_evaluations_per_restart?: number | null;
             /** Hyperparameters */
             hyperparameters?: {
@@ -1308,16 +1314,25 @@ export interface components {
             intervals?: {
                 [key: string]: (number | null)[];
             } | null;
-            /** Loss Evaluations Per Restart */
+            /**
+             * Loss Evaluations Per Restart
+             * @description mean over restarts
+             */
             loss_evaluations_per_restart?: number | null;
             /** Name */
             name: string;
             /** Optimizer */
             optimizer: string;
+            /**
+             * Polish Gradient Evaluations Per Restart
+             * @description the basin assignment's polish, counted apart from the budget
+             */
+            polish_gradient_evaluations_per_restart?: number | null;
             /** Restarts */
             restarts?: number | null;
             /** Status */
             status: components["schemas"]["Status"] | "missing";
+            sweep?: components["schemas"]["SweepPoint"] | null;
         };
         /** OptimizerEndPoints */
         OptimizerEndPoints: {
@@ -1702,6 +1717,55 @@ export interface components {
             trajectory_pvalue_holm: number | null;
             /** Welch Pvalue Holm */
             welch_pvalue_holm: number | null;
+        };
+        /**
+         * PairedTest
+         * @description Bowker's symmetry test on the paired table of two optimizers' outcomes.
+         *
+         *     ``method``: ``bowker`` (χ² approximation), ``exact`` (enumerated conditional law),
+         *     ``monte_carlo`` (the same law, sampled) or ``none`` (no discordant restart).
+         *     ``agreement``: the fraction of restarts that end in the same category under both.
+         */
+        PairedTest: {
+            /** Agreement */
+            agreement: number | null;
+            /** Discordant */
+            discordant: number;
+            /** Dof */
+            dof: number;
+            /** Method */
+            method: string;
+            /** Pvalue */
+            pvalue: number | null;
+            /** Restarts */
+            restarts: number;
+            /** Statistic */
+            statistic: number | null;
+        };
+        /**
+         * PairSummary
+         * @description Two optimizers compared: unpaired test, paired test, agreement, Holm-adjusted p.
+         */
+        PairSummary: {
+            /** A */
+            a: string;
+            /** Agreement */
+            agreement: number | null;
+            /** B */
+            b: string;
+            /** Dof */
+            dof: number;
+            paired: components["schemas"]["PairedTest"] | null;
+            /** Paired Pvalue Holm */
+            paired_pvalue_holm: number | null;
+            /** Pvalue */
+            pvalue: number | null;
+            /** Pvalue Holm */
+            pvalue_holm: number | null;
+            /** Statistic */
+            statistic: number | null;
+            /** Test */
+            test: string;
         };
         /**
          * Plan
@@ -2129,6 +2193,64 @@ export interface components {
             n: number;
         };
         /**
+         * SweepMeasurement
+         * @description One configuration of a sweep: its values and its distribution (once finished).
+         */
+        SweepMeasurement: {
+            /** Fractions */
+            fractions?: {
+                [key: string]: number | null;
+            } | null;
+            /** Intervals */
+            intervals?: {
+                [key: string]: (number | null)[];
+            } | null;
+            /** Optimizer */
+            optimizer: string;
+            /** Values */
+            values: {
+                [key: string]: number | string;
+            };
+        };
+        /**
+         * SweepPoint
+         * @description Which swept entry a configuration came from, and its values there.
+         */
+        SweepPoint: {
+            /**
+             * Of
+             * @description the entry's key the configuration was expanded from
+             */
+            of: string;
+            /**
+             * Values
+             * @description swept hyperparameter → value
+             */
+            values: {
+                [key: string]: number | string;
+            };
+        };
+        /**
+         * SweepSeries
+         * @description The configurations expanded from one swept entry, in grid order.
+         */
+        SweepSeries: {
+            /**
+             * Name
+             * @description the registered optimizer
+             */
+            name: string;
+            /** Of */
+            of: string;
+            /**
+             * Parameters
+             * @description the swept hyperparameters
+             */
+            parameters: string[];
+            /** Points */
+            points: components["schemas"]["SweepMeasurement"][];
+        };
+        /**
          * TaskInfo
          * @description A task as ``GET /api/v1/tasks`` lists it.
          */
@@ -2278,6 +2400,78 @@ export interface components {
              */
             kind: "training";
         });
+        /**
+         * TrainingSweepPoint
+         * @description One configuration of a sweep: its values and its Set A median (once recorded).
+         */
+        TrainingSweepPoint: {
+            /**
+             * Interval
+             * @description [low, high]: cluster-bootstrap interval (whole trajectories)
+             */
+            interval?: (number | null)[] | null;
+            /**
+             * Median
+             * @description Set A median of the metric
+             */
+            median?: number | null;
+            /**
+             * Note
+             * @description why the interval is undefined, in words
+             */
+            note?: string | null;
+            /**
+             * Optimizer
+             * @description the configuration's key
+             */
+            optimizer: string;
+            /** Trajectories */
+            trajectories?: number | null;
+            /**
+             * Values
+             * @description swept hyperparameter → value
+             */
+            values: {
+                [key: string]: (number | null) | string;
+            };
+        };
+        /**
+         * TrainingSweeps
+         * @description Each sweep's Set A median with its interval against the swept values.
+         */
+        TrainingSweeps: {
+            /** Confidence */
+            confidence: number;
+            /** L */
+            L: number;
+            /** Metric */
+            metric: string;
+            /** Sweeps */
+            sweeps: components["schemas"]["TrainingSweepSeries"][];
+        };
+        /**
+         * TrainingSweepSeries
+         * @description The configurations expanded from one swept entry, in grid order.
+         */
+        TrainingSweepSeries: {
+            /**
+             * Name
+             * @description the registered optimizer
+             */
+            name: string;
+            /**
+             * Of
+             * @description the swept entry's key
+             */
+            of: string;
+            /**
+             * Parameters
+             * @description the swept hyperparameters, first on the x axis
+             */
+            parameters: string[];
+            /** Points */
+            points: components["schemas"]["TrainingSweepPoint"][];
+        };
         /**
          * TrajectoryPlan
          * @description Trajectories per side needed to detect the pilot's difference with ``power``.
@@ -2692,6 +2886,10 @@ export interface operations {
     distribution_api_v1_experiments__experiment_id__distribution_get: {
         parameters: {
             query?: {
+                /** @description basin: the minimum whose basin of attraction holds each end point (a short polish;
+                 * `else` only for diverged or non-converging points); radius: the nearest minimum within the capture
+                 * radius, else `else` */
+                assignment?: "basin" | "radius";
                 /** @description default: the spec's */
                 capture_radius?: number | null;
                 confidence?: number;
@@ -3423,6 +3621,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SetComparisons"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such experiment, function or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the experiment is of the other kind, or has no results yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sweep_api_v1_experiments__experiment_id__sweep_get: {
+        parameters: {
+            query?: {
+                /** @description interval level */
+                confidence?: number;
+                /** @description models per trajectory (default: the spec's population_size); at most the candidate
+                 * models a trajectory holds */
+                L?: number | null;
+                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+            };
+            header?: never;
+            path: {
+                /** @description experiment id */
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingSweeps"];
                 };
             };
             /** @description no bearer token, or one that is not valid */
