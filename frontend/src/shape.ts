@@ -38,7 +38,7 @@ export function distributionBars(entry: {
 
 export type ScatterTrace = {
   type: "scatter"; mode: "markers" | "lines" | "lines+markers" | "text+markers"; name: string;
-  x: (number | null)[]; y: (number | null)[];
+  x: (number | string | null)[]; y: (number | null)[];
   visible?: boolean | "legendonly"; marker?: { size?: number; opacity?: number; symbol?: string; color?: string };
   line?: { width?: number }; legendgroup?: string; showlegend?: boolean;
   text?: string[]; textposition?: "top right";
@@ -199,4 +199,47 @@ export const modelKey = (m: { optimizer: string; trajectory: number; step: numbe
 export function memberKeys(optimizers: Record<string, { models: { trajectory: number; step: number }[] }>) {
   return new Set(Object.entries(optimizers).flatMap(([optimizer, p]) =>
     p.models.map((m) => modelKey({ optimizer, ...m }))));
+}
+
+type SweepPoint = {
+  values: Record<string, number | string>;
+  fractions?: Record<string, number | null> | null;
+  intervals?: Record<string, (number | null)[]> | null;
+};
+
+/** A sweep point's position on the x axis: the swept value itself for one hyperparameter,
+ * "a=…, b=…" (categorical) for a grid over two. */
+export function sweepX(values: Record<string, number | string>, parameters: string[]): number | string {
+  if (parameters.length === 1) return values[parameters[0]];
+  return parameters.map((p) => `${p}=${values[p]}`).join(", ");
+}
+
+/** One line per basin (and `else`): its fraction of restarts against the swept value, with
+ * the CI as error bars; points not finished yet are left out. */
+export function sweepTraces(series: { parameters: string[]; points: SweepPoint[] }, labels: string[]): ScatterTrace[] {
+  const done = series.points.filter((p) => p.fractions && p.intervals);
+  return labels.map((label) => {
+    const y = done.map((p) => p.fractions?.[label] ?? null);
+    const interval = (p: SweepPoint, i: number) => p.intervals?.[label]?.[i] ?? null;
+    return {
+      type: "scatter", mode: "lines+markers", name: label,
+      x: done.map((p) => sweepX(p.values, series.parameters)),
+      y,
+      error_y: {
+        type: "data", symmetric: false,
+        array: done.map((p, i) => Math.max(0, (interval(p, 1) ?? y[i] ?? 0) - (y[i] ?? 0))),
+        arrayminus: done.map((p, i) => Math.max(0, (y[i] ?? 0) - (interval(p, 0) ?? y[i] ?? 0))),
+      },
+    };
+  });
+}
+
+/** A log axis for one positive hyperparameter spanning a decade or more, else linear, and
+ * categories for a grid over two. */
+export function sweepAxis(series: { parameters: string[]; points: { values: Record<string, number | string> }[] }) {
+  if (series.parameters.length !== 1) return "category" as const;
+  const xs = series.points.map((p) => p.values[series.parameters[0]]);
+  if (!xs.every((x): x is number => typeof x === "number")) return "category" as const;
+  const positive = xs.every((x) => x > 0);
+  return positive && Math.max(...xs) / Math.min(...xs) >= 10 ? "log" as const : "linear" as const;
 }

@@ -11,7 +11,10 @@ export type Me = Schemas["Me"];
 
 export type Minimum = Schemas["MinimumInfo"];
 export type OptimizerDistribution = Schemas["OptimizerDistribution"];
-export type DistributionTest = Schemas["DistributionPairTest"];
+export type DistributionTest = Schemas["PairSummary"];
+export type PairedTest = Schemas["PairedTest"];
+export type SweepSeries = Schemas["SweepSeries"];
+export type SweepMeasurement = Schemas["SweepMeasurement"];
 export type FunctionDistribution = Schemas["FunctionDistribution"];
 export type Distribution = Schemas["Distribution"];
 export type OptimizerEndPoints = Schemas["OptimizerEndPoints"];

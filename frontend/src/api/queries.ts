@@ -27,10 +27,12 @@ export function distribution(id: Id, signal: AbortSignal): Promise<A.Distributio
   return must(client.GET(path, { params: { path: { experiment_id: id } }, signal }));
 }
 
-export function endPoints(id: Id, fn: string, signal: AbortSignal): Promise<A.EndPoints> {
+type EndPointQuery = NonNullable<paths["/api/v1/experiments/{experiment_id}/end-points"]["get"]["parameters"]["query"]>;
+
+/** A page of one function's end points (and, with `paths`, downsampled restart paths). */
+export function endPoints(id: Id, query: EndPointQuery, signal: AbortSignal): Promise<A.EndPoints> {
   const path = "/api/v1/experiments/{experiment_id}/end-points";
-  const params = { path: { experiment_id: id }, query: { function: fn, paths: true } };
-  return must(client.GET(path, { params, signal }));
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
 }
 
 export function grid(name: string, size: number, signal: AbortSignal): Promise<A.Grid> {

@@ -1264,6 +1264,9 @@ export interface components {
              * @enum {string}
              */
             metric: "accuracy" | "macro_f1" | "micro_f1";
+            /** @description the same pairs on sharpness, and per optimizer its rank correlation with the metric; null
+             * when the experiment measured no sharpness */
+            on_sharpness?: components["schemas"]["SharpnessPairs"] | null;
             /** Pairs */
             pairs: components["schemas"]["PairComparison"][];
             /**
@@ -2138,10 +2141,58 @@ export interface components {
              * @enum {string}
              */
             metric: "accuracy" | "macro_f1" | "micro_f1";
+            /**
+             * On Sharpness
+             * @description per optimizer, Set A vs Set B on sharpness and its rank correlation with the metric; null
+             * when the experiment measured no sharpness
+             */
+            on_sharpness?: {
+                [key: string]: components["schemas"]["SharpnessSetComparison"];
+            } | null;
             /** Optimizers */
             optimizers: {
                 [key: string]: components["schemas"]["SetComparison"];
             };
+        };
+        /**
+         * SharpnessPairs
+         * @description Every optimizer pair compared on sharpness over Set ``which`` (Holm-adjusted).
+         */
+        SharpnessPairs: {
+            /**
+             * Correlations
+             * @description Per optimizer, Spearman's ρ between sharpness and the metric over its Set ``which``.
+             */
+            correlations: {
+                [key: string]: components["schemas"]["Correlation"];
+            };
+            /** Pairs */
+            pairs: components["schemas"]["PairComparison"][];
+            /** Which */
+            which: string;
+        };
+        /**
+         * SharpnessSetComparison
+         * @description One optimizer's Set A (first) against its Set B on sharpness.
+         */
+        SharpnessSetComparison: {
+            /**
+             * @description Spearman's ρ over every candidate model of the optimizer (after step 0, before any
+             *     divergence): along the whole training, do sharper models score worse?
+             */
+            candidates_correlation: components["schemas"]["Correlation"];
+            /** @description Set A vs Set B on sharpness: model-level tests and the paired trajectory-level one. */
+            on_sharpness: components["schemas"]["GroupComparison"];
+            /** Optimizer */
+            optimizer: string;
+            /** @description Sharpness over Set A (the L lowest-training-loss models of each trajectory). */
+            set_a: components["schemas"]["Summary"];
+            /** @description Spearman's ρ between sharpness and the test metric over Set A's models. */
+            set_a_correlation: components["schemas"]["Correlation"];
+            /** @description Sharpness over Set B (the L best-metric models of each trajectory). */
+            set_b: components["schemas"]["Summary"];
+            /** @description Spearman's ρ between sharpness and the test metric over Set B's models. */
+            set_b_correlation: components["schemas"]["Correlation"];
         };
         /**
          * SpecSchema

@@ -43,6 +43,8 @@ function Ranking({ board }: { board: Board }) {
           { header: "trajectories", cell: (e) => e.trajectories },
           { header: "gradient evals / trajectory", cell: (e) => fixed(e.gradient_evaluations_per_trajectory, 0) },
           { header: "p vs best (Holm)", cell: (e) => formatP(e.pvalue_vs_best) },
+          { header: "smallest possible p", cell: (e) => formatP(e.pvalue_floor),
+            title: "the smallest p the trajectory-level test can reach with these trajectories" },
           { header: "submitter", cell: (e) => e.submitter },
           { header: "note", cell: (e) => e.note ?? "" },
         ]} />
