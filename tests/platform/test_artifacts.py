@@ -320,6 +320,8 @@ def test_download_reload_404_and_delete(
     assert {p.name for p in out.iterdir()} == {
         f"experiment-{experiment_id}-sgd-0-step-{s}.safetensors" for s in set_a_steps
     }
+    listing = CliRunner().invoke(app, ["models", "list", str(experiment_id)])
+    assert listing.exit_code == 0 and f"{len(kept(url, run_id))} kept models" in listing.output
     one = CliRunner().invoke(
         app,
         [
