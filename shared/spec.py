@@ -26,6 +26,7 @@ from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLand
 from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
 from shared.optim.hyperparameters import HyperparameterError
 from shared.optim.schema import add_optimizer_schemas
+from shared.protocol.schedule import evaluation_points
 from shared.sweeps import (
     MAX_SWEEP_VALUES,
     MAX_SWEPT,
@@ -42,6 +43,11 @@ SEED_MAX = 2**63 - 1
 MAX_LIST_ENTRIES = 1000
 MAX_MAPPING_ENTRIES = 64
 Scalar = float | int | str
+#: Schedule bounds: evaluations at most every hundredth of an epoch and at most this many
+#: per trajectory, and at most this many models per trajectory in Set A / Set B.
+MIN_EVALUATE_EVERY = 0.01
+MAX_EVALUATION_POINTS = 10_000
+MAX_POPULATION_SIZE = 1000
 
 
 class _Strict(BaseModel):
@@ -227,10 +233,21 @@ class TrainingSpec(_Strict):
     trajectories: int = Field(5, gt=0)
     budget: EpochBudget | GradientBudget = Field(default_factory=lambda: EpochBudget(epochs=10))
     evaluate_every: float = Field(
-        1.0, gt=0, allow_inf_nan=False, description="epochs between evaluation points"
+        0.5,
+        ge=MIN_EVALUATE_EVERY,
+        allow_inf_nan=False,
+        description="epochs between evaluation points; the default gives a 10-epoch budget "
+        "20 candidate models per trajectory, 2 × the default population_size",
     )
     batch_size: int = Field(128, gt=0, le=65536)
-    population_size: int = Field(10, gt=0, description="L: models per trajectory in Set A/B")
+    population_size: int = Field(
+        10,
+        gt=0,
+        le=MAX_POPULATION_SIZE,
+        validate_default=True,  # the schedule check needs the default L too
+        description="L: models per trajectory in Set A/B; an epoch budget must give each "
+        "trajectory at least 2L evaluation points after step 0",
+    )
     seed: int = Field(0, ge=0, le=SEED_MAX)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     mixed_precision: bool = Field(
@@ -247,6 +264,43 @@ class TrainingSpec(_Strict):
     @classmethod
     def _bare_names(cls, value: Any) -> Any:
         return _optimizers(value)
+
+    @field_validator("evaluate_every")
+    @classmethod
+    def _bounded_schedule(cls, every: float, info: ValidationInfo) -> float:
+        budget = info.data.get("budget")
+        if isinstance(budget, EpochBudget):
+            points = evaluation_points(budget.epochs, every)
+            if points > MAX_EVALUATION_POINTS:
+                raise ValueError(
+                    f"evaluate_every: {every:g} over budget.epochs = {budget.epochs:g} gives "
+                    f"{points} evaluation points per trajectory, more than "
+                    f"{MAX_EVALUATION_POINTS}; evaluate less often"
+                )
+        return every
+
+    @field_validator("population_size")
+    @classmethod
+    def _schedule_fits_population(cls, L: int, info: ValidationInfo) -> int:
+        """At least 2L evaluation points per trajectory, else Set A and Set B share models
+        by construction. Checked here for epoch budgets; a gradient-evaluation budget's
+        points depend on the data set's size and the optimizer's evaluations per step, so
+        its queries refuse an L that its trajectories cannot fill."""
+        if (info.context or {}).get("stored"):
+            return L
+        budget, every = info.data.get("budget"), info.data.get("evaluate_every")
+        if not isinstance(budget, EpochBudget) or every is None:
+            return L
+        points = evaluation_points(budget.epochs, every)
+        if points < 2 * L:
+            raise ValueError(
+                f"population_size: L = {L} needs at least 2L = {2 * L} evaluation points per "
+                f"trajectory after step 0, but budget.epochs = {budget.epochs:g} with "
+                f"evaluate_every = {every:g} gives {points}; lower population_size to at "
+                f"most {points // 2} or evaluate_every to at most "
+                f"{budget.epochs / (2 * L):.4g}"
+            )
+        return L
 
     @field_validator("task")
     @classmethod
@@ -280,9 +334,15 @@ ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="ki
 spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
 
 
-def parse_spec(data: Any) -> LandscapeSpec | TrainingSpec:
-    """Validate a spec from plain data (raises ``pydantic.ValidationError``)."""
-    return spec_adapter.validate_python(data)
+def parse_spec(data: Any, *, stored: bool = True) -> LandscapeSpec | TrainingSpec:
+    """Validate a spec from plain data (raises ``pydantic.ValidationError``).
+
+    ``stored=True`` (the default) reads a spec as stored with an experiment: checks that
+    only guard new submissions (a schedule too short for its population size) are
+    skipped, so experiments stored before a check existed stay readable. Pass
+    ``stored=False`` to validate a new spec exactly as the API's submission does.
+    """
+    return spec_adapter.validate_python(data, context={"stored": stored})
 
 
 def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:
