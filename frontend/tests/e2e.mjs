@@ -48,7 +48,7 @@ async function until(what, probe, seconds = 120) {
 async function shows(page, selector, timeout = 120000) {
   const error = page.waitForSelector("main .error", { timeout }).then(async (e) => {
     throw new Error(`the page says: ${await e.textContent()} (waiting for ${selector})`);
-  });
+  }, () => new Promise(() => {}));  // no error shown: only the selector's own wait decides
   error.catch(() => {});
   return Promise.race([page.waitForSelector(selector, { timeout }), error]);
 }
@@ -116,6 +116,18 @@ try {
   await page.waitForSelector("[data-error=restarts]:not(:empty)");
   check("validation errors show next to the field", (await page.textContent("[data-error=restarts]")).includes("greater than 0"));
   await shot(page, "submit-error");
+  // A sweep, submitted through the form: one configuration per value, plotted against it.
+  await page.waitForSelector("input[name=sweep-nig_sgd]");
+  await page.fill("input[name=restarts]", "100");
+  await page.fill("input[name=iterations]", "1000");
+  await page.uncheck("input[name=optimizers][value=sgd]");
+  await page.check("input[name=optimizers][value=nig_sgd]");
+  await page.fill("input[name=sweep-nig_sgd]", '{"rho": [1, 30, 300]}');
+  await page.click("#send");
+  await page.waitForURL(/#\/experiments\/\d+/);
+  const sweepId = Number(/experiments\/(\d+)/.exec(page.url())[1]);
+  await page.goto(`${base}/#/submit`);
+  await page.waitForSelector("input[name=restarts]");
   await page.fill("input[name=restarts]", "120");
   await page.fill("input[name=iterations]", "1500");
   await page.check("input[name=optimizers][value=nim_mbh]");
@@ -136,6 +148,8 @@ try {
   const bars = await page.$$eval("#bars .barlayer .point", (nodes) => nodes.length);
   check(`the distribution bars are drawn (${bars})`, bars >= 4);
   check("the between-optimizer test table is shown", (await page.textContent("#tests")).includes("nim_mbh"));
+  check("each pair has its paired test beside the unpaired one", (await page.textContent("#tests")).includes("paired p"));
+  check("the basin table counts the settled restarts", /\d+ \(\d+\)/.test(await page.textContent("#basins")));
   const lines = () => page.$$eval("#contour .scatterlayer .trace .js-line", (nodes) => nodes.length);
   const hiddenPaths = await lines();
   await page.click("#contour .legend .traces:has-text('sgd paths')");
@@ -147,6 +161,15 @@ try {
   check("switching the function redraws the contour", true);
   await shot(page, "landscape-six-hump");
 
+  await page.goto(`${base}/#/experiments/${sweepId}`);
+  await shows(page, "[id='sweep-nig_sgd'] .scatterlayer .trace", 300000);
+  const sweepLines = await page.$$eval("[id='sweep-nig_sgd'] .scatterlayer .trace", (nodes) => nodes.length);
+  check(`the sweep plots each basin's fraction against rho (${sweepLines} lines)`, sweepLines === 5);
+  const sweepPoints = await page.$$eval("[id='sweep-nig_sgd'] .scatterlayer .trace:first-child .points path",
+    (nodes) => nodes.length);
+  check(`one point per swept value (${sweepPoints})`, sweepPoints === 3);
+  await shot(page, "landscape-sweep");
+
   // The list: progress bars, a status filter and pages of 20.
   for (let i = 0; i < 19; i++) {
     await submit({ kind: "landscape", name: `tiny ${i}`, functions: ["himmelblau"], optimizers: ["sgd"],
@@ -157,8 +180,9 @@ try {
   check("the list shows experiments with progress bars", (await page.$$("#experiments tbody tr")).length === 20);
   await shot(page, "experiments");
   await page.click("text=next");
-  await page.waitForFunction(() => document.querySelectorAll("#experiments tbody tr").length === 1);
-  check("the second page holds the 21st experiment", (await page.textContent("#experiments")).includes(String(landscapeId)));
+  await page.waitForFunction(() => document.querySelectorAll("#experiments tbody tr").length === 2);
+  check("the second page holds the oldest experiments",
+    (await page.textContent("#experiments")).includes(String(landscapeId)));
   await finished(training.id);
   await page.goto(`${base}/#/experiments`);
   await page.selectOption("#status", "succeeded");
@@ -181,7 +205,25 @@ try {
   await page.waitForURL(/L=2/);
   await page.waitForFunction(() => document.querySelector("#L")?.value === "2");
   check("L is adjustable and kept in the URL", true);
+  await shows(page, "#set-comparison tbody tr");
+  check("Set A / Set B overlap is reported per optimizer", (await page.textContent("#set-comparison")).includes("%"));
+  await page.goto(`${base}/#/experiments/${training.id}`);
+  await shows(page, "#warnings li");
+  check("a large overlap comes with a warning in words", (await page.textContent("#warnings")).includes("also in Set B"));
   await shot(page, "training-experiment");
+
+  // Kept models: listed with their Set A/B membership, each downloadable as safetensors.
+  await shows(page, "#kept-models tbody tr");
+  const kept = await page.$$("#kept-models tbody tr");
+  check(`the kept models are listed (${kept.length})`, kept.length >= 12);
+  check("kept models say which set they belong to", (await page.textContent("#kept-models")).includes("A + B"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#kept-models button.download")]);
+  const file = readFileSync(await download.path());
+  const headerLength = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString("utf8"));
+  check(`a kept model downloads as safetensors (${download.suggestedFilename()}, ${file.length} bytes)`,
+    download.suggestedFilename().endsWith(".safetensors") && Object.keys(header).length > 1);
+  await shot(page, "training-kept-models");
 
   // Navigating away cancels the requests of the view that is gone.
   await page.route("**/set-comparison*", async (route) => {
@@ -212,6 +254,7 @@ try {
   await shows(page, "#leaderboard tbody tr td");
   const rows = await page.$$("#leaderboard tbody tr");
   check(`the leaderboard ranks the configurations (${rows.length})`, rows.length === 2);
+  check("the leaderboard says how ties were decided", (await page.textContent("#ties")).includes("rank 1"));
   await shot(page, "leaderboard");
 
   check(`no Content-Security-Policy violations (${violations.join("; ") || "none"})`, violations.length === 0);
