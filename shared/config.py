@@ -108,6 +108,11 @@ class Settings(BaseSettings):
                         f"OPTBENCH_{name.upper()}: the password is the placeholder "
                         f"{PLACEHOLDER_SECRET!r} from .env.example; set a real secret in .env"
                     )
+            if self.artifact_secret_access_key == PLACEHOLDER_SECRET:
+                raise ValueError(
+                    "OPTBENCH_ARTIFACT_SECRET_ACCESS_KEY: the placeholder "
+                    f"{PLACEHOLDER_SECRET!r} from .env.example; set a real secret in .env"
+                )
         return self
 
     @property

@@ -9,7 +9,9 @@ die (``kill -9``, a lost machine). Either way the database still says ``queued``
   back to ``queued`` — or ``failed`` with the reason once ``max_attempts`` is used up.
 
 Sending a run twice is harmless: a worker claims a run before working on it, and a run
-that is finished, or running with a fresh heartbeat, is left alone.
+that is finished, or running with a fresh heartbeat, is left alone. Still, a queued run
+whose message the broker still holds is not sent again, so a long queue does not grow
+copies of itself.
 """
 
 from __future__ import annotations
@@ -32,9 +34,17 @@ class Reconciliation:
 
 
 def reconcile(
-    session: Session, *, stale_after: float, max_attempts: int, now: datetime | None = None
+    session: Session,
+    *,
+    stale_after: float,
+    max_attempts: int,
+    now: datetime | None = None,
+    in_flight: set[int] | None = None,
 ) -> Reconciliation:
-    """Decide and flush; the caller commits, then sends ``resend`` (by kind)."""
+    """Decide and flush; the caller commits, then sends ``resend`` (by kind).
+
+    ``in_flight``: runs whose message the broker still holds (None: unknown). A queued
+    run among them is not sent again, however long it has waited in the queue."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=stale_after)
     candidates = session.scalars(
@@ -61,6 +71,8 @@ def reconcile(
             and _as_aware(run.experiment.created_at) >= cutoff
         ):
             continue  # a fresh submission: its message is most likely still queued
+        if run.status == Status.queued and in_flight is not None and run.id in in_flight:
+            continue  # its message is still in the broker, waiting for a worker
         if run.status == Status.running and run.attempts >= max_attempts:
             run.status = Status.failed
             run.finished_at = now

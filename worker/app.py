@@ -6,7 +6,10 @@ Start one with ``celery -A worker.app worker -Q cpu`` (or ``-Q gpu`` on a GPU ho
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.signals import beat_init, before_task_publish
 
 from shared.broker import transport_options
 from shared.config import Settings, get_settings
@@ -36,3 +39,18 @@ def make_celery(settings: Settings) -> Celery:
 
 
 app = make_celery(get_settings())
+
+
+@beat_init.connect
+def _beat_started(**_: Any) -> None:
+    from worker import liveness
+
+    liveness.enable()
+
+
+@before_task_publish.connect
+def _beat_alive(**_: Any) -> None:
+    # a no-op except in the beat process (see worker/liveness.py)
+    from worker import liveness
+
+    liveness.stamp()

@@ -11,6 +11,7 @@ from shared.db.session import session_scope
 from shared.experiments import TASK_NAMES
 from shared.reconcile import reconcile
 from worker.app import app
+from worker.inflight import runs_in_flight
 from worker.jobs import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
 
@@ -33,9 +34,13 @@ def run_training_task(run_id: int) -> str:
 def reconcile_task() -> dict[str, Any]:
     """Send again every run the database says should be running but no worker holds."""
     settings = get_settings()
+    in_flight = runs_in_flight(settings)  # before the rows: a run sent since is not stale
     with session_scope(settings.database_url) as session:
         outcome = reconcile(
-            session, stale_after=settings.stale_after_seconds, max_attempts=settings.max_attempts
+            session,
+            stale_after=settings.stale_after_seconds,
+            max_attempts=settings.max_attempts,
+            in_flight=in_flight,
         )
         resend = [(r.id, r.queue, r.experiment.kind) for r in outcome.resend]
         failed = [r.id for r in outcome.failed]

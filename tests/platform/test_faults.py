@@ -7,6 +7,7 @@ import signal
 import time
 from datetime import timedelta
 
+import pytest
 import redis
 
 from shared.accounts import create_token
@@ -152,3 +153,148 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
         )
     with session_scope(url) as session:
         assert session.get(Run, run_id).attempts == 2
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc; Linux)."""
+    from pathlib import Path
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait() is missing
+
+
+@pytest.mark.serial
+def test_killed_embedded_server_leaves_nothing_and_resumes_at_once(tmp_path) -> None:
+    """``kill -9`` of ``optbench serve`` mid-trajectory: no process of it survives; the
+    next ``optbench serve`` queues the interrupted run at once (not after the 300 s stale
+    window) and the trajectory ends with the records of an uninterrupted run."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.platform.conftest import ROOT, free_port
+
+    home, port = tmp_path / "home", free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("OPTBENCH_") or key == "OPTBENCH_TEST_REDIS_DB"
+    }
+    env.update(OPTBENCH_HOME=str(home), OPTBENCH_PORT=str(port))
+    url = f"http://127.0.0.1:{port}"
+    spec = {**TRAINING, "budget": {"epochs": 6}}  # 24 evaluation points
+
+    def serve() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, timeout=120, interval=0.3)
+        return server
+
+    def records(client: httpx.Client, experiment: int) -> list[dict]:
+        page = client.get(f"/experiments/{experiment}/records", params={"limit": 10_000})
+        return page.json()["items"] if page.status_code == 200 else []
+
+    first = serve()
+    try:
+        token = (home / "token").read_text().strip()
+        client = httpx.Client(base_url=f"{url}/api/v1", headers=Tokens.header(token), timeout=30)
+        experiment = client.post("/experiments", json=spec).json()["id"]
+        wait_until(lambda: len(records(client, experiment)) >= 4, timeout=240, interval=0.2)
+        family = _descendants(first.pid)
+        assert family, "the worker runs as a child of optbench serve"
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        wait_until(lambda: not any(_alive(p) for p in family), timeout=15, interval=0.1)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    with session_scope(f"sqlite:///{home / 'optbench.db'}") as session:
+        partial = session.query(ModelRecord).count()
+    second = serve()
+    began = time.monotonic()
+    try:
+        done = wait_until(
+            lambda: (
+                client.get(f"/experiments/{experiment}").json()["status"] in ("succeeded", "failed")
+            ),
+            timeout=120,
+            interval=0.5,
+        )
+        took = time.monotonic() - began
+        assert done and client.get(f"/experiments/{experiment}").json()["status"] == "succeeded"
+        stored = records(client, experiment)
+        runs = client.get(f"/experiments/{experiment}/runs").json()
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert took < 120
+    assert runs[0]["attempts"] == 2
+    task, data = task_and_data("digits", ())
+    reference = TrajectoryRunner(task, data, trajectory_config(parse_spec(spec), "sgd", 0)).run()
+    assert 4 <= partial < len(reference)
+    assert [r["step"] for r in stored] == [r.step for r in reference]
+    for mine, theirs in zip(stored, reference, strict=True):
+        assert (mine["train_loss"], mine["test_loss"], mine["accuracy"]) == (
+            theirs.train_loss,
+            theirs.test_loss,
+            theirs.accuracy,
+        )
+
+
+def test_reconciler_leaves_runs_whose_message_is_still_queued(client, tokens, settings) -> None:
+    """A long queue is not a lost message: runs whose message Redis still holds are not
+    sent again; once the broker has lost them (flushed), they are."""
+    from worker.inflight import runs_in_flight
+
+    url = settings.database_url
+    headers = Tokens.header(tokens.alice)
+    experiment = client.post(f"{API}/experiments", json=LANDSCAPE, headers=headers).json()
+    with session_scope(url) as session:  # queued long ago, its messages still waiting
+        row = session.get(Experiment, experiment["id"])
+        row.created_at = utcnow() - timedelta(minutes=30)
+        runs = sorted(r.id for r in row.runs)
+    held = runs_in_flight(settings)
+    assert held is not None and set(runs) <= held
+    with session_scope(url) as session:
+        kept = reconcile(session, stale_after=60, max_attempts=3, in_flight=held)
+        assert kept.resend == []
+    redis.Redis.from_url(settings.broker_url).flushdb()
+    assert runs_in_flight(settings) == set()
+    with session_scope(url) as session:
+        lost = reconcile(session, stale_after=60, max_attempts=3, in_flight=set())
+        assert sorted(r.id for r in lost.resend) == runs
