@@ -270,6 +270,7 @@ def distribution(
             confidence=confidence,
             test=test,
             assignment=assignment,
+            cache=results,
         ),
     )
 

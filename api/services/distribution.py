@@ -17,9 +17,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.services.cache import ResultCache, cached, experiment_key
 from shared.db.arrays import from_bytes
 from shared.db.models import Experiment, LandscapeResult, Run
-from shared.landscapes.basins import BasinAssignment, assign_basins
+from shared.landscapes.basins import BasinAssignment, assign_basins, polish
 from shared.landscapes.functions import landscape
 from shared.landscapes.summary import summarize_distribution
 from shared.spec import LandscapeSpec, parse_spec
@@ -48,7 +49,10 @@ def landscape_distribution(
     confidence: float = 0.95,
     test: str = "g",
     assignment: str = "basin",
+    cache: ResultCache | None = None,
 ) -> dict[str, Any]:
+    """The distribution answer; ``cache`` keeps each function's polish of a finished
+    experiment's end points for later requests."""
     spec = parse_spec(experiment.spec)
     assert isinstance(spec, LandscapeSpec)
     radius = capture_radius if capture_radius is not None else spec.capture_radius
@@ -97,7 +101,17 @@ def landscape_distribution(
             optimizers.append(entry)
         tests: list[dict[str, Any]] = []
         if done:
-            together = assign_basins(f, np.concatenate(ends), radius, assignment)
+            points = np.concatenate(ends)
+            polished = None
+            if assignment == "basin":
+                # The polish does not depend on the radius: kept per finished experiment,
+                # so other radii, levels and tests cost no second polish.
+                polished = cached(
+                    cache,
+                    experiment_key(experiment, "polish", function) if cache else None,
+                    lambda f=f, points=points: polish(f, points, f.minima),
+                )
+            together = assign_basins(f, points, radius, assignment, polished=polished)
             parts = _split(together, [len(e) for e in ends])
             summary = summarize_distribution(
                 f.minima,

@@ -187,8 +187,12 @@ def assign_basins(
     method: str = "basin",
     *,
     steps: int = POLISH_STEPS,
+    polished: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> BasinAssignment:
-    """Assign each end point (R, 2) to a minimum of ``f``'s catalog (see the module)."""
+    """Assign each end point (R, 2) to a minimum of ``f``'s catalog (see the module).
+
+    ``polished``: :func:`polish`'s result for these end points, when the caller kept it
+    (it does not depend on the capture radius, so a service can reuse it)."""
     minima = f.minima
     points = np.asarray(end_points, dtype=np.float64)
     if method == "radius":
@@ -197,7 +201,7 @@ def assign_basins(
         return BasinAssignment(method, basins, basins >= 0, zeros, zeros.copy())
     if method != "basin":
         raise ValueError(f"assignment: expected one of {', '.join(ASSIGNMENT_METHODS)}")
-    basins, taken, cost = polish(f, points, minima, steps=steps)
+    basins, taken, cost = polished or polish(f, points, minima, steps=steps)
     locations = np.array([m.location for m in minima])
     with np.errstate(invalid="ignore"):
         offset = np.linalg.norm(points - locations[np.maximum(basins, 0)], axis=1)

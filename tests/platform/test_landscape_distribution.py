@@ -215,3 +215,25 @@ def test_a_training_sweep_gives_the_set_a_median_per_value(client, tokens, setti
         assert low <= point["median"] <= high and point["trajectories"] == 3
     bad = client.get(f"{API}/experiments/{experiment_id}/sweep", params={"L": 50}, headers=headers)
     assert bad.status_code == 422 and "L" in bad.text
+
+
+def test_the_polish_is_kept_across_radii_of_a_finished_experiment(
+    client, tokens, settings, in_process_worker, monkeypatch
+) -> None:
+    import api.services.distribution as service
+
+    spec = {**SWEEP, "optimizers": ["sgd", "sam"], "restarts": 50, "iterations": 500}
+    experiment_id = run_experiment(client, settings, tokens.alice, spec)
+    calls = []
+    real = service.polish
+    monkeypatch.setattr(service, "polish", lambda *a, **k: calls.append(1) or real(*a, **k))
+    url, headers = f"{API}/experiments/{experiment_id}/distribution", Tokens.header(tokens.alice)
+    wide = client.get(url, params={"capture_radius": 5}, headers=headers).json()
+    narrow = client.get(url, params={"capture_radius": 0.01}, headers=headers).json()
+    assert len(calls) == 1  # one polish per function, reused for the second radius
+    sam_wide, sam_narrow = (
+        wide["functions"][0]["optimizers"][1],
+        narrow["functions"][0]["optimizers"][1],
+    )
+    assert sam_wide["counts"] == sam_narrow["counts"]  # basins do not depend on the radius
+    assert sum(sam_wide["converged"].values()) > sum(sam_narrow["converged"].values())
