@@ -14,6 +14,7 @@ from api.schemas.base import Number, Strict, model_of
 from shared.stats.comparisons import Correlation, PairComparison, SetComparison
 from shared.stats.populations import CandidateCounts
 from shared.stats.power import TrajectoryPlan
+from shared.stats.sharpness import SharpnessPairs, SharpnessSetComparison
 
 Metric = Literal["accuracy", "macro_f1", "micro_f1"]
 Which = Literal["A", "B"]
@@ -23,6 +24,8 @@ SetComparisonOut = model_of(SetComparison)
 PairComparisonOut = model_of(PairComparison)
 CandidateCountsOut = model_of(CandidateCounts)
 TrajectoryPlanOut = model_of(TrajectoryPlan)
+SharpnessSetComparisonOut = model_of(SharpnessSetComparison)
+SharpnessPairsOut = model_of(SharpnessPairs)
 
 
 class RecordOut(Strict):
@@ -95,6 +98,11 @@ class SetComparisons(Strict):
     metric: Metric
     alpha: float
     optimizers: dict[str, SetComparisonOut]  # type: ignore[valid-type]
+    on_sharpness: dict[str, SharpnessSetComparisonOut] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="per optimizer, Set A vs Set B on sharpness and its rank correlation "
+        "with the metric; null when the experiment measured no sharpness",
+    )
 
 
 class OptimizerComparisons(Strict):
@@ -108,6 +116,11 @@ class OptimizerComparisons(Strict):
         description="per optimizer, the records its population chose from"
     )
     pairs: list[PairComparisonOut]  # type: ignore[valid-type]
+    on_sharpness: SharpnessPairsOut | None = Field(  # type: ignore[valid-type]
+        None,
+        description="the same pairs on sharpness, and per optimizer its rank correlation "
+        "with the metric; null when the experiment measured no sharpness",
+    )
 
 
 class PlannedPair(Strict):

@@ -26,6 +26,11 @@ from shared.stats.set_comparisons import (
     split_by_optimizer,
     trajectory_arrays,
 )
+from shared.stats.sharpness import (
+    sharpness_optimizer_pairs,
+    sharpness_recorded,
+    sharpness_set_comparisons,
+)
 
 MAX_PLANNED_PAIRS = 45
 """A plan covers every optimizer pair up to this many (10 optimizers); past it, only the
@@ -70,13 +75,20 @@ def populations_answer(records: pd.DataFrame, which: str, L: int, metric: str) -
 def set_comparison_answer(
     records: pd.DataFrame, L: int, metric: str, alpha: float
 ) -> dict[str, Any]:
-    """Per optimizer, Set A vs Set B (overlap, candidates, warnings included)."""
+    """Per optimizer, Set A vs Set B (overlap, candidates, warnings included), and on
+    sharpness where the experiment measured it (else ``on_sharpness`` is None)."""
     check_population_size(records, L)
+    on_sharpness = (
+        jsonable(sharpness_set_comparisons(records, L, metric, alpha=alpha))
+        if sharpness_recorded(records)
+        else None
+    )
     return {
         "L": L,
         "metric": metric,
         "alpha": alpha,
         "optimizers": jsonable(set_a_vs_set_b(records, L, metric, alpha=alpha)),
+        "on_sharpness": on_sharpness,
     }
 
 
@@ -86,6 +98,11 @@ def optimizer_comparison_answer(
     """Every optimizer pair on Set ``which``, with the candidate counts per optimizer."""
     check_population_size(records, L)
     pairs = optimizer_pairs(records, L, metric, which, alpha=alpha)  # type: ignore[arg-type]
+    on_sharpness = (
+        jsonable(sharpness_optimizer_pairs(records, L, metric, which, alpha=alpha))  # type: ignore[arg-type]
+        if sharpness_recorded(records)
+        else None
+    )
     return {
         "set": which,
         "L": L,
@@ -93,6 +110,7 @@ def optimizer_comparison_answer(
         "alpha": alpha,
         "candidates": candidates_answer(records),
         "pairs": jsonable(pairs),
+        "on_sharpness": on_sharpness,
     }
 
 
