@@ -13,11 +13,23 @@ from rich.table import Table
 ELSE = "else"
 
 
-def _pvalue(tests: list[dict[str, Any]], a: str, b: str) -> float | None:
+def _pair(tests: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
     for t in tests:
         if {t["a"], t["b"]} == {a, b}:
-            return t["pvalue"]
+            return t
     return None
+
+
+def _pair_cell(test: dict[str, Any] | None) -> str:
+    """The unpaired p over the paired (Bowker) p, each Holm-adjusted when available."""
+    if test is None:
+        return "—"
+    p = test.get("pvalue_holm", test["pvalue"])
+    paired = test.get("paired_pvalue_holm")
+    if paired is None and test.get("paired"):
+        paired = test["paired"]["pvalue"]
+    under = "" if paired is None else f"\n[dim]{paired:.2g}[/dim]"
+    return f"{p:.3g}{under}"
 
 
 def render_distribution(entry: dict[str, Any], console: Console, subtitle: str = "") -> None:
@@ -42,7 +54,7 @@ def render_distribution(entry: dict[str, Any], console: Console, subtitle: str =
     labels = [m["label"] for m in minima] + [ELSE]
     for label in labels:
         table.add_column(label, justify="right", no_wrap=True)
-    table.add_column(f"p vs {reference}", justify="right", overflow="fold")
+    table.add_column(f"p vs {reference} (paired)", justify="right", overflow="fold")
     for o in entry["optimizers"]:
         if "counts" not in o:
             table.add_row(o["optimizer"], *(["…"] * len(labels)), o.get("status", ""))
@@ -53,12 +65,12 @@ def render_distribution(entry: dict[str, Any], console: Console, subtitle: str =
             cells.append(
                 f"{100 * o['fractions'][label]:.1f}%\n[dim]{100 * low:.0f}–{100 * high:.0f}[/dim]"
             )
-        p = (
+        test = (
             None
             if o["optimizer"] == reference
-            else _pvalue(entry["tests"], o["optimizer"], reference)
+            else _pair(entry["tests"], o["optimizer"], reference)
         )
-        table.add_row(o["optimizer"], *cells, "—" if p is None else f"{p:.3g}")
+        table.add_row(o["optimizer"], *cells, _pair_cell(test))
     console.print(table)
 
 
