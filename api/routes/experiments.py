@@ -298,8 +298,14 @@ def end_points(
     if paths and limit * path_points > MAX_PATH_VALUES:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"limit × path_points is {limit * path_points}, over the limit of "
-            f"{MAX_PATH_VALUES} path points a page; lower limit or path_points",
+            [
+                {
+                    "loc": ["query", "limit"],
+                    "type": "value_error",
+                    "msg": f"limit × path_points is {limit * path_points}, over the limit "
+                    f"of {MAX_PATH_VALUES} path points a page; lower limit or path_points",
+                }
+            ],
         )
     experiment = _landscape(session, experiment_id)
     return end_points_page(
