@@ -169,4 +169,20 @@ def report(
             ignore_index=True,
         )
         populations_figure(both, chosen_metric, out / "populations.png")
+        optimizers = call_api(client.experiment, experiment_id)["spec"]["optimizers"]
+        if any(o.get("sweep_of") for o in optimizers):
+            from shared.landscapes.figures import sweep_figure
+
+            swept = call_api(client.sweep, experiment_id, **params)
+            sweep_figure(
+                swept["sweeps"],
+                lambda p: (
+                    {"Set A median": (p["median"], *p["interval"])}
+                    if p.get("median") is not None and None not in p.get("interval", [None])
+                    else {}
+                ),
+                out / "sweep.png",
+                title=f"Set A median {chosen_metric} by swept value (L = {swept['L']})",
+                ylabel=f"{chosen_metric} ({swept['confidence']:.0%} CI, whole trajectories)",
+            )
         typer.echo(f"wrote tables and figures to {out}", err=True)

@@ -205,6 +205,10 @@ class TrainingResults:
         """Trajectories needed for the requested power, with the experiment as pilot."""
         return self._request("GET", f"/experiments/{experiment_id}/plan", params=params)
 
+    def sweep(self, experiment_id: int, **params: Any) -> dict[str, Any]:
+        """Each sweep's Set A median with its interval per swept value (training)."""
+        return self._request("GET", f"/experiments/{experiment_id}/sweep", params=params)
+
     def leaderboard(self, task: str, **params: Any) -> pd.DataFrame:
         data = self._request("GET", "/leaderboard", params={"task": task, **params})
         return pd.DataFrame(data["entries"])

@@ -9,6 +9,7 @@ from shared.db.models import Run
 from shared.db.session import session_scope
 from shared.landscapes.study import stationary_distribution, summarize
 from tests.platform.conftest import Tokens
+from tests.platform.test_results_cli import api  # noqa: F401  (the CLI-to-API fixture)
 from worker.jobs import run_landscape
 
 API = "/api/v1"
@@ -159,9 +160,14 @@ TRAINING_SWEEP = {
 }
 
 
-def test_a_training_sweep_gives_the_set_a_median_per_value(client, tokens, settings) -> None:
+@pytest.mark.usefixtures("api")
+def test_a_training_sweep_gives_the_set_a_median_per_value(
+    client, tokens, settings, tmp_path
+) -> None:
     import numpy as np
+    from typer.testing import CliRunner
 
+    from cli.main import app
     from shared.accounts import create_token
     from shared.db.models import ModelRecord, Status
     from shared.experiments import create_experiment
@@ -215,6 +221,11 @@ def test_a_training_sweep_gives_the_set_a_median_per_value(client, tokens, setti
         assert low <= point["median"] <= high and point["trajectories"] == 3
     bad = client.get(f"{API}/experiments/{experiment_id}/sweep", params={"L": 50}, headers=headers)
     assert bad.status_code == 422 and "L" in bad.text
+    # The report plots it: Set A median with its interval against ρ.
+    report = CliRunner().invoke(app, ["report", str(experiment_id), "--out", str(tmp_path)])
+    assert report.exit_code == 0, report.output
+    png = tmp_path / "sweep.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 def test_the_polish_is_kept_across_radii_of_a_finished_experiment(
