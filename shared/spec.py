@@ -259,6 +259,18 @@ class TrainingSpec(_Strict):
         "`population` its L lowest-training-loss and L best-metric models, so Set A and "
         "Set B at this L can be downloaded; `all` every evaluated model; `none` none",
     )
+    sharpness: bool = Field(
+        False,
+        description="record the largest Hessian eigenvalue of the training loss at every "
+        "evaluation point (power iteration on Hessian-vector products over a fixed training "
+        "batch); its cost is counted apart from the optimizer's gradient evaluations",
+    )
+    sharpness_iterations: int = Field(
+        20, ge=1, le=200, description="most power-iteration steps per sharpness estimate"
+    )
+    sharpness_batch: int = Field(
+        256, ge=1, le=4096, description="fixed training examples the sharpness is taken over"
+    )
 
     @field_validator("optimizers", mode="before")
     @classmethod
