@@ -45,12 +45,48 @@ def hyperparameters_schema(name: str) -> dict[str, Any]:
     }
 
 
+def sweep_schema(name: str, max_swept: int = 2, max_values: int = 100) -> dict[str, Any]:
+    """The ``sweep`` object of optimizer ``name``: one or ``max_swept`` of its
+    hyperparameters, each a non-empty list of distinct values of that hyperparameter."""
+    declared = DECLARATIONS[name].hyperparameters
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    h.name: {
+                        "type": "array",
+                        "items": {
+                            k: v for k, v in hyperparameter_schema(h).items() if k != "default"
+                        },
+                        "minItems": 1,
+                        "maxItems": max_values,
+                        "uniqueItems": True,
+                    }
+                    for h in declared
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "maxProperties": max_swept,
+            },
+            {"type": "null"},
+        ]
+    }
+
+
 def add_optimizer_schemas(schema: dict[str, Any]) -> None:
     """``json_schema_extra`` of an optimizer configuration: the name is an enum, and one
-    ``oneOf`` branch per optimizer (told apart by the name) types its hyperparameters."""
+    ``oneOf`` branch per optimizer (told apart by the name) types its hyperparameters and
+    what its ``sweep`` may range over."""
     schema["properties"]["name"]["enum"] = list(OPTIMIZER_NAMES)
     schema["oneOf"] = [
-        {"properties": {"name": {"const": name}, "hyperparameters": hyperparameters_schema(name)}}
+        {
+            "properties": {
+                "name": {"const": name},
+                "hyperparameters": hyperparameters_schema(name),
+                "sweep": sweep_schema(name),
+            }
+        }
         for name in OPTIMIZER_NAMES
     ]
 
