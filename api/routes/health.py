@@ -6,13 +6,17 @@ from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import text
 
 from api.deps import CurrentUser, public
-from api.schemas import Health, Me
+from api.schemas import READ, Health, Me, responses
 from shared.version import code_version
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database or the broker is down"}},
+)
 @public
 def health(request: Request, response: Response) -> Health:
     """200 when database and broker answer, 503 otherwise (no token needed)."""
@@ -36,7 +40,7 @@ def health(request: Request, response: Response) -> Health:
 me_router = APIRouter(tags=["auth"])
 
 
-@me_router.get("/me", response_model=Me)
+@me_router.get("/me", response_model=Me, responses=responses(*READ))
 def me(user: CurrentUser) -> Me:
     """Who the token belongs to."""
     return Me(id=user.id, name=user.name, role=user.role.value)
