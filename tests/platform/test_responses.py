@@ -65,9 +65,9 @@ def test_every_answer_matches_its_documented_schema(answers) -> None:
     for url, path in paths.items():
         response = client.get(url, headers=headers)
         assert response.status_code == 200, (url, response.text[:500])
-        schema = document["paths"][path]["get"]["responses"]["200"]["content"][
-            "application/json"
-        ]["schema"]
+        schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]
         validator = jsonschema_rs.validator_for({**schema, "components": document["components"]})
         errors = [str(e) for e in validator.iter_errors(response.json())]
         assert errors == [], (url, errors[:3])
