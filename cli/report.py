@@ -52,6 +52,54 @@ PAIR_COLUMNS = [
     "notes",
 ]
 
+SHARPNESS_SET_COLUMNS = [
+    "optimizer",
+    "A_sharpness_median",
+    "B_sharpness_median",
+    "sharpness_mwu_p",
+    "sharpness_student_p",
+    "sharpness_welch_p",
+    "sharpness_a12",
+    "sharpness_cliffs_delta",
+    "sharpness_trajectory_p",
+    "sharpness_disagree",
+    "sharpness_rho_A",
+    "sharpness_rho_A_p",
+    "sharpness_rho_B",
+    "sharpness_rho_all",
+    "sharpness_notes",
+]
+SHARPNESS_PAIR_COLUMNS = [
+    "optimizer1",
+    "optimizer2",
+    "sharpness_median1",
+    "sharpness_median2",
+    "sharpness_a12",
+    "sharpness_mwu_p_holm",
+    "sharpness_trajectory_p_holm",
+    "sharpness_rho1",
+    "sharpness_rho2",
+]
+
+# What the terminal shows of the sharpness tables (every column stays in the files).
+SHARPNESS_SET_TABLE = {
+    "optimizer": "optimizer",
+    "A_sharpness_median": "A sharpness",
+    "B_sharpness_median": "B sharpness",
+    "sharpness_mwu_p": "MWU p",
+    "sharpness_trajectory_p": "traj. p",
+    "sharpness_rho_A": "ρ in A",
+    "sharpness_rho_all": "ρ all",
+}
+SHARPNESS_PAIR_TABLE = {
+    "optimizer1": "optimizer 1",
+    "optimizer2": "optimizer 2",
+    "sharpness_median1": "sharpness 1",
+    "sharpness_median2": "sharpness 2",
+    "sharpness_mwu_p_holm": "MWU p Holm",
+    "sharpness_trajectory_p_holm": "traj. p Holm",
+}
+
 UNDEFINED = "undefined"
 """Printed where a statistic has no value; the ``notes`` column says why."""
 
@@ -85,16 +133,24 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 f"{row.optimizer}: the trajectory-level test can reach p = {floor:.3g} at best "
                 f"(reaching α takes at least {row.trajectories_needed} pairs of trajectories)."
             )
-        for prefix, label in (("", "on the metric"), ("loss_", "on training loss")):
+        for prefix, label in (
+            ("", "on the metric"),
+            ("loss_", "on training loss"),
+            ("sharpness_", "on sharpness"),
+        ):
             if why := getattr(row, f"{prefix}notes", ""):
                 lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
+        if why := getattr(row, "sharpness_rho_notes", ""):
+            lines.append(f"{row.optimizer}, sharpness–metric correlation: {why}")
     for row in pairs.itertuples(index=False):
         if why := getattr(row, "notes", ""):
             lines.append(f"{row.optimizer1} vs {row.optimizer2}: {why}")
     return lines
 
 
-def render(frame: pd.DataFrame, fmt: Format, title: str) -> str | None:
+def render(
+    frame: pd.DataFrame, fmt: Format, title: str, shown: dict[str, str] | None = None
+) -> str | None:
     if fmt == "markdown":
         return f"### {title}\n\n" + frame.to_markdown(index=False, floatfmt=".4g") + "\n"
     if fmt == "latex":
@@ -102,7 +158,7 @@ def render(frame: pd.DataFrame, fmt: Format, title: str) -> str | None:
     if fmt == "csv":
         return frame.to_csv(index=False)
     # The terminal shows the columns a reader decides with; the files keep them all.
-    columns = SET_TABLE if "A_median" in frame.columns else PAIR_TABLE
+    columns = shown or (SET_TABLE if "A_median" in frame.columns else PAIR_TABLE)
     render_frame(frame, columns, title, terminal(), caption="every column: --format csv")
     return None
 
@@ -143,11 +199,24 @@ def report(
             f"optimizer pairs on Set {which} ({chosen_metric})",
         ),
     }
+    terminal_columns = {}
+    if "A_sharpness_median" in sets:  # the spec measured sharpness
+        tables["set_a_vs_set_b_sharpness"] = (
+            sets[[c for c in SHARPNESS_SET_COLUMNS if c in sets]],
+            f"Set A vs Set B on sharpness, and its rank correlation with {chosen_metric}",
+        )
+        terminal_columns["set_a_vs_set_b_sharpness"] = SHARPNESS_SET_TABLE
+    if "sharpness_median1" in pairs:
+        tables["optimizer_pairs_sharpness"] = (
+            pairs[[c for c in SHARPNESS_PAIR_COLUMNS if c in pairs]],
+            f"optimizer pairs on sharpness over Set {which}",
+        )
+        terminal_columns["optimizer_pairs_sharpness"] = SHARPNESS_PAIR_TABLE
     suffix = {"markdown": "md", "latex": "tex", "csv": "csv", "table": "md"}[fmt]
     lines = findings(sets, pairs)
     for name, (frame, title) in tables.items():
         shown = fmt if not (out and fmt == "table") else "markdown"
-        text = render(readable(frame, shown), shown, title)  # type: ignore[arg-type]
+        text = render(readable(frame, shown), shown, title, terminal_columns.get(name))  # type: ignore[arg-type]
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{name}.{suffix}").write_text(text or "")

@@ -103,6 +103,52 @@ def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _flat_sharpness(entry: dict[str, Any] | None) -> dict[str, Any]:
+    """One optimizer's Set A vs Set B on sharpness as ``sharpness_*`` columns (none when
+    the experiment measured no sharpness)."""
+    if entry is None:
+        return {}
+    return {
+        "A_sharpness_median": entry["set_a"]["median"],
+        "B_sharpness_median": entry["set_b"]["median"],
+        **_flat_comparison("sharpness_", entry["on_sharpness"]),
+        "sharpness_rho_A": entry["set_a_correlation"]["rho"],
+        "sharpness_rho_A_p": entry["set_a_correlation"]["pvalue"],
+        "sharpness_rho_B": entry["set_b_correlation"]["rho"],
+        "sharpness_rho_all": entry["candidates_correlation"]["rho"],
+        "sharpness_rho_notes": "; ".join(
+            f"{which}: {c['note']}"
+            for which, c in (
+                ("Set A", entry["set_a_correlation"]),
+                ("Set B", entry["set_b_correlation"]),
+                ("all", entry["candidates_correlation"]),
+            )
+            if c.get("note")
+        ),
+    }
+
+
+def _flat_sharpness_pair(
+    pair: dict[str, Any] | None,
+    correlations: dict[str, dict[str, Any]],
+    names: tuple[str, str],
+) -> dict[str, Any]:
+    """An optimizer pair on sharpness as ``sharpness_*`` columns, with each optimizer's
+    sharpness–metric correlation over the compared set."""
+    if pair is None:
+        return {}
+    model = pair["comparison"]["model"]
+    return {
+        "sharpness_median1": model["median1"],
+        "sharpness_median2": model["median2"],
+        "sharpness_mwu_p_holm": pair["mwu_pvalue_holm"],
+        "sharpness_trajectory_p_holm": pair["trajectory_pvalue_holm"],
+        "sharpness_a12": model["a12"],
+        "sharpness_rho1": (correlations.get(names[0]) or {}).get("rho"),
+        "sharpness_rho2": (correlations.get(names[1]) or {}).get("rho"),
+    }
+
+
 class TrainingResults:
     """Training-experiment queries as DataFrames (mixed into Client)."""
 
@@ -157,6 +203,7 @@ class TrainingResults:
                     "initial_models_excluded": (r.get("candidates") or {}).get("initial_models"),
                     "diverged_excluded": (r.get("candidates") or {}).get("at_or_after_divergence"),
                     "warnings": r.get("warnings", []),
+                    **_flat_sharpness((data.get("on_sharpness") or {}).get(optimizer)),
                 }
             )
         return pd.DataFrame(rows)
@@ -166,6 +213,10 @@ class TrainingResults:
         data = self._request(
             "GET", f"/experiments/{experiment_id}/optimizer-comparison", params=params
         )
+        sharp_pairs = {
+            (p["optimizer1"], p["optimizer2"]): p
+            for p in (data.get("on_sharpness") or {}).get("pairs", [])
+        }
         return pd.DataFrame(
             [
                 {
@@ -176,6 +227,11 @@ class TrainingResults:
                     "student_p_holm": p["student_pvalue_holm"],
                     "welch_p_holm": p["welch_pvalue_holm"],
                     "trajectory_p_holm": p["trajectory_pvalue_holm"],
+                    **_flat_sharpness_pair(
+                        sharp_pairs.get((p["optimizer1"], p["optimizer2"])),
+                        (data.get("on_sharpness") or {}).get("correlations", {}),
+                        (p["optimizer1"], p["optimizer2"]),
+                    ),
                 }
                 for p in data["pairs"]
             ]

@@ -37,6 +37,9 @@ SPEC = {
     "population_size": 4,
     "seed": 1,
     "device": "cpu",
+    "sharpness": True,
+    "sharpness_iterations": 4,
+    "sharpness_batch": 64,
 }
 
 
@@ -180,6 +183,33 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
         response = client.get(f"{url}/optimizer-comparison", params=params, headers=headers)
         assert response.status_code == 422, params
 
+    # Sharpness: measured at every point, its cost apart from the optimizer's budget, and
+    # Set A vs Set B and the optimizer pair compared on it as scipy does by hand.
+    assert records["sharpness"].notna().all() and (records["sharpness"] > 0).all()
+    assert records["sharpness_gradient_evaluations"].between(3, 1 + 2 * 4).all()
+    sgd_records = records[records["optimizer"] == "sgd"]
+    assert (sgd_records["gradient_evaluations"] == sgd_records["step"]).all()
+    for optimizer in ("sgd", "sam"):
+        on_sharpness = comparison["on_sharpness"][optimizer]
+        x = a[a["optimizer"] == optimizer]
+        y = b[b["optimizer"] == optimizer]
+        assert on_sharpness["on_sharpness"]["model"]["mwu_pvalue"] == pytest.approx(
+            stats.mannwhitneyu(x["sharpness"], y["sharpness"], alternative="two-sided").pvalue
+        )
+        assert on_sharpness["set_a"]["median"] == pytest.approx(x["sharpness"].median())
+        assert on_sharpness["set_a_correlation"]["rho"] == pytest.approx(
+            stats.spearmanr(x["sharpness"], x["accuracy"]).statistic, nan_ok=True
+        )
+    sharp_pair = answer["on_sharpness"]["pairs"][0]
+    x, y = (
+        a[a["optimizer"] == name]["sharpness"]
+        for name in (sharp_pair["optimizer1"], sharp_pair["optimizer2"])
+    )
+    assert sharp_pair["comparison"]["model"]["mwu_pvalue"] == pytest.approx(
+        stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
+    )
+    assert set(answer["on_sharpness"]["correlations"]) == {"sgd", "sam"}
+
     plan = client.get(f"{url}/plan", params={"max_trajectories": 20}, headers=headers).json()
     assert set(plan["set_comparisons"]) == {"sgd", "sam"} and len(plan["optimizer_pairs"]) == 1
     for entry in [*plan["set_comparisons"].values(), plan["optimizer_pairs"][0]["plan"]]:
@@ -207,6 +237,8 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
     assert re.search(r"\bnan\b", cli_output, re.IGNORECASE) is None
     assert "Notes:" in cli_output and "left out of both sets: 3 step-0 models" in cli_output
     assert "With 3 pairs of trajectories" in cli_output
+    assert "Set A vs Set B on sharpness" in cli_output
+    assert "optimizer pairs on sharpness" in cli_output
     planned = run_cli(
         client, headers, monkeypatch, ["plan", str(experiment), "--max-trajectories", "20"]
     )
@@ -270,7 +302,7 @@ def test_killed_trajectory_resumes_into_identical_records(
     settings, in_process_worker, monkeypatch
 ) -> None:
     url = settings.database_url
-    spec = {**SPEC, "optimizers": ["nim_mbh"], "trajectories": 1}
+    spec = {**SPEC, "optimizers": ["nim_mbh"], "trajectories": 1}  # sharpness measured too
     with session_scope(url) as session:
         user, _ = create_token(session, "alice", "t")
         runs = [create_experiment(session, user, parse_spec(spec)).runs[0].id for _ in range(2)]
@@ -322,6 +354,8 @@ def test_killed_trajectory_resumes_into_identical_records(
                         "accuracy",
                         "macro_f1",
                         "diverged",
+                        "sharpness",
+                        "sharpness_gradient_evaluations",
                     )
                 }
                 for r in rows
