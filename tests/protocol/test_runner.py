@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -10,12 +12,18 @@ from torch.utils.data import TensorDataset
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.tasks.base import Task, TaskData
+from shared.tasks.data_root import DataRoot
+from shared.tasks.options import TaskOptions
 
 
 class Blobs(Task):
     """Three Gaussian blobs in 5-D and a small MLP with dropout and BatchNorm."""
 
     name, metric = "blobs", "accuracy"
+
+    def __init__(self, options: TaskOptions | None = None, data_root: DataRoot | None = None):
+        # Generated in memory: no options to validate and nothing under a data root.
+        super().__init__(options or TaskOptions(), data_root or DataRoot(Path("/nonexistent")))
 
     def load(self) -> TaskData:
         g = torch.Generator().manual_seed(0)
