@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIGURES ?= figures
 
-.PHONY: run study test lint bench clean services web types chromium
+.PHONY: run study test lint bench soak clean services web types chromium
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -40,6 +40,12 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.bootstrap
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.artifacts
+
+# Soak (not in CI): the load benchmark for 10 minutes while a worker is killed every 60 s
+# and PostgreSQL is restarted once (the whole local server: run it when nothing else uses
+# it). Prints requests, errors and p99 latency, and what the workers got done.
+soak: $(INSTALLED) services
+	$(BIN)/python -m bench.soak --seconds 600
 
 # The web page: pinned npm installs (package-lock.json), built into frontend/dist, which
 # the API serves at /. Rebuilt when its sources change.

@@ -55,6 +55,13 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def release(session: Session) -> None:
+    """End the request's transaction before a long computation (the statistics), so its
+    connection goes back to the pool and, on SQLite, no read snapshot is held meanwhile;
+    the session still works afterwards (in a new transaction)."""
+    session.commit()
+
+
 def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 

@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 import torch
-from sqlalchemy import select
 
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
@@ -20,6 +19,7 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
+from shared.db.upsert import insert_once
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import SharpnessSettings
@@ -93,13 +93,10 @@ def _persist(  # type: ignore[no-untyped-def]
             if experiment is None or run is None or experiment.cancel_requested:
                 raise RunCancelled
             artifacts.apply(session, run)
-            exists = session.scalar(
-                select(ModelRecord.id).where(
-                    ModelRecord.run_id == run_id, ModelRecord.step == record.step
-                )
+            # a redelivered or racing attempt writes each record once
+            insert_once(
+                session, ModelRecord, {"run_id": run_id, **record.as_dict()}, ["run_id", "step"]
             )
-            if exists is None:
-                session.add(ModelRecord(run_id=run_id, **record.as_dict()))
             run.diverged = record.diverged
             run.heartbeat_at = utcnow()
             budget = runner.config.budget
@@ -167,19 +164,26 @@ def run_training(database_url: str, run_id: int) -> str:
         return "superseded"
     except ArtifactStoreUnavailable as error:
         log.error("run %s: %s", run_id, error)
-        finish_run(database_url, run_id, Status.failed, str(error))
+        finish_run(database_url, run_id, Status.failed, str(error), attempt=run.attempts)
         return "failed"
     except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled)
+        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
         _release(artifacts)
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
         reason = str(error) if isinstance(error, FileNotFoundError) else ""
-        finish_run(database_url, run_id, Status.failed, reason or traceback.format_exc(limit=5))
+        finish_run(
+            database_url,
+            run_id,
+            Status.failed,
+            reason or traceback.format_exc(limit=5),
+            attempt=run.attempts,
+        )
         _release(artifacts)
         return "failed"
-    finish_run(database_url, run_id, Status.succeeded)
+    if not finish_run(database_url, run_id, Status.succeeded, attempt=run.attempts):
+        return "superseded"
     _release(artifacts)
     return "succeeded"
 

@@ -13,7 +13,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
-from api.deps import Reader, ResultsDep, SessionDep
+from api.deps import Reader, ResultsDep, SessionDep, release
 from api.routes.experiments import ExperimentId, load_experiment
 from api.schemas import (
     READ,
@@ -101,6 +101,7 @@ def _answer(
 
 def _frame(session: SessionDep, experiment: Experiment) -> pd.DataFrame:
     frame = records_frame(session, experiment.id)
+    release(session)  # the statistics run without holding a connection or a snapshot
     if frame.empty:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"experiment {experiment.id} has no records yet"

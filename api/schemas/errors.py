@@ -42,7 +42,8 @@ DESCRIPTIONS: dict[int, str] = {
     409: "the experiment is of the other kind, or has no results yet",
     413: "the request body is larger than this server accepts",
     422: "invalid input; each issue names its field",
-    429: "too many submissions in the last minute; see Retry-After",
+    429: "over a per-user quota (submissions a minute, or runs queued or running); the "
+    "detail names the limit; see Retry-After",
     503: "the database (or the broker) is unavailable; retry shortly",
 }
 

@@ -332,3 +332,49 @@ def test_end_points_are_paged_and_paths_downsampled(client, tokens, settings) ->
         headers=headers,
     )
     assert too_many.status_code == 422 and "path_points" in too_many.text
+
+
+def test_every_numeric_query_parameter_is_bounded(client) -> None:
+    """Nothing a request asks for is unbounded: every integer or number in a query or a
+    path has a minimum and a maximum in the OpenAPI document."""
+    document = client.get(f"{API}/openapi.json").json()
+    seen = 0
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                options = schema.get("anyOf", [schema])
+                for option in options:
+                    if option.get("type") not in ("integer", "number"):
+                        continue
+                    seen += 1
+                    where = (path, parameter["name"])
+                    assert "maximum" in option or "exclusiveMaximum" in option, where
+                    assert "minimum" in option or "exclusiveMinimum" in option, where
+    assert seen >= 10
+
+
+def test_statistics_are_computed_without_holding_a_database_connection(
+    client, settings, monkeypatch
+) -> None:
+    """The records are loaded, the request's transaction ends, then the statistics run:
+    a slow computation holds no connection (nor, on SQLite, a read snapshot)."""
+    import api.routes.training as training_routes
+    from bench.set_comparison import populate
+    from shared.db.session import engine_for
+
+    experiment, token = populate(settings.database_url, 3, 30)
+    real, held = training_routes.populations_answer, []
+
+    def observed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        held.append(engine_for(settings.database_url).pool.checkedout())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training_routes, "populations_answer", observed)
+    response = client.get(
+        f"{API}/experiments/{experiment}/populations",
+        params={"which": "A", "L": 5},
+        headers=Tokens.header(token),
+    )
+    assert response.status_code == 200, response.text
+    assert held == [0]

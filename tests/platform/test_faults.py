@@ -135,7 +135,7 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
         assert session.get(Run, run_id).status == Status.running
     second = start_worker(env, beat=True)
     try:
-        wait_until(lambda: run_status(url, run_id) == Status.succeeded, timeout=180)
+        wait_until(lambda: run_status(url, run_id) == Status.succeeded, timeout=300)
     finally:
         stop(second)
     stored = records()

@@ -1,0 +1,270 @@
+"""Soak: the load benchmark for minutes while faults are injected.
+
+    python -m bench.soak [--seconds 600] [--clients 50] [--kill-every 60]
+                         [--restart-database-at 0.5 | --no-database-restart]
+
+A scratch PostgreSQL database with one finished 6 × 5 × 300-record training experiment
+(as in bench/load.py), the API under uvicorn (2 processes), two Celery workers and a
+beat scheduler on Redis, and a digits training experiment for the workers meanwhile.
+Clients alternate the leaderboard, Set A/B comparisons, the experiment list and
+/health. Faults: every ``--kill-every`` seconds one worker is ``kill -9``ed and a fresh
+one started in its place (what a restart policy does); once, at ``--restart-database-at``
+of the run, PostgreSQL is restarted with ``--restart-database`` (by default
+``pg_ctlcluster <version> main restart``; it restarts the server every database on it
+lives on, so run it where nothing else uses that server). Prints requests, errors by
+kind, median and p99 latency, and what the workers got done: records written, runs
+finished, and whether every trajectory's records are gapless and unique.
+
+``make soak`` runs it for 10 minutes; it is not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from bench.load import load
+from bench.scratch import scratch_database
+from bench.set_comparison import populate
+from shared.accounts import create_token
+from shared.db.models import ModelRecord, Run, Status
+from shared.db.session import session_scope
+from shared.experiments import create_experiment
+from shared.spec import parse_spec
+from worker.command import worker_command
+
+ROOT = Path(__file__).resolve().parents[1]
+BUSY = {
+    "kind": "training",
+    "task": "digits",
+    "optimizers": ["sgd", "sam"],
+    "trajectories": 3,
+    "budget": {"epochs": 60},
+    "evaluate_every": 0.25,
+    "batch_size": 32,
+    "device": "cpu",
+}
+
+
+def default_restart_command() -> str:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions:
+        return ""
+    return f"pg_ctlcluster --skip-systemctl-redirect {versions[-1]} main restart"
+
+
+class Processes:
+    """The API, the workers and the scheduler, as child processes."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.others: list[subprocess.Popen[bytes]] = []
+
+    def _start(self, command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def start(self, workers: int) -> None:
+        self.workers = [self._start(worker_command("cpu", pool="solo")) for _ in range(workers)]
+        beat = [sys.executable, "-m", "celery", "-A", "worker.app", "beat", "--loglevel", "ERROR"]
+        schedule = f"/tmp/optbench-soak-beat-{os.getpid()}"
+        self.others.append(self._start([*beat, "--schedule", schedule]))
+        api = [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1"]
+        api += ["--port", str(self.port), "--workers", "2", "--log-level", "warning"]
+        self.others.append(self._start(api))
+
+    def kill_a_worker(self, turn: int) -> None:
+        """``kill -9`` one worker (in turn) and start a fresh one in its place."""
+        index = turn % len(self.workers)
+        victim = self.workers[index]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        self.workers[index] = self._start(worker_command("cpu", pool="solo"))
+
+    def stop(self) -> None:
+        for process in self.workers + self.others:
+            process.terminate()
+        for process in self.workers + self.others:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def inject_faults(
+    processes: Processes,
+    seconds: float,
+    kill_every: float,
+    restart_at: float | None,
+    restart_command: str,
+    log: list[str],
+    stop: threading.Event,
+) -> None:
+    began = time.monotonic()
+    next_kill, turn, restarted = kill_every, 0, restart_at is None
+    while not stop.wait(0.5):
+        elapsed = time.monotonic() - began
+        if elapsed >= seconds:
+            return
+        if elapsed >= next_kill:
+            processes.kill_a_worker(turn)
+            log.append(f"{elapsed:5.0f} s: worker {turn % len(processes.workers)} killed")
+            turn, next_kill = turn + 1, next_kill + kill_every
+        if not restarted and restart_at is not None and elapsed >= restart_at * seconds:
+            result = subprocess.run(shlex.split(restart_command), capture_output=True, text=True)
+            outcome = "restarted" if result.returncode == 0 else f"FAILED ({result.stderr})"
+            log.append(f"{elapsed:5.0f} s: database {outcome}")
+            restarted = True
+
+
+def trajectory_check(db: str, experiment_id: int) -> tuple[int, int, int]:
+    """(records, finished runs, finished runs whose steps differ from the others': a
+    gap or a repeat). Every trajectory of the spec has the same evaluation schedule."""
+    with session_scope(db) as session:
+        runs = session.scalars(select(Run).where(Run.experiment_id == experiment_id)).all()
+        records, schedules = 0, []
+        for run in runs:
+            steps = list(
+                session.scalars(
+                    select(ModelRecord.step)
+                    .where(ModelRecord.run_id == run.id)
+                    .order_by(ModelRecord.step)
+                )
+            )
+            records += len(steps)
+            if run.status == Status.succeeded:
+                schedules.append(tuple(steps))
+    common = Counter(schedules).most_common(1)[0][0] if schedules else ()
+    broken = sum(s != common or len(set(s)) != len(s) for s in schedules)
+    return records, len(schedules), broken
+
+
+def soak(db: str, args: argparse.Namespace) -> None:
+    env = {
+        **os.environ,
+        "OPTBENCH_DATABASE_URL": db,
+        "OPTBENCH_BROKER_URL": args.redis,
+        "OPTBENCH_ENVIRONMENT": "production",
+        # a killed worker's run is noticed and sent again within a minute
+        "OPTBENCH_HEARTBEAT_SECONDS": "5",
+        "OPTBENCH_STALE_AFTER_SECONDS": "20",
+        "OPTBENCH_RECONCILE_EVERY_SECONDS": "10",
+        "OPTBENCH_MAX_SUBMISSIONS_PER_MINUTE": "1000",
+    }
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    experiment, token = populate(db, 5, 300)
+    with session_scope(db) as session:
+        user, _ = create_token(session, "writer", "t")
+        busy = create_experiment(session, user, parse_spec(BUSY))
+        runs, busy_id = list(busy.runs), busy.id
+    from celery import Celery
+
+    sender = Celery(broker=args.redis)
+    for run in runs:
+        sender.send_task("optbench.run_training", args=[run.id], queue=run.queue)
+    processes = Processes(env, args.port)
+    processes.start(args.workers)
+    url = f"http://127.0.0.1:{args.port}"
+    faults: list[str] = []
+    stop = threading.Event()
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        paths = [
+            "/api/v1/leaderboard?task=digits",
+            f"/api/v1/experiments/{experiment}/set-comparison",
+            "/api/v1/experiments?limit=20",
+            "/health",
+        ]
+        injector = threading.Thread(
+            target=inject_faults,
+            args=(
+                processes,
+                args.seconds,
+                args.kill_every,
+                None if args.no_database_restart else args.restart_database_at,
+                args.restart_database,
+                faults,
+                stop,
+            ),
+            daemon=True,
+        )
+        injector.start()
+        latencies, errors = asyncio.run(load(url, token, paths, args.clients, args.seconds))
+        stop.set()
+        injector.join(timeout=30)
+        time.sleep(2)
+        records, finished, broken = trajectory_check(db, busy_id)
+    finally:
+        stop.set()
+        processes.stop()
+    latencies.sort()
+    kinds = Counter(error.split()[0] for error in errors)
+    print(
+        f"soak: {args.seconds:g} s, {args.clients} clients on loopback, uvicorn with 2 "
+        f"processes, {args.workers} workers and beat on Redis"
+    )
+    for line in faults:
+        print(f"  fault at {line}")
+    print(f"  {len(latencies)} requests, {len(latencies) / args.seconds:.1f} requests/s")
+    print(
+        f"  latency median {1e3 * statistics.median(latencies):.0f} ms, "
+        f"p99 {1e3 * latencies[int(0.99 * (len(latencies) - 1))]:.0f} ms"
+    )
+    shown = ", ".join(f"{kind} × {n}" for kind, n in kinds.most_common()) or "none"
+    print(f"  errors: {len(errors)} ({shown})")
+    print(
+        f"  workers meanwhile: {records} records written, {finished}/{len(runs)} runs "
+        f"finished, {broken} trajectories with a gap or a repeated step (target 0)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kill-every", type=float, default=60)
+    parser.add_argument("--restart-database-at", type=float, default=0.5)
+    parser.add_argument("--restart-database", default=default_restart_command())
+    parser.add_argument("--no-database-restart", action="store_true")
+    parser.add_argument("--port", type=int, default=8767)
+    args = parser.parse_args()
+    if not args.no_database_restart and not args.restart_database:
+        parser.error(
+            "no PostgreSQL cluster found: give --restart-database or --no-database-restart"
+        )
+    with scratch_database(args.postgres, "optbench_soak") as db:
+        soak(db, args)
+
+
+if __name__ == "__main__":
+    main()
