@@ -3,6 +3,8 @@ in closed form, and measured without disturbing the trajectory."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -17,6 +19,8 @@ from shared.protocol.sharpness import (
     model_sharpness,
 )
 from shared.tasks.base import Task, TaskData
+from shared.tasks.data_root import DataRoot
+from shared.tasks.options import TaskOptions
 from tests.protocol.test_runner import Blobs
 
 
@@ -165,6 +169,10 @@ class LeastSquares(Task):
     """A regression through one linear output: its Hessian is XᵀX/n at every point."""
 
     name, metric = "least_squares", "accuracy"
+
+    def __init__(self) -> None:
+        # Generated in memory: no options to validate and nothing under a data root.
+        super().__init__(TaskOptions(), DataRoot(Path("/nonexistent")))
 
     def load(self) -> TaskData:
         generator = torch.Generator().manual_seed(0)
