@@ -48,7 +48,9 @@ router = APIRouter(prefix="/experiments", tags=["training"])
 TRAINING_ERRORS = responses(*READ, 404, 409, 422)
 
 Metric = Literal["accuracy", "macro_f1", "micro_f1"]
-CurveColumn = Literal["train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1"]
+CurveColumn = Literal[
+    "train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1", "sharpness"
+]
 PerTrajectory = Annotated[
     int | None,
     Query(

@@ -209,6 +209,11 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
         stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
     )
     assert set(answer["on_sharpness"]["correlations"]) == {"sgd", "sam"}
+    sharp_curves = client.get(
+        f"{url}/learning-curves", params={"column": "sharpness"}, headers=headers
+    ).json()
+    first_point = sgd_records[sgd_records["step"] == 0]["sharpness"]
+    assert sharp_curves["optimizers"]["sgd"]["mean"][0] == pytest.approx(first_point.mean())
 
     plan = client.get(f"{url}/plan", params={"max_trajectories": 20}, headers=headers).json()
     assert set(plan["set_comparisons"]) == {"sgd", "sam"} and len(plan["optimizer_pairs"]) == 1
