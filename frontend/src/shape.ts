@@ -243,3 +243,69 @@ export function sweepAxis(series: { parameters: string[]; points: { values: Reco
   const positive = xs.every((x) => x > 0);
   return positive && Math.max(...xs) / Math.min(...xs) >= 10 ? "log" as const : "linear" as const;
 }
+
+type MeasuredRecord = {
+  optimizer: string; trajectory: number; step: number; diverged: boolean; sharpness?: number | null;
+  [column: string]: number | string | boolean | null | undefined;
+};
+
+const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** Sharpness per model key, for the records that measured it. */
+export function sharpnessByModel(records: MeasuredRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of records) if (finite(r.sharpness)) out.set(modelKey(r), r.sharpness);
+  return out;
+}
+
+/** Populations (as the API answers them) with each member's sharpness attached. */
+export function withSharpness(optimizers: Record<string, { models: { trajectory: number; step: number }[] }>,
+  sharpness: Map<string, number>): Record<string, { models: { sharpness: number | null }[] }> {
+  return Object.fromEntries(Object.entries(optimizers).map(([optimizer, p]) => [optimizer, {
+    models: p.models.map((m) => ({ sharpness: sharpness.get(modelKey({ optimizer, ...m })) ?? null })),
+  }]));
+}
+
+/** Sharpness against the metric, one marker trace per optimizer, over its candidate models
+ * (after step 0, before divergence) that have both values. */
+export function sharpnessScatter(records: MeasuredRecord[], metric: string): ScatterTrace[] {
+  const by = new Map<string, { x: number[]; y: number[] }>();
+  for (const r of records) {
+    const value = r[metric];
+    if (r.step === 0 || r.diverged || !finite(r.sharpness) || !finite(value)) continue;
+    const points = by.get(r.optimizer) ?? { x: [], y: [] };
+    points.x.push(r.sharpness);
+    points.y.push(value);
+    by.set(r.optimizer, points);
+  }
+  return [...by].map(([name, p]) => ({
+    type: "scatter", mode: "markers", name, x: p.x, y: p.y, marker: { size: 6, opacity: 0.7 },
+  }));
+}
+
+type TrainingSweep = {
+  parameters: string[];
+  name: string;
+  points: {
+    values: Record<string, number | string | null>; median?: number | null; interval?: (number | null)[] | null;
+  }[];
+};
+
+/** One sweep of a training experiment: the Set A median against the swept value, with the
+ * cluster-bootstrap interval as error bars; points without a median are left out. */
+export function trainingSweepTrace(series: TrainingSweep): ScatterTrace {
+  const done = series.points.filter((p) => finite(p.median));
+  const values = (p: (typeof done)[number]) =>
+    Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, v ?? "—"]));
+  const median = (p: (typeof done)[number]) => p.median ?? 0;
+  return {
+    type: "scatter", mode: "lines+markers", name: series.name,
+    x: done.map((p) => sweepX(values(p), series.parameters)),
+    y: done.map((p) => p.median ?? null),
+    error_y: {
+      type: "data", symmetric: false,
+      array: done.map((p) => Math.max(0, (p.interval?.[1] ?? median(p)) - median(p))),
+      arrayminus: done.map((p) => Math.max(0, median(p) - (p.interval?.[0] ?? median(p)))),
+    },
+  };
+}

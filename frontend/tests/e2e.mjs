@@ -136,10 +136,12 @@ try {
   await page.waitForURL(/#\/experiments\/\d+/);
   const landscapeId = Number(/experiments\/(\d+)/.exec(page.url())[1]);
 
-  // A small training experiment (through the API, as the CLI would) for the training views.
+  // A small training experiment (through the API, as the CLI would) for the training views:
+  // SGD swept over two step sizes, and SAM; sharpness measured at every evaluation point.
   const training = await submit({ kind: "training", name: "digits (e2e)", task: "digits", optimizers: [
-    { name: "sgd", hyperparameters: { lr: 0.05 } }, { name: "sam", hyperparameters: { lr: 0.05 } }],
-    trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu" });
+    { name: "sgd", sweep: { lr: [0.02, 0.05] } }, { name: "sam", hyperparameters: { lr: 0.05 } }],
+    trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu",
+    sharpness: true, sharpness_iterations: 10, sharpness_batch: 128 });
 
   // Landscape detail: contour with end points, paths toggle, bars, tests.
   await shows(page, "#contour .scatterlayer .trace .points path");
@@ -196,7 +198,7 @@ try {
   // Training detail: learning curves, Set A/B boxes, tables, adjustable L (kept in the URL).
   await page.goto(`${base}/#/experiments/${training.id}`);
   await shows(page, "#curves .scatterlayer .trace");
-  check("learning curves are drawn", (await page.$$("#curves .scatterlayer .trace")).length === 2);
+  check("learning curves are drawn", (await page.$$("#curves .scatterlayer .trace")).length === 3);
   await shows(page, "#boxes .boxlayer .trace");
   check("Set A / Set B boxes are drawn", (await page.$$("#boxes .boxlayer .trace")).length === 2);
   check("the p-value tables are shown", (await page.textContent("#results")).includes("Set A vs Set B"));
@@ -212,12 +214,28 @@ try {
   check("a large overlap comes with a warning in words", (await page.textContent("#warnings")).includes("also in Set B"));
   await shot(page, "training-experiment");
 
+  // The training sweep and sharpness: Set A vs Set B, and against the metric.
+  await shows(page, "[id='sweep-sgd'] .scatterlayer .trace");
+  const swept = await page.$$eval("[id='sweep-sgd'] .scatterlayer .trace .points path", (nodes) => nodes.length);
+  check(`the training sweep plots the Set A median per step size (${swept} points)`, swept === 2);
+  await shows(page, "#sharpness-boxes .boxlayer .trace");
+  check("sharpness of Set A and Set B is drawn", (await page.$$("#sharpness-boxes .boxlayer .trace")).length === 2);
+  const scatter = await page.$$("#sharpness-metric .scatterlayer .trace");
+  check(`sharpness against the metric is drawn per configuration (${scatter.length})`, scatter.length === 3);
+  check("Set A vs Set B on sharpness is tested", (await page.textContent("#sharpness-sets")).includes("sam"));
+  check("the pairs are tested on sharpness", (await page.textContent("#sharpness-pairs")).includes("sam"));
+  await page.$eval("#sharpness", (e) => e.scrollIntoView());
+  await shot(page, "training-sharpness");
+
   // Kept models: listed with their Set A/B membership, each downloadable as safetensors.
   await shows(page, "#kept-models tbody tr");
   const kept = await page.$$("#kept-models tbody tr");
-  check(`the kept models are listed (${kept.length})`, kept.length >= 12);
+  check(`the kept models are listed (${kept.length})`, kept.length >= 18);
   check("kept models say which set they belong to", (await page.textContent("#kept-models")).includes("A + B"));
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#kept-models button.download")]);
+  // A DOM click: the full-page screenshots resize the viewport, and Plotly's responsive
+  // relayout can still be moving the table under a pointer click.
+  const [download] = await Promise.all([page.waitForEvent("download"),
+    page.dispatchEvent("#kept-models button.download", "click")]);
   const file = readFileSync(await download.path());
   const headerLength = Number(file.readBigUInt64LE(0));
   const header = JSON.parse(file.subarray(8, 8 + headerLength).toString("utf8"));
@@ -240,7 +258,7 @@ try {
   await page.unroute("**/set-comparison*");
 
   // Compare, for both kinds.
-  await page.goto(`${base}/#/compare/${training.id}?a=sgd&b=sam`);
+  await page.goto(`${base}/#/compare/${training.id}?a=${encodeURIComponent("sgd@lr=0.05")}&b=sam`);
   await shows(page, "#pair p");
   check("the compare page tests two training optimizers", (await page.textContent("#pair")).includes("Mann–Whitney"));
   await shot(page, "compare-training");
@@ -253,7 +271,7 @@ try {
   await page.goto(`${base}/#/leaderboard?task=digits`);
   await shows(page, "#leaderboard tbody tr td");
   const rows = await page.$$("#leaderboard tbody tr");
-  check(`the leaderboard ranks the configurations (${rows.length})`, rows.length === 2);
+  check(`the leaderboard ranks the configurations (${rows.length})`, rows.length === 3);
   check("the leaderboard says how ties were decided", (await page.textContent("#ties")).includes("rank 1"));
   await shot(page, "leaderboard");
 

@@ -110,3 +110,24 @@ export function modelFile(id: Id, model: ModelKey): Promise<Blob> {
   const params = { path: { experiment_id: id, ...model } };
   return must(client.GET(path, { params, parseAs: "blob" }));
 }
+
+const RECORD_PAGE = 10_000;  // the API's largest page
+const MOST_RECORDS = 100_000;  // what the page draws at most (a paper-scale study has ~12,000)
+
+/** Every stored record of an experiment, a page at a time (at most MOST_RECORDS). */
+export async function records(id: Id, signal: AbortSignal): Promise<A.ModelRecord[]> {
+  const path = "/api/v1/experiments/{experiment_id}/records";
+  const all: A.ModelRecord[] = [];
+  for (let offset = 0; offset < MOST_RECORDS; offset += RECORD_PAGE) {
+    const query = { limit: RECORD_PAGE, offset };
+    const page = await must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+    all.push(...page.items);
+    if (offset + RECORD_PAGE >= page.total) break;
+  }
+  return all;
+}
+
+export function trainingSweeps(id: Id, query: Population, signal: AbortSignal): Promise<A.TrainingSweeps> {
+  const path = "/api/v1/experiments/{experiment_id}/sweep";
+  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
+}

@@ -1113,23 +1113,21 @@ export interface components {
             task: string;
             /**
              * Ties
-             * @description how the board decided which entries share the best rank
+             * @description how the board decides ties, in words
              */
-            ties: string;
+            ties?: string | null;
         };
         /**
          * LeaderboardEntry
-         * @description One optimizer configuration of one finished experiment, ranked.
+         * @description One optimizer configuration of one finished experiment, ranked by its Set A
+         *     median metric.
          */
         LeaderboardEntry: {
-            /**
-             * Ci High
-             * @description null where the value is undefined (NaN or infinite)
-             */
+            /** Ci High */
             ci_high: number | null;
             /**
              * Ci Low
-             * @description null where the value is undefined (NaN or infinite)
+             * @description Cluster-bootstrap interval of the median (trajectories resampled).
              */
             ci_low: number | null;
             /**
@@ -1148,21 +1146,18 @@ export interface components {
             hyperparameters: {
                 [key: string]: unknown;
             };
-            /**
-             * Key
-             * @description experiment id / configuration key
-             */
+            /** Key */
             key: string;
-            /** L */
-            L: number;
             /**
-             * Median
-             * @description Set A median of the metric
+             * L
+             * @description models per trajectory in Set A
              */
+            L: number;
+            /** Median */
             median: number | null;
             /**
              * N
-             * @description models in Set A
+             * @description Models in the population.
              */
             n: number;
             /**
@@ -1170,10 +1165,7 @@ export interface components {
              * @description the registered optimizer
              */
             name: string;
-            /**
-             * Note
-             * @description why a value is missing, in words
-             */
+            /** Note */
             note?: string | null;
             /**
              * Optimizer
@@ -1182,19 +1174,17 @@ export interface components {
             optimizer: string;
             /**
              * Pvalue Floor
-             * @description the smallest p that comparison can reach with these trajectory counts
+             * @description The smallest p-value that comparison could give with these trajectory counts.
              */
             pvalue_floor: number | null;
             /**
              * Pvalue Vs Best
-             * @description trajectory-level Mann–Whitney p (per-trajectory means) against the best, Holm-adjusted; null
-             * for the best, or when either side has under 2 trajectories
+             * @description Trajectory-level Mann–Whitney U (two-sided) against the best configuration,
+             *     Holm-adjusted over all comparisons with the best; None for the best itself, NaN when
+             *     either side has fewer than 2 trajectories.
              */
             pvalue_vs_best: number | null;
-            /**
-             * Rank
-             * @description configurations the tests cannot tell from the best share 1
-             */
+            /** Rank */
             rank: number;
             /** Submitter */
             submitter: string;
@@ -1454,6 +1444,11 @@ export interface components {
             };
             /** @constant */
             name?: "sgd";
+            sweep?: {
+                lr?: number[];
+                momentum?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1481,6 +1476,12 @@ export interface components {
             };
             /** @constant */
             name?: "nig_sgd";
+            sweep?: {
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1525,6 +1526,15 @@ export interface components {
             };
             /** @constant */
             name?: "nim_sgd";
+            sweep?: {
+                eps?: number[];
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                tau_mode?: ("start" | "rate_limited")[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1550,6 +1560,12 @@ export interface components {
             };
             /** @constant */
             name?: "sam";
+            sweep?: {
+                lr?: number[];
+                momentum?: number[];
+                rho?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1587,6 +1603,14 @@ export interface components {
             };
             /** @constant */
             name?: "nig_bh";
+            sweep?: {
+                eps?: number[];
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1624,6 +1648,14 @@ export interface components {
             };
             /** @constant */
             name?: "nim_bh";
+            sweep?: {
+                eps?: number[];
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1661,6 +1693,14 @@ export interface components {
             };
             /** @constant */
             name?: "nig_mbh";
+            sweep?: {
+                eps?: number[];
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                weight_decay?: number[];
+            } | null;
         } | {
             hyperparameters?: {
                 /**
@@ -1698,6 +1738,14 @@ export interface components {
             };
             /** @constant */
             name?: "nim_mbh";
+            sweep?: {
+                eps?: number[];
+                lr?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                weight_decay?: number[];
+            } | null;
         });
         /**
          * PairComparison
@@ -2721,7 +2769,8 @@ export interface operations {
                     "application/json": components["schemas"]["Invalid"];
                 };
             };
-            /** @description too many submissions in the last minute; see Retry-After */
+            /** @description over a per-user quota (submissions a minute, or runs queued or running); the detail names
+             * the limit; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3091,7 +3140,8 @@ export interface operations {
     curves_api_v1_experiments__experiment_id__learning_curves_get: {
         parameters: {
             query?: {
-                column?: "train_loss" | "running_loss" | "test_loss" | "accuracy" | "macro_f1" | "micro_f1";
+                column?: "train_loss" | "running_loss" | "test_loss" | "accuracy" | "macro_f1" | "micro_f1"
+                    | "sharpness";
                 window?: number;
             };
             header?: never;

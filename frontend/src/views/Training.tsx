@@ -2,6 +2,8 @@ import { useMemo } from "preact/hooks";
 import type { CandidateCounts, OptimizerPairs, SetComparison } from "../api/answers";
 import * as api from "../api/queries";
 import { KeptModels } from "../components/KeptModels";
+import { Sharpness } from "../components/Sharpness";
+import { TrainingSweep } from "../components/TrainingSweep";
 import { Plot } from "../components/Plot";
 import { Show } from "../components/Status";
 import { Table } from "../components/Table";
@@ -17,12 +19,13 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
   const modelsOffset = Math.max(0, Number(params.get("models")) || 0);
   const results = useResource(async (signal) => {
     const query = L ? { L } : {};
-    const [comparison, pairs, a, b] = await Promise.all([
+    const [comparison, pairs, a, b, sweeps] = await Promise.all([
       api.setComparison(id, query, signal), api.optimizerPairs(id, query, signal),
       api.populations(id, { ...query, which: "A" }, signal), api.populations(id, { ...query, which: "B" }, signal),
+      api.trainingSweeps(id, query, signal),
     ]);
     return {
-      comparison, pairs, boxes: populationBoxes(a.optimizers, b.optimizers, comparison.metric),
+      comparison, pairs, a, b, sweeps, boxes: populationBoxes(a.optimizers, b.optimizers, comparison.metric),
       setA: memberKeys(a.optimizers), setB: memberKeys(b.optimizers),
     };
   }, [id, L]);
@@ -34,7 +37,11 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
       <label>
         L (models per trajectory){" "}
         <input id="L" type="number" min="1" value={shown}
-          onChange={(e) => navigate(href(["experiments", id], { L: e.currentTarget.value }))} />
+          onChange={(e) => {
+            // a blur after the page itself changed the value must not navigate again
+            const value = e.currentTarget.value;
+            if (value !== String(shown)) navigate(href(["experiments", id], { L: value }));
+          }} />
       </label>
       <div class="row">
         <Show resource={curves}>{() => (
@@ -61,6 +68,11 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
             <Candidates rows={rows} />
             <h3>Optimizer pairs on Set A (Holm-adjusted)</h3>
             <PairTable pairs={r.pairs} />
+            {r.sweeps.sweeps.length > 0 && <TrainingSweep sweeps={r.sweeps} />}
+            {r.comparison.on_sharpness && (
+              <Sharpness id={id} metric={r.comparison.metric} comparisons={r.comparison.on_sharpness}
+                pairs={r.pairs.on_sharpness ?? null} setA={r.a.optimizers} setB={r.b.optimizers} />
+            )}
             <h3>Kept models</h3>
             <KeptModels id={id} metric={r.comparison.metric} setA={r.setA} setB={r.setB} offset={modelsOffset}
               L={L} />
