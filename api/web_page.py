@@ -13,9 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from api.methods import allowed_methods
 
 DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 
@@ -55,7 +58,14 @@ class WebPage(StaticFiles):
         try:
             response = await super().get_response(path, scope)
         except HTTPException as error:  # a missing file: answered here, with the headers
-            response = PlainTextResponse(error.detail, status_code=error.status_code)
+            headers = {}
+            if error.status_code == 405:
+                # A method no route takes, on an API path or a page path: the mount at /
+                # sees it last, so it names what the path does take.
+                headers["Allow"] = ", ".join(allowed_methods(Request(scope)) or ["GET", "HEAD"])
+            response = PlainTextResponse(
+                error.detail, status_code=error.status_code, headers=headers
+            )
         response.headers.update(SECURITY_HEADERS)
         if path.startswith("assets/") and response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

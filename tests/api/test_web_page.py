@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from api.web_page import CONTENT_SECURITY_POLICY, EMPTY_STYLE, WebPage
@@ -43,3 +44,24 @@ def test_hashed_bundles_are_cached_and_the_entry_page_revalidated(tmp_path: Path
         "public, max-age=31536000, immutable"
     )
     assert client.get("/").headers["cache-control"] == "no-cache"
+
+
+def test_a_method_the_page_does_not_take_names_the_ones_it_does(tmp_path: Path) -> None:
+    # The mount at / sees every request no route took, API paths included: its 405 must
+    # carry an Allow header like the API's own (RFC 9110).
+    async def experiments(request):  # type: ignore[no-untyped-def]
+        return PlainTextResponse("")
+
+    page = WebPage(tmp_path)
+    (tmp_path / "index.html").write_text("<!doctype html><title>optbench</title>")
+    app = Starlette(
+        routes=[
+            Route("/api/v1/experiments", experiments, methods=["GET", "POST"]),
+            Mount("/", page, name="web"),
+        ]
+    )
+    client = TestClient(app)
+    response = client.request("TRACE", "/index.html")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    response = client.request("TRACE", "/api/v1/experiments")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"

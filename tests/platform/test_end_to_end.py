@@ -92,7 +92,13 @@ def test_postgres_redis_and_a_celery_worker(client, tokens, redis_worker) -> Non
         f"{url}/end-points", params={"function": "himmelblau", "paths": True}, headers=headers
     ).json()
     assert len(points["optimizers"]["sgd"]["end_points"]) == 120
-    assert len(points["optimizers"]["sgd"]["paths"]) == 50
+    assert len(points["optimizers"]["sgd"]["paths"]) == 20  # downsampled by default
+    every = client.get(
+        f"{url}/end-points",
+        params={"function": "himmelblau", "paths": True, "path_points": 50},
+        headers=headers,
+    ).json()
+    assert len(every["optimizers"]["sgd"]["paths"]) == 50  # all the stored snapshots
 
 
 def test_cancelling_stops_queued_and_running_runs(client, tokens, redis_worker) -> None:
