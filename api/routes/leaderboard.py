@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
-from api.deps import Reader, ResultsDep, SessionDep
+from api.deps import Reader, ResultsDep, SessionDep, release
 from api.schemas import READ, Leaderboard, responses
 from api.services.jsonable import jsonable
 from api.services.records import records_frame
@@ -104,6 +104,7 @@ def _board(
                 "submitter": experiment.owner.name,
                 "L": spec.population_size,
             }
+    release(session)  # the bootstrap and the tests run without holding a connection
     ranked = rank_configurations(samples, alpha=alpha)
     return {
         "task": task,

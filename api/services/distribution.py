@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.deps import release
 from api.services.cache import ResultCache, cached, experiment_key
 from shared.db.arrays import from_bytes
 from shared.db.models import Experiment, LandscapeResult, Run
@@ -71,6 +72,7 @@ def landscape_distribution(
         .outerjoin(LandscapeResult, LandscapeResult.run_id == Run.id)
         .where(Run.experiment_id == experiment.id)
     ).all()
+    release(session)  # the polish and the tests run without holding a connection
     by_key = {(r.function, r.optimizer): r for r in rows}
     configurations = expand(spec.optimizers)  # stored expanded; older specs too
     functions = []

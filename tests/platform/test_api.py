@@ -388,3 +388,28 @@ def test_statistics_are_computed_without_holding_a_database_connection(
     )
     assert response.status_code == 200, response.text
     assert held == [0]
+
+
+def test_the_leaderboard_ranks_without_holding_a_database_connection(
+    client, settings, monkeypatch
+) -> None:
+    import api.routes.leaderboard as leaderboard_routes
+    from bench.set_comparison import populate
+    from shared.db.models import Experiment, Status
+    from shared.db.session import engine_for, session_scope
+
+    experiment, token = populate(settings.database_url, 3, 30)
+    with session_scope(settings.database_url) as session:
+        session.get(Experiment, experiment).status = Status.succeeded
+    real, held = leaderboard_routes.rank_configurations, []
+
+    def observed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        held.append(engine_for(settings.database_url).pool.checkedout())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaderboard_routes, "rank_configurations", observed)
+    response = client.get(
+        f"{API}/leaderboard", params={"task": "digits"}, headers=Tokens.header(token)
+    )
+    assert response.status_code == 200, response.text
+    assert held == [0] and response.json()["entries"]

@@ -248,3 +248,25 @@ def test_the_polish_is_kept_across_radii_of_a_finished_experiment(
     )
     assert sam_wide["counts"] == sam_narrow["counts"]  # basins do not depend on the radius
     assert sum(sam_wide["converged"].values()) > sum(sam_narrow["converged"].values())
+
+
+def test_the_distribution_is_computed_without_holding_a_database_connection(
+    client, tokens, settings, in_process_worker, monkeypatch
+) -> None:
+    import api.services.distribution as service
+    from shared.db.session import engine_for
+
+    spec = {**SWEEP, "optimizers": ["sgd"], "restarts": 20, "iterations": 200}
+    experiment_id = run_experiment(client, settings, tokens.alice, spec)
+    real, held = service.summarize_distribution, []
+
+    def observed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        held.append(engine_for(settings.database_url).pool.checkedout())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "summarize_distribution", observed)
+    response = client.get(
+        f"{API}/experiments/{experiment_id}/distribution", headers=Tokens.header(tokens.alice)
+    )
+    assert response.status_code == 200, response.text
+    assert held and set(held) == {0}
