@@ -34,6 +34,7 @@ from shared.artifacts.store import (
 )
 from shared.artifacts.weights import save_weights
 from shared.db.models import KeptModel, ModelRecord, Run
+from shared.db.retry import with_retries
 from shared.db.session import session_factory
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,19 @@ class TrajectoryArtifacts:
         step 0 (its records are unique by step, so none is stored twice). An unreachable
         store raises :class:`ArtifactStoreUnavailable` after the store's retries.
         """
-        with session_factory(self.database_url)() as session:
-            run = session.get(Run, self.run_id)
-            if run is None or run.checkpoint_key is None:
-                return None
-            artifact = StoredArtifact(
-                run.checkpoint_key, run.checkpoint_sha256 or "", run.checkpoint_size or 0
-            )
+
+        def pointer() -> StoredArtifact | None:
+            with session_factory(self.database_url)() as session:
+                run = session.get(Run, self.run_id)
+                if run is None or run.checkpoint_key is None:
+                    return None
+                return StoredArtifact(
+                    run.checkpoint_key, run.checkpoint_sha256 or "", run.checkpoint_size or 0
+                )
+
+        artifact = with_retries(pointer, what=f"run {self.run_id} checkpoint")
+        if artifact is None:
+            return None
         try:
             return self.store.read_verified(artifact)
         except FileNotFoundError:
@@ -96,14 +103,19 @@ class TrajectoryArtifacts:
 
     def forget_checkpoint(self, why: str) -> None:
         """Drop the run's checkpoint pointer, noting ``why`` and the restart in its log."""
-        with session_factory(self.database_url)() as session:
-            run = session.get(Run, self.run_id)
-            if run is None:
-                return
-            key = run.checkpoint_key
-            run.checkpoint_key = run.checkpoint_sha256 = run.checkpoint_size = None
-            append_log(run, f"attempt {self.attempt}: {why}; restarted from the beginning")
-            session.commit()
+
+        def forget() -> str | None:
+            with session_factory(self.database_url)() as session:
+                run = session.get(Run, self.run_id)
+                if run is None:
+                    return None
+                key = run.checkpoint_key
+                run.checkpoint_key = run.checkpoint_sha256 = run.checkpoint_size = None
+                append_log(run, f"attempt {self.attempt}: {why}; restarted from the beginning")
+                session.commit()
+                return key
+
+        key = with_retries(forget, what=f"run {self.run_id} checkpoint")
         log.warning("run %s: %s; restarting from the beginning", self.run_id, why)
         if key is not None:
             self._delete_quietly([key])
@@ -115,20 +127,24 @@ class TrajectoryArtifacts:
         it already); note which kept models it displaces."""
         if self.keep_models == "none":
             return
-        with session_factory(self.database_url)() as session:
-            rows = session.execute(
-                select(
-                    ModelRecord.step,
-                    ModelRecord.train_loss,
-                    getattr(ModelRecord, self.metric),
-                    ModelRecord.diverged,
-                ).where(ModelRecord.run_id == self.run_id, ModelRecord.step != record.step)
-            ).all()
-            kept = dict(
-                session.execute(
+
+        def read() -> tuple[list[Any], dict[int, str]]:
+            with session_factory(self.database_url)() as session:
+                rows = session.execute(
+                    select(
+                        ModelRecord.step,
+                        ModelRecord.train_loss,
+                        getattr(ModelRecord, self.metric),
+                        ModelRecord.diverged,
+                    ).where(ModelRecord.run_id == self.run_id, ModelRecord.step != record.step)
+                ).all()
+                kept = session.execute(
                     select(KeptModel.step, KeptModel.key).where(KeptModel.run_id == self.run_id)
                 ).all()
-            )
+                return list(rows), dict(kept)  # type: ignore[arg-type]
+
+        # A database restart mid-trajectory costs a retry, not the run.
+        rows, kept = with_retries(read, what=f"run {self.run_id} kept models")
         scores = [RecordScore(*row) for row in rows]
         scores.append(
             RecordScore(record.step, record.train_loss, getattr(record, self.metric), False)
@@ -205,14 +221,20 @@ class TrajectoryArtifacts:
         """The run finished: remove its checkpoint (file and pointer) unless ``keep``."""
         if keep:
             return
-        with session_factory(self.database_url)() as session:
-            run = session.get(Run, self.run_id)
-            if run is None or run.attempts != self.attempt or run.checkpoint_key is None:
-                return
-            key = run.checkpoint_key
-            run.checkpoint_key = run.checkpoint_sha256 = run.checkpoint_size = None
-            session.commit()
-        self._delete_quietly([key])
+
+        def release() -> str | None:
+            with session_factory(self.database_url)() as session:
+                run = session.get(Run, self.run_id)
+                if run is None or run.attempts != self.attempt or run.checkpoint_key is None:
+                    return None
+                key = run.checkpoint_key
+                run.checkpoint_key = run.checkpoint_sha256 = run.checkpoint_size = None
+                session.commit()
+                return key
+
+        key = with_retries(release, what=f"run {self.run_id} checkpoint")
+        if key is not None:
+            self._delete_quietly([key])
 
     def _delete_quietly(self, keys: list[str]) -> None:
         for key in keys:
