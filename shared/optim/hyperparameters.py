@@ -8,7 +8,7 @@ optimizer catalog shows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -23,7 +23,9 @@ class HyperparameterError(ValueError):
 
 @dataclass(frozen=True)
 class Hyperparameter:
-    """One hyperparameter. ``low``/``high`` bound numeric values; ``choices`` strings."""
+    """One hyperparameter. ``low``/``high`` bound numeric values; ``choices`` strings;
+    ``log`` says the value is searched on a log scale (learning rates, decay
+    coefficients), which tuning uses for its default search space."""
 
     name: str
     type: type
@@ -34,9 +36,18 @@ class Hyperparameter:
     low_inclusive: bool = True
     high_inclusive: bool = True
     choices: tuple[str, ...] | None = None
+    log: bool = False
+
+    def renamed(self, name: str) -> Hyperparameter:
+        """The same declaration under another name (a wrapped base's ``base.lr``)."""
+        return replace(self, name=name)
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` coerced to this hyperparameter's type, or raise."""
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise HyperparameterError(self.name, f"{value!r} is not a bool (true or false)")
+            return value
         if self.type is str:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise HyperparameterError(
@@ -71,6 +82,8 @@ class Hyperparameter:
         """The allowed range in interval notation, e.g. ``(0, inf)``."""
         if self.choices:
             return "{" + ", ".join(self.choices) + "}"
+        if self.type is bool:
+            return "{true, false}"
         left = "[" if self.low_inclusive and self.low is not None else "("
         right = "]" if self.high_inclusive and self.high is not None else ")"
         low = "-inf" if self.low is None else f"{self.low:g}"
@@ -87,6 +100,7 @@ class Hyperparameter:
             "low": self.low,
             "high": self.high,
             "choices": list(self.choices) if self.choices else None,
+            "log": self.log,
             "description": self.description,
         }
 
@@ -103,9 +117,14 @@ def validate_all(declared: tuple[Hyperparameter, ...], values: dict[str, Any]) -
 
 
 # Shared declarations, so every optimizer documents a given name the same way.
-LR = Hyperparameter("lr", float, 0.01, "step size η", low=0.0, low_inclusive=False)
+LR = Hyperparameter("lr", float, 0.01, "step size η", low=0.0, low_inclusive=False, log=True)
 WEIGHT_DECAY = Hyperparameter(
-    "weight_decay", float, 0.0, "L2 coefficient; adds weight_decay·w to the update", low=0.0
+    "weight_decay",
+    float,
+    0.0,
+    "L2 coefficient; adds weight_decay·w to the update",
+    low=0.0,
+    log=True,
 )
 MOMENTUM = Hyperparameter(
     "momentum",
