@@ -173,8 +173,8 @@ def resolve_tuned(
             problem("tuned configurations apply to training experiments only")
         elif row is None:
             problem(f"no tuned configuration named {optimizer.tuned!r}")
-        elif row.optimizer != optimizer.name:
-            problem(f"{optimizer.tuned!r} tunes {row.optimizer}, not {optimizer.name}")
+        elif row.optimizer != optimizer.optimizer:
+            problem(f"{optimizer.tuned!r} tunes {row.optimizer}, not {optimizer.optimizer}")
         elif row.task != spec.task:
             problem(f"{optimizer.tuned!r} was tuned on {row.task}, not {spec.task}")
         else:

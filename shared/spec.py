@@ -23,7 +23,16 @@ from pydantic import (
 
 from shared.config import Settings
 from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLandscapeError
-from shared.optim.declarations import OPTIMIZER_NAMES, declaration, resolve_hyperparameters
+from shared.optim.declarations import (
+    DEFAULT_BASE,
+    WRAPPERS,
+    composite_name,
+    declaration,
+    is_registered,
+    landscape_optimizer_names,
+    optimizer_names,
+    resolve_hyperparameters,
+)
 from shared.optim.hyperparameters import HyperparameterError
 from shared.optim.schema import add_optimizer_schemas
 from shared.protocol.schedule import evaluation_points
@@ -42,7 +51,7 @@ SEED_MAX = 2**63 - 1
 #: (the server's own, usually lower, limits are checked afterwards by limit_violations).
 MAX_LIST_ENTRIES = 1000
 MAX_MAPPING_ENTRIES = 64
-Scalar = float | int | str
+Scalar = bool | float | int | str
 #: Schedule bounds: evaluations at most every hundredth of an epoch and at most this many
 #: per trajectory, and at most this many models per trajectory in Set A / Set B.
 MIN_EVALUATE_EVERY = 0.01
@@ -60,13 +69,25 @@ class OptimizerSpec(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=add_optimizer_schemas)
 
-    name: str = Field(description=f"one of: {', '.join(OPTIMIZER_NAMES)}")
+    name: str = Field(
+        max_length=200,
+        description="a registered optimizer (GET /api/v1/optimizers) or a wrapper "
+        f"({', '.join(WRAPPERS)})",
+    )
+    base: str | None = Field(
+        None,
+        max_length=200,
+        description="for a wrapper: the optimizer whose step it perturbs (e.g. adamw for "
+        "sam(adamw)); its hyperparameters are written base.NAME. Without a base, sam is the "
+        f"paper's SAM and the other wrappers wrap {DEFAULT_BASE}",
+    )
     label: str | None = Field(
         None,
         max_length=200,
-        pattern=r"^[A-Za-z0-9_.+=,@-]+$",
-        description="distinguishes configurations of the same optimizer (default: name); "
-        "a sweep labels its configurations KEY@NAME=VALUE[,NAME=VALUE]",
+        pattern=r"^[A-Za-z0-9_.+=,@()-]+$",
+        description="distinguishes configurations of the same optimizer (default: the "
+        "optimizer, e.g. sam(adamw)); a sweep labels its configurations "
+        "KEY@NAME=VALUE[,NAME=VALUE]",
     )
     hyperparameters: dict[str, Scalar] = Field(
         default_factory=dict,
@@ -97,14 +118,29 @@ class OptimizerSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        return _registered(declaration, name).name
+        if name not in WRAPPERS:
+            _registered(declaration, name)
+        return name
+
+    @field_validator("base")
+    @classmethod
+    def _known_base(cls, base: str | None, info: ValidationInfo) -> str | None:
+        name = info.data.get("name")
+        if base is None or name is None:  # no base, or the name itself is invalid
+            return base
+        if name not in WRAPPERS:
+            raise ValueError(f"{name!r} takes no base; the wrappers are {', '.join(WRAPPERS)}")
+        _registered(declaration, composite_name(name, base))
+        return base
 
     @model_validator(mode="after")
     def _valid_hyperparameters(self) -> OptimizerSpec:
-        resolve_hyperparameters(self.name, self.hyperparameters)
+        if self.base is None and self.name in WRAPPERS and not is_registered(self.name):
+            self.base = DEFAULT_BASE  # nig, nim, bh, mbh alone wrap sgd
+        resolve_hyperparameters(self.optimizer, self.hyperparameters)
         if self.sweep is not None:
             try:
-                self.sweep = validate_sweep(self.name, self.sweep, self.hyperparameters)
+                self.sweep = validate_sweep(self.optimizer, self.sweep, self.hyperparameters)
             except HyperparameterError as error:
                 raise ValueError(f"{self.name}.{error}") from None
             too_long = [k for k in expanded_keys(self) if len(k) > 200]
@@ -113,8 +149,13 @@ class OptimizerSpec(_Strict):
         return self
 
     @property
+    def optimizer(self) -> str:
+        """What this entry runs, as the registry names it: ``sam(adamw)``, ``adam``."""
+        return composite_name(self.name, self.base) if self.base else self.name
+
+    @property
     def key(self) -> str:
-        return self.label or self.name
+        return self.label or self.optimizer
 
 
 def _registered(lookup: Any, name: str) -> Any:
@@ -135,9 +176,7 @@ def _optimizers(value: Any) -> Any:
 
 def _bare_names_schema(schema: dict[str, Any]) -> None:
     """An optimizer list's items: a configuration, or a registered name on its own."""
-    schema["items"] = {
-        "anyOf": [schema["items"], {"type": "string", "enum": list(OPTIMIZER_NAMES)}]
-    }
+    schema["items"] = {"anyOf": [schema["items"], {"type": "string", "enum": optimizer_names()}]}
 
 
 #: The spellings a spec may name a function by: the registry's and with hyphens.
@@ -173,7 +212,8 @@ class LandscapeSpec(_Strict):
         },
     )
     optimizers: list[OptimizerSpec] = Field(
-        default_factory=lambda: [OptimizerSpec(name=n) for n in OPTIMIZER_NAMES],
+        default_factory=lambda: [OptimizerSpec(name=n) for n in landscape_optimizer_names()],
+        description="default: every installed optimizer that can run on the landscapes",
         json_schema_extra=_bare_names_schema,
         min_length=1,
         max_length=MAX_LIST_ENTRIES,

@@ -24,7 +24,7 @@ from shared.optim.hyperparameters import HyperparameterError
 MAX_SWEPT = 2
 #: Values one swept hyperparameter may take.
 MAX_SWEEP_VALUES = 100
-Scalar = float | int | str
+Scalar = bool | float | int | str
 
 
 class SweptEntry(Protocol):
@@ -32,6 +32,10 @@ class SweptEntry(Protocol):
 
     name: str
     hyperparameters: dict[str, Scalar]
+
+    @property
+    def optimizer(self) -> str: ...
+
     sweep: dict[str, list[Scalar]] | None
     sweep_of: str | None
     sweep_values: dict[str, Scalar] | None
@@ -153,7 +157,7 @@ def sweep_series(
             entry.sweep_of,
             {
                 "of": entry.sweep_of,
-                "name": entry.name,
+                "name": entry.optimizer,
                 "parameters": list(entry.sweep_values),
                 "points": [],
             },

@@ -194,10 +194,10 @@ def run_landscape(database_url: str, run_id: int) -> str:
         with heartbeat(database_url, run_id):
             outcome = stationary_distribution(
                 run.function,
-                optimizer.name,
+                optimizer.optimizer,
                 restarts=spec.restarts,
                 iterations=spec.iterations,
-                overrides={optimizer.name: optimizer.hyperparameters},
+                overrides={optimizer.optimizer: optimizer.hyperparameters},
                 capture_radius=spec.capture_radius,
                 seed=spec.seed,
                 path_points=spec.path_points,

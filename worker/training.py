@@ -54,7 +54,7 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
         else Budget(gradient_evaluations=spec.budget.gradient_evaluations)
     )
     return TrajectoryConfig(
-        optimizer=optimizer.name,
+        optimizer=optimizer.optimizer,
         hyperparameters=dict(optimizer.hyperparameters),
         seeds=trajectory_seeds(spec.seed, optimizer.key, trajectory),
         budget=budget,

@@ -84,7 +84,7 @@ def landscape_distribution(
             row = by_key.get((function, o.key))
             entry: dict[str, Any] = {
                 "optimizer": o.key,
-                "name": o.name,
+                "name": o.optimizer,
                 "status": row.status if row else "missing",
             }
             if o.sweep_values:

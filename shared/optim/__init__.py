@@ -1,5 +1,7 @@
 """Stochastic optimizers as ``torch.optim.Optimizer`` implementations: SGD with noise in
-the gradient or in the model, SAM, and (monotonic) basin hopping.
+the gradient or in the model, SAM, and (monotonic) basin hopping, each also as a wrapper
+around any base optimizer (``sam(adamw)``); the ``torch.optim`` baselines; and the public
+plugin API (:class:`OptimizerPlugin`, :class:`Hyperparameter`) for labs' own optimizers.
 
 Importing this package does not load PyTorch: the declarations (names, hyperparameters,
 catalog) are plain Python, and the optimizer classes load on first access.
@@ -11,15 +13,17 @@ import importlib
 from typing import Any
 
 from shared.optim.declarations import (
-    DECLARATIONS,
     OPTIMIZER_NAMES,
+    PAPER_DECLARATIONS,
     UnknownOptimizerError,
     catalog,
     declaration,
     hyperparameters,
+    optimizer_names,
     resolve_hyperparameters,
 )
 from shared.optim.hyperparameters import Hyperparameter, HyperparameterError
+from shared.optim.plugin_api import OptimizerPlugin
 
 _LAZY = {
     "OPTIMIZERS": "shared.optim.registry",
@@ -27,9 +31,15 @@ _LAZY = {
     "ClosureRequiredError": "shared.optim.base",
     "StochasticOptimizer": "shared.optim.base",
     "minibatch_closure": "shared.optim.closures",
+    "PlainOptimizer": "shared.optim.plain",
+    "Wrapper": "shared.optim.wrapping",
     "SGD": "shared.optim.sgd",
-    "NoiseInGradientSGD": "shared.optim.sgd",
-    "NoiseInModelSGD": "shared.optim.sgd",
+    "NoiseInGradientSGD": "shared.optim.noise_injection",
+    "NoiseInModelSGD": "shared.optim.noise_injection",
+    "NoiseInGradient": "shared.optim.noise_injection",
+    "NoiseInModel": "shared.optim.noise_injection",
+    "SharpnessAware": "shared.optim.sam",
+    "MonotonicBasinHopping": "shared.optim.basin_hopping",
     "SAM": "shared.optim.sam",
     "BasinHopping": "shared.optim.basin_hopping",
     "NoiseInGradientBH": "shared.optim.basin_hopping",
@@ -46,14 +56,16 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DECLARATIONS",
     "OPTIMIZER_NAMES",
+    "PAPER_DECLARATIONS",
     "Hyperparameter",
     "HyperparameterError",
+    "OptimizerPlugin",
     "UnknownOptimizerError",
     "catalog",
     "declaration",
     "hyperparameters",
+    "optimizer_names",
     "resolve_hyperparameters",
     *_LAZY,
 ]

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from shared.optim.declarations import DECLARATIONS
+from shared.optim.declarations import PAPER_DECLARATIONS
 from shared.optim.hyperparameters import Hyperparameter, HyperparameterError, validate_all
 from shared.optim.noise import sample_noise
 
@@ -56,7 +56,7 @@ class StochasticOptimizer(Optimizer):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Concrete optimizers take hyperparameters and needs from their declaration."""
         super().__init_subclass__(**kwargs)
-        declared = DECLARATIONS.get(cls.__dict__.get("name", ""))
+        declared = PAPER_DECLARATIONS.get(cls.__dict__.get("name", ""))
         if declared is not None:
             cls.hyperparameters = declared.hyperparameters
             cls.needs_closure = declared.needs_closure
@@ -71,11 +71,18 @@ class StochasticOptimizer(Optimizer):
         model: nn.Module | None = None,
         **hyperparameters: Any,
     ) -> None:
+        defaults = self._validated(hyperparameters)
+        super().__init__(params, defaults)
+        self._setup(seed, model)
+
+    def _validated(self, values: dict[str, Any]) -> dict[str, Any]:
         try:
-            defaults = validate_all(self.hyperparameters, hyperparameters)
+            return validate_all(self.hyperparameters, values)
         except HyperparameterError as error:
             raise ValueError(f"{self.name}: {error}") from None
-        super().__init__(params, defaults)
+
+    def _setup(self, seed: int, model: nn.Module | None) -> None:
+        """Generator, counters and BatchNorm bookkeeping (after the groups exist)."""
         first = next(p for group in self.param_groups for p in group["params"])
         self.seed = int(seed)
         self.generator = torch.Generator(device=first.device)
@@ -170,6 +177,10 @@ class StochasticOptimizer(Optimizer):
 
     # -- parameter-vector helpers ----------------------------------------------------
 
+    def _setting(self, name: str, group: dict[str, Any] | None = None) -> Any:
+        """Hyperparameter ``name`` of ``group`` (default: the first group)."""
+        return (self.param_groups[0] if group is None else group)[name]
+
     @staticmethod
     def _with_grad(group: dict[str, Any]) -> list[torch.Tensor]:
         return [p for p in group["params"] if p.grad is not None]
@@ -194,9 +205,10 @@ class StochasticOptimizer(Optimizer):
         params = [p for _, ps in groups for p in ps]
         if not params:
             return []
-        first = self.param_groups[0]
         dimension = sum(p.numel() for p in params)
-        flat = self._noise_vector(dimension, first["rho"], first["noise"], params[0])
+        flat = self._noise_vector(
+            dimension, self._setting("rho"), self._setting("noise"), params[0]
+        )
         chunks = iter(
             chunk.view_as(p)
             for chunk, p in zip(flat.split([p.numel() for p in params]), params, strict=True)

@@ -1,4 +1,5 @@
-"""Basin hopping (BH) and monotonic basin hopping (MBH) as step-wise optimizers.
+"""Basin hopping (BH) and monotonic basin hopping (MBH) as step-wise optimizers, with
+any base optimizer as LocalSearch (the paper's four names use SGD).
 
 The algorithm, as the platform implements it::
 
@@ -12,7 +13,8 @@ is unrolled so that every ``step(closure)`` costs exactly one gradient evaluatio
 (a training loop's budget stays honest):
 
 * a *search* step evaluates g = ∇f(w); if ‖g‖ < ε the local search has converged and
-  ends without moving, else w ← w − η·g, and the search ends after τ such moves;
+  ends without moving, else the base steps (SGD: w ← w − η·g), and the search ends
+  after τ such moves;
 * when a search ends, the first one sets the incumbent; later ones are hops: BH always
   accepts the candidate, MBH accepts it only if f(cand) < f(incumbent) on one freshly
   drawn minibatch that neither point descended on (``closure(backward=False,
@@ -21,8 +23,9 @@ is unrolled so that every ``step(closure)`` costs exactly one gradient evaluatio
   minibatch would favour the candidate that just descended on it) and otherwise
   restores the incumbent's weights exactly (a copy, not arithmetic);
 * the next step perturbs: ``model`` kind (NiM) sets w ← w + ζ and then takes the first
-  search step from there with that step's gradient; ``gradient`` kind (NiG) takes one
-  noisy gradient step w ← w − η·(∇f(w) + ζ) and the search starts on the next step.
+  search step from there with that step's gradient; ``gradient`` kind (NiG) lets the
+  base take one step with the noisy gradient ∇f(w) + ζ (SGD: w ← w − η·(∇f(w) + ζ))
+  and the search starts on the next step.
 
 What the optimizer reports is the incumbent: ``incumbent()``, and inside
 ``reported_weights()`` the parameters hold it, so an evaluation during a hop measures
@@ -40,19 +43,26 @@ from typing import Any, ClassVar
 
 import torch
 
-from shared.optim.base import Closure, StochasticOptimizer, descend
+from shared.optim.base import Closure
+from shared.optim.declarations import WRAPPERS
+from shared.optim.wrapping import PaperWrapper, Wrapper
 
 SEARCH, PERTURB = "search", "perturb"
 
 
-class BasinHopping(StochasticOptimizer):
-    """Shared machinery; subclasses fix the perturbation kind and monotonicity."""
+class BasinHopping(Wrapper):
+    """Basin hopping around ``base``: every hop accepted (``bh``); the perturbation kind
+    is the ``perturbation`` hyperparameter."""
 
-    perturbation: ClassVar[str]  # "model" or "gradient"
-    monotonic: ClassVar[bool]
+    name = "bh(base)"
+    kind = "bh"
+    own = WRAPPERS["bh"].hyperparameters
+    monotonic: ClassVar[bool] = False
 
     def __init__(self, params: Any, **kwargs: Any) -> None:
         super().__init__(params, **kwargs)
+        #: "model" (PerturbModel, w + ζ) or "gradient" (PerturbGradient).
+        self.perturbation = self._setting("perturbation")
         self.phase = SEARCH
         self.search_steps = 0
         self.has_incumbent = False
@@ -85,15 +95,11 @@ class BasinHopping(StochasticOptimizer):
 
     def _search_step(self) -> bool:
         """One LocalSearch step with the gradient in ``.grad``; True when it ends."""
-        group0 = self.param_groups[0]
-        if self._gradient_norm() < group0["eps"]:
+        if self._gradient_norm() < self._setting("eps"):
             return True
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            if params:
-                descend(params, [p.grad for p in params], group["lr"], group["weight_decay"])
+        self._descend()
         self.search_steps += 1
-        return self.search_steps >= group0["tau"]
+        return self.search_steps >= self._setting("tau")
 
     def _perturb_model(self) -> None:
         """PerturbModel: w ← w + ζ (parameters that have gradients)."""
@@ -105,13 +111,13 @@ class BasinHopping(StochasticOptimizer):
         self._record_hop(norms)
 
     def _perturb_gradient(self) -> None:
-        """PerturbGradient: w ← w − η·(∇f(w) + ζ)."""
+        """PerturbGradient: the base steps with ∇f(w) + ζ (SGD: w ← w − η·(∇f(w) + ζ))."""
         groups = self._groups_with_grad()
         norms = []
-        for (group, params), noise in zip(groups, self._noise(groups), strict=True):
-            noisy = torch._foreach_add([p.grad for p in params], noise)
-            descend(params, noisy, group["lr"], group["weight_decay"])
+        for (_, params), noise in zip(groups, self._noise(groups), strict=True):
+            torch._foreach_add_([p.grad for p in params], noise)
             norms.extend(torch._foreach_norm(noise))
+        self._descend()
         self._record_hop(norms)
 
     def _accept(self, closure: Closure) -> bool:
@@ -204,29 +210,39 @@ class BasinHopping(StochasticOptimizer):
         self.has_incumbent = saved["has_incumbent"]
 
 
-class NoiseInGradientBH(BasinHopping):
+class MonotonicBasinHopping(BasinHopping):
+    """Monotonic basin hopping around ``base`` (``mbh``): keep a hop only if f decreases."""
+
+    name = "mbh(base)"
+    kind = "mbh"
+    own = WRAPPERS["mbh"].hyperparameters
+    monotonic = True
+    needs_loss_closure = True
+
+
+class NoiseInGradientBH(PaperWrapper, BasinHopping):
     """Basin hopping, PerturbGradient (one noisy gradient step), every hop accepted."""
 
     name = "nig_bh"
-    perturbation, monotonic = "gradient", False
+    fixed: ClassVar[dict[str, Any]] = {"perturbation": "gradient"}
 
 
-class NoiseInModelBH(BasinHopping):
+class NoiseInModelBH(PaperWrapper, BasinHopping):
     """Basin hopping, PerturbModel (w + ζ), every hop accepted."""
 
     name = "nim_bh"
-    perturbation, monotonic = "model", False
+    fixed: ClassVar[dict[str, Any]] = {"perturbation": "model"}
 
 
-class NoiseInGradientMBH(BasinHopping):
+class NoiseInGradientMBH(PaperWrapper, MonotonicBasinHopping):
     """Monotonic basin hopping, PerturbGradient: keep a hop only if f decreases."""
 
     name = "nig_mbh"
-    perturbation, monotonic = "gradient", True
+    fixed: ClassVar[dict[str, Any]] = {"perturbation": "gradient"}
 
 
-class NoiseInModelMBH(BasinHopping):
+class NoiseInModelMBH(PaperWrapper, MonotonicBasinHopping):
     """Monotonic basin hopping, PerturbModel: keep a hop only if f decreases."""
 
     name = "nim_mbh"
-    perturbation, monotonic = "model", True
+    fixed: ClassVar[dict[str, Any]] = {"perturbation": "model"}

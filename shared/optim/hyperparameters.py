@@ -164,3 +164,76 @@ def eps(default: float, meaning: str) -> Hyperparameter:
 
 def tau(default: int, meaning: str) -> Hyperparameter:
     return Hyperparameter("tau", int, default, meaning, low=1)
+
+
+def lr(default: float) -> Hyperparameter:
+    return replace(LR, default=default)
+
+
+def weight_decay(default: float, meaning: str = WEIGHT_DECAY.description) -> Hyperparameter:
+    return replace(WEIGHT_DECAY, default=default, description=meaning)
+
+
+def beta(index: int, default: float, meaning: str) -> Hyperparameter:
+    return Hyperparameter(
+        f"beta{index}", float, default, meaning, low=0.0, high=1.0, high_inclusive=False
+    )
+
+
+def flag(name: str, meaning: str, default: bool = False) -> Hyperparameter:
+    return Hyperparameter(name, bool, default, meaning)
+
+
+def positive(name: str, default: float, meaning: str, *, log: bool = True) -> Hyperparameter:
+    return Hyperparameter(name, float, default, meaning, low=0.0, low_inclusive=False, log=log)
+
+
+def non_negative(name: str, default: float, meaning: str, *, log: bool = False) -> Hyperparameter:
+    return Hyperparameter(name, float, default, meaning, low=0.0, log=log)
+
+
+def unit_interval(name: str, default: float, meaning: str) -> Hyperparameter:
+    """A coefficient in [0, 1) (a decay rate, a momentum)."""
+    return Hyperparameter(name, float, default, meaning, low=0.0, high=1.0, high_inclusive=False)
+
+
+TYPES: dict[str, type] = {"float": float, "int": int, "bool": bool, "str": str}
+
+
+def to_json(h: Hyperparameter) -> dict[str, Any]:
+    """Every field of a declaration, JSON-able (for plugins described out of process)."""
+    return {
+        "name": h.name,
+        "type": h.type.__name__,
+        "default": h.default,
+        "description": h.description,
+        "low": h.low,
+        "high": h.high,
+        "low_inclusive": h.low_inclusive,
+        "high_inclusive": h.high_inclusive,
+        "choices": list(h.choices) if h.choices else None,
+        "log": h.log,
+    }
+
+
+def from_json(data: dict[str, Any]) -> Hyperparameter:
+    """The inverse of :func:`to_json`; a malformed entry raises ValueError."""
+    try:
+        kind = TYPES[data["type"]]
+        h = Hyperparameter(
+            name=str(data["name"]),
+            type=kind,
+            default=data["default"],
+            description=str(data.get("description") or ""),
+            low=data.get("low"),
+            high=data.get("high"),
+            low_inclusive=bool(data.get("low_inclusive", True)),
+            high_inclusive=bool(data.get("high_inclusive", True)),
+            choices=tuple(data["choices"]) if data.get("choices") else None,
+            log=bool(data.get("log", False)),
+        )
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"malformed hyperparameter declaration: {error}") from None
+    if h.type is not str:
+        h.validate(h.default)  # a default outside its own range is a broken declaration
+    return h

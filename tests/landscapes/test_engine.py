@@ -126,7 +126,7 @@ def test_sam_kernel_matches_sam_step_by_step(momentum: float) -> None:
             p = torch.tensor(before[:, r], dtype=torch.float64, requires_grad=True)
             opt = build("sam", [p], **hp)
             if buffer is not None:
-                opt.state[p]["momentum_buffer"] = torch.tensor(buffer[:, r])
+                opt.base.state[p]["momentum_buffer"] = torch.tensor(buffer[:, r])  # SGD under SAM
 
             def closure(p=p, opt=opt) -> torch.Tensor:
                 opt.zero_grad()

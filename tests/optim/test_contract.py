@@ -14,8 +14,10 @@ from shared.optim import (
     HyperparameterError,
     build,
     catalog,
+    declaration,
     minibatch_closure,
 )
+from shared.optim.inference import constructor_arguments
 from tests.optim.conftest import batches, small_model
 
 # Small tau / large eps so that every phase (perturbation, hops, acceptance) happens
@@ -174,11 +176,17 @@ def test_out_of_range_hyperparameters_are_rejected_by_name(name: str) -> None:
 
 def test_catalog_describes_every_hyperparameter() -> None:
     entries = {entry["name"]: entry for entry in catalog()}
-    assert set(entries) == set(OPTIMIZERS)
+    assert set(OPTIMIZERS) <= set(entries)
+    assert {"adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax"} <= set(entries)
+    assert {"nig", "nim", "bh", "mbh"} <= set(entries)
     for name, entry in entries.items():
+        assert entry["available"], entry["reason"]
         assert entry["description"]
         for h in entry["hyperparameters"]:
             assert h["description"] and h["range"] and "default" in h
-        defaults = {h["name"]: h["default"] for h in entry["hyperparameters"]}
+        defaults = {h["name"].removeprefix("base."): h["default"] for h in entry["hyperparameters"]}
         opt = build(name, small_model().parameters())
-        assert {k: opt.defaults[k] for k in defaults} == defaults
+        # In the groups as the class takes them (Adam's beta1, beta2 as betas).
+        expected = constructor_arguments(defaults, declaration(name).tuples)
+        group = opt.param_groups[0]
+        assert {k: group[k] for k in expected} == expected
