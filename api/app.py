@@ -20,6 +20,7 @@ from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
 from shared.db.session import read_session_factory, session_factory
+from shared.optim.plugins import discover_for as discover_optimizers
 from shared.version import code_version
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    discover_optimizers(settings)  # plugins join the catalog (described out of process)
     app = FastAPI(
         title="optbench",
         version=code_version(),

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     stale_after_seconds: float = 300.0
     max_attempts: int = 3
     reconcile_every_seconds: float = 60.0
+    #: Wall-clock seconds one run may take before it fails (a plugin that hangs ends
+    #: there, in one line; other runs go on).
+    run_time_limit: float = Field(86_400.0, gt=0)
+    #: Admin-configured optimizers: ``name=module:Class,…`` (see shared/optim/plugins.py).
+    optimizers: str = ""
 
     # Artifacts (checkpoints, kept model weights): a directory (default
     # ``$OPTBENCH_HOME/artifacts``), a shared filesystem path, or ``s3://bucket/prefix``
@@ -118,6 +123,11 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.broker_url.startswith("sqla+")
+
+    @property
+    def plugin_cache(self) -> Path:
+        """Where plugin descriptions are kept, per package version (shared/registry.py)."""
+        return self.home / "plugin-cache"
 
     @property
     def token_file(self) -> Path:

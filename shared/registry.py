@@ -241,6 +241,9 @@ class Registry(Generic[T]):
 
 # -- describing plugins in a child process, with a cache ------------------------------
 
+#: Answers this process has had already (a test suite builds many apps).
+_described: dict[str, dict[str, dict[str, Any]]] = {}
+
 
 def describe_in_child(
     describer: str,
@@ -261,6 +264,8 @@ def describe_in_child(
             [describer, sys.executable, [(c.name, c.target, str(c.origin)) for c in contributions]]
         ).encode()
     ).hexdigest()[:24]
+    if key in _described:
+        return _described[key]
     cached = cache_dir / f"plugins-{key}.json" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         try:
@@ -283,6 +288,7 @@ def describe_in_child(
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         return {c.name: {"error": f"describing plugins failed: {last}"} for c in contributions}
     answers: dict[str, dict[str, Any]] = json.loads(result.stdout)
+    _described[key] = answers
     if cached is not None and not any("error" in a for a in answers.values()):
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)

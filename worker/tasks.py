@@ -9,6 +9,7 @@ from celery.signals import beat_init, worker_init, worker_process_init, worker_r
 from shared.config import get_settings
 from shared.db.session import session_scope
 from shared.experiments import TASK_NAMES
+from shared.optim.plugins import discover_for as discover_optimizers
 from shared.reconcile import reconcile
 from worker.app import app
 from worker.inflight import runs_in_flight
@@ -57,6 +58,8 @@ def reconcile_at_start(sender: Any = None, **_: Any) -> None:
 @worker_init.connect
 def _before_forking(**_: Any) -> None:
     remember_worker_pid()
+    # Before the pool forks, so every process of this worker sees the same plugins.
+    discover_optimizers(get_settings())
 
 
 @worker_process_init.connect

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -14,23 +14,58 @@ Scalar = float | int | str | bool
 
 class HyperparameterInfo(Strict):
     name: str
-    type: str = Field(description="float, int or str")
+    type: str = Field(description="float, int, bool or str")
     default: Scalar | None
     range: str = Field(description="allowed values in interval notation, e.g. (0, inf)")
     low: float | None
     high: float | None
     choices: list[str] | None
+    log: bool = Field(description="searched on a log scale (learning rates, decay rates)")
     description: str
 
 
+class OriginInfo(Strict):
+    """Where an optimizer comes from: built in, an installed package, or the server's
+    configuration (``OPTBENCH_OPTIMIZERS``)."""
+
+    source: Literal["builtin", "package", "configuration"]
+    package: str | None
+    version: str | None
+    target: str | None = Field(description="module:Object of a plugin")
+    text: str = Field(description="the origin in words, e.g. 'lab-optimizers 0.3.1 (…)'")
+
+
+class WrapperInfo(Strict):
+    """A perturbation that takes a base optimizer: ``{"name": "sam", "base": "adamw"}``."""
+
+    hyperparameters: list[HyperparameterInfo] = Field(
+        description="its own; the base's are written base.NAME"
+    )
+    default_base: str
+    bases: list[str] = Field(description="the optimizers it can wrap")
+    paper_names: dict[str, dict[str, Scalar]] = Field(
+        description="the paper's names for it around sgd, with the settings they fix"
+    )
+
+
 class OptimizerInfo(Strict):
-    """A registered optimizer and its hyperparameters."""
+    """A registered optimizer, its hyperparameters and where it comes from."""
 
     name: str
     description: str
     needs_closure: bool
     gradient_evaluations_per_step: int | None = Field(description="null when it varies")
     hyperparameters: list[HyperparameterInfo]
+    origin: OriginInfo
+    available: bool = Field(description="false: listed, but specs cannot name it (reason)")
+    reason: str | None
+    coupling: Literal["kernel", "elementwise", "per_tensor", "global"] | None = Field(
+        description="how the synthetic landscapes run it: a NumPy kernel, or PyTorch with "
+        "all restarts in one parameter (elementwise), one tensor per restart (per_tensor) "
+        "or one instance per restart (global); null: it cannot run there"
+    )
+    wrapper: WrapperInfo | None = Field(description="set for perturbations that take a base")
+    notes: list[str]
 
 
 class MinimumInfo(Strict):

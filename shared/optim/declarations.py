@@ -258,7 +258,7 @@ class UnknownOptimizerError(KeyError):
         return f"unknown optimizer {self.name!r}; valid ones: {', '.join(optimizer_names())}"
 
 
-def _builtin_registry() -> Registry[OptimizerDeclaration]:
+def builtin_registry() -> Registry[OptimizerDeclaration]:
     registry: Registry[OptimizerDeclaration] = Registry(
         "optimizer", "optbench.optimizers", "OPTBENCH_OPTIMIZERS"
     )
@@ -268,7 +268,7 @@ def _builtin_registry() -> Registry[OptimizerDeclaration]:
 
 
 #: Every registered optimizer. Built-ins at import; plugins join at :func:`discover`.
-REGISTRY: Registry[OptimizerDeclaration] = _builtin_registry()
+REGISTRY: Registry[OptimizerDeclaration] = builtin_registry()
 _composites: dict[str, OptimizerDeclaration] = {}
 
 

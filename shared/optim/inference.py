@@ -45,13 +45,25 @@ def _bounds(name: str, default: float) -> dict[str, Any]:
     return bounds
 
 
-def _scalar(name: str, default: Any, description: str) -> Hyperparameter | None:
+def _annotation_text(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return ""
+    return annotation if isinstance(annotation, str) else str(annotation)
+
+
+def _scalar(
+    name: str, default: Any, description: str, annotation: str = ""
+) -> Hyperparameter | None:
+    """A typed hyperparameter for ``default``; an int default is a float when the
+    annotation says float or the name is a real-valued one by convention (``lr=1``,
+    ``weight_decay=0``)."""
     if isinstance(default, bool):
         return Hyperparameter(name, bool, default, description)
-    if isinstance(default, int):
+    if isinstance(default, int) and not ("float" in annotation or _bounds(name, float(default))):
         return Hyperparameter(name, int, default, description)
-    if isinstance(default, float):
-        return Hyperparameter(name, float, default, description, **_bounds(name, default))
+    if isinstance(default, (int, float)):
+        value = float(default)
+        return Hyperparameter(name, float, value, description, **_bounds(name, value))
     return None
 
 
@@ -99,6 +111,7 @@ def infer_hyperparameters(
                 f"parameter {p.name!r} has no default, so a spec could not leave it out"
             )
         default = p.default
+        annotation = _annotation_text(p.annotation)
         described = f"{p.name} (inferred from the class's signature)"
         if (
             isinstance(default, (tuple, list))
@@ -107,12 +120,12 @@ def infer_hyperparameters(
         ):
             names = tuple_element_names(p.name, len(default))
             for element, value in zip(names, default, strict=True):
-                typed = _scalar(element, value, f"element of {described}")
+                typed = _scalar(element, value, f"element of {described}", annotation)
                 assert typed is not None
                 declared.append(typed)
             tuples.append((p.name, names))
             continue
-        typed = _scalar(p.name, default, described)
+        typed = _scalar(p.name, default, described, annotation)
         if typed is None:
             skipped.append(p.name)
         else:

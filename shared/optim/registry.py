@@ -114,6 +114,21 @@ def build(
     """Construct optimizer ``name`` over ``params`` with validated hyperparameters."""
     declared = declaration(name)
     values = resolve_hyperparameters(name, overrides)
+    return build_declared(declared, params, seed=seed, model=model, values=values)
+
+
+def build_declared(
+    declared: OptimizerDeclaration,
+    params: Any,
+    *,
+    seed: int = 0,
+    model: nn.Module | None = None,
+    values: dict[str, Any] | None = None,
+) -> StochasticOptimizer:
+    """Construct ``declared`` over ``params``; ``values`` complete and validated
+    (default: the declared defaults)."""
+    if values is None:
+        values = {h.name: h.default for h in declared.hyperparameters}
     if declared.implementation == "native":
         return optimizer_class(declared.name)(params, seed=seed, model=model, **values)
     if declared.implementation == "torch":

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from api.app import create_app
 from shared.config import Settings
 from shared.landscapes.functions import LANDSCAPES
-from shared.optim.declarations import OPTIMIZER_NAMES
+from shared.optim.declarations import OPTIMIZER_NAMES, optimizer_names
 from shared.spec import parse_spec, spec_adapter
 from shared.tasks.declarations import TASKS
 
@@ -27,11 +27,36 @@ ACCEPTED = [
     {**LANDSCAPE, "optimizers": [{"name": "sam", "hyperparameters": {"lr": 0.1, "rho": 0.05}}]},
     {**LANDSCAPE, "optimizers": ["sgd", {"name": "sgd", "label": "fast", "hyperparameters": {}}]},
     {**LANDSCAPE, "optimizers": [{"name": "nig_sgd", "hyperparameters": {"noise": "gaussian"}}]},
+    {**LANDSCAPE, "optimizers": ["adam", {"name": "adamw", "hyperparameters": {"amsgrad": True}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "rmsprop", "hyperparameters": {"centered": False}}]},
+    {
+        **LANDSCAPE,
+        "optimizers": [
+            {"name": "sam", "base": "adamw", "hyperparameters": {"rho": 0.1, "base.lr": 1e-3}}
+        ],
+    },
+    {**LANDSCAPE, "optimizers": ["nig", {"name": "nim", "base": "adam"}]},
+    {
+        **LANDSCAPE,
+        "optimizers": [
+            {"name": "bh", "base": "adam", "hyperparameters": {"perturbation": "gradient"}}
+        ],
+    },
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "base": "adam", "sweep": {"base.lr": [0.1, 1]}}]},
 ]
 REFUSED = [
     {**LANDSCAPE, "functions": ["Himmelblau"]},
     {**LANDSCAPE, "functions": ["himmelblau", "himmelblau"]},
-    {**LANDSCAPE, "optimizers": ["adam"]},
+    {**LANDSCAPE, "optimizers": ["lion"]},
+    {**LANDSCAPE, "optimizers": [{"name": "adam", "hyperparameters": {"amsgrad": "yes"}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "adam", "hyperparameters": {"beta1": 1.0}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "adam", "base": "sgd"}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "base": "sam"}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "base": "nig_sgd"}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "base": "lion"}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"base.lr": 0.1}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "sam", "hyperparameters": {"base.lr": 0.1}}]},
+    {**LANDSCAPE, "optimizers": [{"name": "bh", "hyperparameters": {"perturbation": "jump"}}]},
     {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"rho": 0.1}}]},
     {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"lr": 0}}]},
     {**LANDSCAPE, "optimizers": [{"name": "sgd", "hyperparameters": {"lr": -1.5}}]},
@@ -63,11 +88,34 @@ def test_what_the_schema_refuses_validation_refuses(validator, spec: dict) -> No
         parse_spec(spec)
 
 
+#: What only the server can refuse: a base's hyperparameters depend on the base named.
+REFUSED_BY_VALIDATION = [
+    ({"name": "sam", "base": "adamw", "hyperparameters": {"base.lr": -1}}, "base.lr"),
+    ({"name": "sam", "base": "adamw", "hyperparameters": {"base.momentum": 0.9}}, "base.momentum"),
+    ({"name": "nig", "base": "adam", "hyperparameters": {"base.amsgrad": 1}}, "base.amsgrad"),
+]
+
+
+@pytest.mark.parametrize(("entry", "field"), REFUSED_BY_VALIDATION)
+def test_a_base_hyperparameter_is_checked_against_the_base(entry: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_spec({**LANDSCAPE, "optimizers": [entry]})
+    assert field in str(error.value)
+
+
+def test_a_wrapper_is_labelled_by_its_base() -> None:
+    spec = parse_spec({**LANDSCAPE, "optimizers": [{"name": "sam", "base": "adamw"}, "nig", "sam"]})
+    assert [o.key for o in spec.optimizers] == ["sam(adamw)", "nig(sgd)", "sam"]
+    assert [o.optimizer for o in spec.optimizers] == ["sam(adamw)", "nig(sgd)", "sam"]
+
+
 def test_registry_names_are_enums() -> None:
     definitions = spec_adapter.json_schema()["$defs"]
     optimizer = definitions["OptimizerSpec"]
-    assert optimizer["properties"]["name"]["enum"] == list(OPTIMIZER_NAMES)
-    assert [b["properties"]["name"]["const"] for b in optimizer["oneOf"]] == list(OPTIMIZER_NAMES)
+    names = optimizer["properties"]["name"]["enum"]
+    assert names == optimizer_names()
+    assert set(OPTIMIZER_NAMES) | {"adam", "adamw", "sam", "nig", "nim", "bh", "mbh"} <= set(names)
+    assert [b["properties"]["name"]["const"] for b in optimizer["oneOf"]] == names
     functions = definitions["LandscapeSpec"]["properties"]["functions"]["items"]["enum"]
     assert set(LANDSCAPES) <= set(functions)
     assert definitions["TrainingSpec"]["properties"]["task"]["enum"] == list(TASKS)
@@ -75,8 +123,8 @@ def test_registry_names_are_enums() -> None:
 
 def test_an_unknown_name_still_gets_a_message_naming_the_field() -> None:
     with pytest.raises(ValidationError) as error:
-        parse_spec({**LANDSCAPE, "optimizers": ["adam"]})
-    assert "optimizers" in str(error.value) and "unknown optimizer 'adam'" in str(error.value)
+        parse_spec({**LANDSCAPE, "optimizers": ["lion"]})
+    assert "optimizers" in str(error.value) and "unknown optimizer 'lion'" in str(error.value)
 
 
 @pytest.fixture(scope="module")
