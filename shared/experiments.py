@@ -6,12 +6,14 @@ Services here only flush; the caller (a request, a task) commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
+from shared.optim.declarations import declaration
 from shared.spec import LandscapeSpec, OptimizerSpec, TrainingSpec
 from shared.sweeps import expand
 from shared.tasks.declarations import task_declaration
@@ -28,6 +30,8 @@ class RunPlan:
     function: str | None = None
     trajectory: int | None = None
     queue: str = "cpu"
+    #: The optimizer's origin in this process's catalog (a plugin's package, version).
+    origin: dict[str, Any] | None = None
 
 
 def expand_sweeps(spec: LandscapeSpec | TrainingSpec) -> LandscapeSpec | TrainingSpec:
@@ -38,13 +42,22 @@ def expand_sweeps(spec: LandscapeSpec | TrainingSpec) -> LandscapeSpec | Trainin
     return spec.model_copy(update={"optimizers": expand(spec.optimizers)})
 
 
+def _origin(optimizer: str) -> dict[str, Any]:
+    return declaration(optimizer).origin.as_dict()
+
+
 def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
     """One run per (function, configuration) — a batch of restarts — or per trajectory;
     a sweep's configurations are planned one by one."""
     spec = expand_sweeps(spec)
     if isinstance(spec, LandscapeSpec):
         return [
-            RunPlan(key=f"{function}/{o.key}", optimizer=o.key, function=function)
+            RunPlan(
+                key=f"{function}/{o.key}",
+                optimizer=o.key,
+                function=function,
+                origin=_origin(o.optimizer),
+            )
             for function in spec.functions
             for o in spec.optimizers
         ]
@@ -53,7 +66,13 @@ def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
         device = task_declaration(spec.task).default_device
     queue = "gpu" if device == "cuda" else "cpu"
     return [
-        RunPlan(key=f"{o.key}/{t}", optimizer=o.key, trajectory=t, queue=queue)
+        RunPlan(
+            key=f"{o.key}/{t}",
+            optimizer=o.key,
+            trajectory=t,
+            queue=queue,
+            origin=_origin(o.optimizer),
+        )
         for o in spec.optimizers
         for t in range(spec.trajectories)
     ]
@@ -78,6 +97,7 @@ def create_experiment(
                 function=p.function,
                 trajectory=p.trajectory,
                 queue=p.queue,
+                optimizer_origin=p.origin,
             )
             for p in plan_runs(spec)
         ],

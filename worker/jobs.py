@@ -22,10 +22,12 @@ from shared.db.models import Experiment, LandscapeResult, Run, Status
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
 from shared.db.upsert import column_values, insert_once
+from shared.deadline import run_time_limit
 from shared.experiments import refresh_status
 from shared.failures import split_failure
 from shared.instances import process_instance
 from shared.landscapes.study import stationary_distribution
+from shared.optim.declarations import OptimizerDeclaration, UnknownOptimizerError, declaration
 from shared.spec import LandscapeSpec, parse_spec
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,40 @@ log = logging.getLogger(__name__)
 
 class RunCancelled(Exception):
     """The experiment was cancelled while this run was computing."""
+
+
+def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDeclaration:
+    """``optimizer`` as this worker has it, its origin (a plugin's package and version)
+    recorded on the run: the version that ran. A plugin this worker lacks is a one-line
+    :class:`MissingPluginError` naming the package the API had."""
+    from shared.optim.registry import MissingPluginError, torch_class  # loads torch
+
+    try:
+        declared = declaration(optimizer)
+        for part in (declared, declaration(declared.base) if declared.base else None):
+            if part is not None and part.implementation != "native":
+                torch_class(part)
+    except UnknownOptimizerError as error:
+        origin = run.optimizer_origin or {}
+        package = (
+            f" (package {origin['package']} {origin.get('version') or ''}".rstrip() + ")"
+            if origin.get("package")
+            else ""
+        )
+        raise MissingPluginError(
+            f"optimizer {optimizer!r}{package} is not installed on this worker ({error}); "
+            "install it on every worker and restart them"
+        ) from None
+
+    def record() -> None:
+        with session_factory(database_url)() as session:
+            row = session.get(Run, run.id)
+            if row is not None:
+                row.optimizer_origin = declared.origin.as_dict()
+                session.commit()
+
+    with_retries(record, what=f"run {run.id} optimizer origin")
+    return declared
 
 
 def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
@@ -191,7 +227,8 @@ def run_landscape(database_url: str, run_id: int) -> str:
     optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
     began = time.perf_counter()
     try:
-        with heartbeat(database_url, run_id):
+        worker_optimizer(database_url, run, optimizer.optimizer)
+        with heartbeat(database_url, run_id), run_time_limit(get_settings().run_time_limit):
             outcome = stationary_distribution(
                 run.function,
                 optimizer.optimizer,

@@ -20,13 +20,14 @@ from shared.db.models import Experiment, ModelRecord, Run, Status
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
 from shared.db.upsert import insert_once
+from shared.deadline import run_time_limit
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
 from shared.tasks.declarations import task_declaration
-from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat
+from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat, worker_optimizer
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +148,16 @@ def run_training(database_url: str, run_id: int) -> str:
     try:
         spec = parse_spec(experiment.spec)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
+        entry = next(o for o in spec.optimizers if o.key == run.optimizer)
+        worker_optimizer(database_url, run, entry.optimizer)
         task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
         artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
         runner.on_model = artifacts.offer_model
         runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner, artifacts)
-        with heartbeat(database_url, run_id):
+        limit = get_settings().run_time_limit
+        with heartbeat(database_url, run_id), run_time_limit(limit):
             try:
                 runner.run(checkpoint=artifacts.restore())
             except UnreadableCheckpoint as error:

@@ -143,6 +143,9 @@ class Run(Base):
     #: Notes on what happened to the run that were not failures (e.g. a checkpoint that
     #: failed its checksum, so the trajectory restarted from the beginning).
     log: Mapped[str | None] = mapped_column(Text)
+    #: Where the run's optimizer comes from (built in, or a plugin's package and
+    #: version): as the API had it at submission, then as the worker that ran it had it.
+    optimizer_origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: A training trajectory whose loss became non-finite.
     diverged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
