@@ -31,9 +31,10 @@ def list_optimizers(
     """Every optimizer with its origin, hyperparameters and how landscapes run it
     (what this machine's API and workers discover at start-up)."""
     from shared.optim.declarations import catalog
-    from shared.optim.plugins import discover_for
+    from shared.optim.plugins import discover
 
-    registry = discover_for(get_settings())
+    settings = get_settings()
+    registry = discover(None, settings.optimizers)  # described afresh: no cache file
     entries = catalog()
     if as_json:
         typer.echo(json.dumps(entries, indent=2))
@@ -82,9 +83,9 @@ def check(
     from shared.optim.conformance import ConformanceCheck
     from shared.optim.declarations import UnknownOptimizerError
     from shared.optim.hyperparameters import HyperparameterError
-    from shared.optim.plugins import discover_for
+    from shared.optim.plugins import discover
 
-    discover_for(get_settings())
+    discover(None, get_settings().optimizers)
     values: dict[str, Any] = {}
     for item in hyperparameter or []:
         key, sep, text = item.partition("=")

@@ -254,8 +254,10 @@ def describe_in_child(
 ) -> dict[str, dict[str, Any]]:
     """``{name: {"declaration": …} | {"error": reason}}`` for each contribution, as the
     function ``describer`` (``module:function``, taking a name and a target, returning a
-    JSON-able declaration) answers in a fresh interpreter. Cached per set of packages and
-    versions in ``cache_dir`` (no cache when None)."""
+    JSON-able declaration) answers in a fresh interpreter. Kept for this process, and in
+    ``cache_dir`` per set of packages and versions when every plugin could be described
+    (None: no file; what a plugin author's ``optbench optimizers`` commands use, since an
+    edited plugin keeps its version)."""
     if not contributions:
         return {}
     payload = [{"name": c.name, "target": c.target} for c in contributions]
@@ -264,14 +266,35 @@ def describe_in_child(
             [describer, sys.executable, [(c.name, c.target, str(c.origin)) for c in contributions]]
         ).encode()
     ).hexdigest()[:24]
-    if key in _described:
-        return _described[key]
     cached = cache_dir / f"plugins-{key}.json" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
+    answers = _described.get(key)
+    if answers is None and cached is not None and cached.is_file():
         try:
-            return json.loads(cached.read_text())
+            answers = json.loads(cached.read_text())
         except (OSError, ValueError):
+            answers = None
+    if answers is None:
+        answers = _describe_now(describer, payload, timeout)
+        if any("error" in a and a.get("fatal") for a in answers.values()):
+            return answers  # the child itself failed: try again next time
+    _described[key] = answers
+    failed = any("error" in a for a in answers.values())  # maybe fixed without a new version
+    if cached is not None and not failed and not cached.is_file():
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(answers))
+            temporary.replace(cached)
+        except OSError:
             pass
+    return answers
+
+
+def _describe_now(
+    describer: str, payload: list[dict[str, str]], timeout: float
+) -> dict[str, dict[str, Any]]:
+    """Run the child; a child that fails or hangs describes every plugin as an error
+    (``fatal``: not cached)."""
     try:
         result = subprocess.run(
             [sys.executable, "-m", "shared.registry", describer],
@@ -283,21 +306,12 @@ def describe_in_child(
         )
     except subprocess.TimeoutExpired:
         reason = f"describing plugins took over {timeout:g} s (a plugin hangs on import?)"
-        return {c.name: {"error": reason} for c in contributions}
+        return {p["name"]: {"error": reason, "fatal": True} for p in payload}
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return {c.name: {"error": f"describing plugins failed: {last}"} for c in contributions}
-    answers: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    _described[key] = answers
-    if cached is not None and not any("error" in a for a in answers.values()):
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_suffix(".tmp")
-            temporary.write_text(json.dumps(answers))
-            temporary.replace(cached)
-        except OSError:
-            pass
-    return answers
+        reason = f"describing plugins failed: {last}"
+        return {p["name"]: {"error": reason, "fatal": True} for p in payload}
+    return json.loads(result.stdout)
 
 
 def _import_path() -> str:
