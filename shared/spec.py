@@ -117,8 +117,8 @@ class OptimizerSpec(_Strict):
 
     @field_validator("name")
     @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in WRAPPERS:
+    def _known(cls, name: str, info: ValidationInfo) -> str:
+        if name not in WRAPPERS and not _stored(info):
             _registered(declaration, name)
         return name
 
@@ -126,7 +126,7 @@ class OptimizerSpec(_Strict):
     @classmethod
     def _known_base(cls, base: str | None, info: ValidationInfo) -> str | None:
         name = info.data.get("name")
-        if base is None or name is None:  # no base, or the name itself is invalid
+        if base is None or name is None or _stored(info):  # no base, or already reported
             return base
         if name not in WRAPPERS:
             raise ValueError(f"{name!r} takes no base; the wrappers are {', '.join(WRAPPERS)}")
@@ -134,9 +134,13 @@ class OptimizerSpec(_Strict):
         return base
 
     @model_validator(mode="after")
-    def _valid_hyperparameters(self) -> OptimizerSpec:
+    def _valid_hyperparameters(self, info: ValidationInfo) -> OptimizerSpec:
         if self.base is None and self.name in WRAPPERS and not is_registered(self.name):
             self.base = DEFAULT_BASE  # nig, nim, bh, mbh alone wrap sgd
+        if _stored(info):
+            # Checked at submission; a worker reads the spec as stored, so one that lacks
+            # a plugin can say which (worker_optimizer), not fail to read the experiment.
+            return self
         resolve_hyperparameters(self.optimizer, self.hyperparameters)
         if self.sweep is not None:
             try:
@@ -156,6 +160,12 @@ class OptimizerSpec(_Strict):
     @property
     def key(self) -> str:
         return self.label or self.optimizer
+
+
+def _stored(info: ValidationInfo) -> bool:
+    """Reading a stored spec without checking it against this process's optimizer
+    catalog (``parse_spec(..., catalog=False)``)."""
+    return (info.context or {}).get("catalog") is False
 
 
 def _registered(lookup: Any, name: str) -> Any:
@@ -386,15 +396,22 @@ ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="ki
 spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
 
 
-def parse_spec(data: Any, *, stored: bool = True) -> LandscapeSpec | TrainingSpec:
+def parse_spec(
+    data: Any, *, stored: bool = True, catalog: bool = True
+) -> LandscapeSpec | TrainingSpec:
     """Validate a spec from plain data (raises ``pydantic.ValidationError``).
 
     ``stored=True`` (the default) reads a spec as stored with an experiment: checks that
     only guard new submissions (a schedule too short for its population size) are
     skipped, so experiments stored before a check existed stay readable. Pass
     ``stored=False`` to validate a new spec exactly as the API's submission does.
+
+    ``catalog=False`` reads an experiment's stored spec without checking its optimizers
+    against this process's catalog again (they were checked at submission): a worker
+    that lacks a plugin can then say which one, and a plugin removed since leaves the
+    experiment readable.
     """
-    return spec_adapter.validate_python(data, context={"stored": stored})
+    return spec_adapter.validate_python(data, context={"stored": stored, "catalog": catalog})
 
 
 def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:

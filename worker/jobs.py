@@ -222,7 +222,7 @@ def run_landscape(database_url: str, run_id: int) -> str:
     if isinstance(started, str):
         return started
     run, experiment = started
-    spec = parse_spec(experiment.spec)
+    spec = parse_spec(experiment.spec, catalog=False)
     assert isinstance(spec, LandscapeSpec) and run.function is not None
     optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
     began = time.perf_counter()

@@ -146,7 +146,7 @@ def run_training(database_url: str, run_id: int) -> str:
     run, experiment = started
     artifacts: TrajectoryArtifacts | None = None
     try:
-        spec = parse_spec(experiment.spec)
+        spec = parse_spec(experiment.spec, catalog=False)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
         entry = next(o for o in spec.optimizers if o.key == run.optimizer)
         worker_optimizer(database_url, run, entry.optimizer)

@@ -61,7 +61,7 @@ def leaderboard(
     relevant = [
         e
         for e in experiments
-        if (spec := parse_spec(e.spec)).kind == "training" and spec.task == task
+        if (spec := parse_spec(e.spec, catalog=False)).kind == "training" and spec.task == task
     ]
     key = ("leaderboard", task, alpha, tuple((e.id, e.created_at, e.finished_at) for e in relevant))
     return results.get(key, lambda: _board(session, relevant, task, metric, alpha))
@@ -73,7 +73,7 @@ def _board(
     samples: dict[str, list[np.ndarray]] = {}
     details: dict[str, dict[str, Any]] = {}
     for experiment in experiments:
-        spec = parse_spec(experiment.spec)
+        spec = parse_spec(experiment.spec, catalog=False)
         assert isinstance(spec, TrainingSpec)
         frame = records_frame(session, experiment.id)
         if frame.empty:

@@ -74,7 +74,7 @@ def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, Trai
             status.HTTP_409_CONFLICT,
             f"experiment {experiment_id} is a {experiment.kind} experiment",
         )
-    spec = parse_spec(experiment.spec)
+    spec = parse_spec(experiment.spec, catalog=False)
     assert isinstance(spec, TrainingSpec)
     return experiment, spec
 

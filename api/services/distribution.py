@@ -54,7 +54,7 @@ def landscape_distribution(
 ) -> dict[str, Any]:
     """The distribution answer; ``cache`` keeps each function's polish of a finished
     experiment's end points for later requests."""
-    spec = parse_spec(experiment.spec)
+    spec = parse_spec(experiment.spec, catalog=False)
     assert isinstance(spec, LandscapeSpec)
     radius = capture_radius if capture_radius is not None else spec.capture_radius
     rows = session.execute(
