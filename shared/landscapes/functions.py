@@ -98,9 +98,12 @@ class Landscape:
         """f at ``points`` of shape (2, R) (coordinate-major); returns shape (R,)."""
         return self.expression(points[0], points[1], _NUMPY)
 
-    def gradient(self, points: np.ndarray) -> np.ndarray:
-        """∇f at ``points`` of shape (2, R); returns shape (2, R)."""
-        return self._gradient_numpy(points[0], points[1], np.empty_like(points))
+    def gradient(self, points: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """∇f at ``points`` of shape (2, R); returns shape (2, R), written into ``out``
+        (any (2, R) array or view, e.g. of a PyTorch gradient buffer) when given."""
+        return self._gradient_numpy(
+            points[0], points[1], np.empty_like(points) if out is None else out
+        )
 
     def hessian(self, point: tuple[float, float]) -> np.ndarray:
         """The exact 2×2 Hessian at one point."""
