@@ -336,7 +336,7 @@ def probe_coupling(
     (``per_tensor``); the first whose iterates at every step and whose evaluation
     counts agree with the reference (to 1e-10, float64) is returned, else ``global``.
     Raises :class:`CouplingProbeError` if the optimizer raises, or if every reference
-    run diverges at once (nothing left to compare).
+    run diverges (too little left to compare).
     """
     f = landscape if landscape is not None else LANDSCAPES["six_hump_camel"]
     starts = _probe_starts(f, restarts)
@@ -353,9 +353,9 @@ def probe_coupling(
             ) from error
 
     separate = run("global")
-    if steps > 0 and not np.isfinite(separate.path[1]).any():
+    if not np.isfinite(separate.path[-1]).all(axis=1).any():
         raise CouplingProbeError(
-            f"every probe run diverged on its first step on {f.name}; its coupling "
+            f"every probe run diverged within {steps} steps on {f.name}, so its coupling "
             "cannot be told (are its hyperparameters sane?)"
         )
     for coupling in ("elementwise", "per_tensor"):
