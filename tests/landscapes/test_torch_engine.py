@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.optim import Optimizer
 
-from shared.landscapes import landscape
+from shared.landscapes import LANDSCAPES, landscape
 from shared.landscapes.torch_engine import (
     COUPLINGS,
     CouplingProbeError,
@@ -365,6 +365,20 @@ def test_probe_reports_an_optimizer_that_raises() -> None:
         probe_coupling(lambda ps: Broken(ps))
     with pytest.raises(CouplingProbeError, match="diverged"):
         probe_coupling(lambda ps: torch.optim.SGD(ps, lr=1e3))
+
+
+@pytest.mark.parametrize("function", list(LANDSCAPES))
+def test_compiled_value_is_the_function(function: str) -> None:
+    """The closure's loss comes from the compiled compact form: the same values as the
+    expression as written, over the domain and a margin around it."""
+    f = landscape(function)
+    (x0, x1), (y0, y1) = f.domain
+    rng = np.random.default_rng(5)
+    points = np.stack((rng.uniform(x0 - 1, x1 + 1, 400), rng.uniform(y0 - 1, y1 + 1, 400)))
+    expected = f.value(points)
+    np.testing.assert_allclose(f.compiled_value(points), expected, rtol=1e-12, atol=1e-12)
+    scalar = f.compiled_value(points[:, :1])
+    assert scalar.shape == (1,) and scalar[0] == pytest.approx(expected[0], rel=1e-12)
 
 
 def test_unknown_coupling_is_refused() -> None:
