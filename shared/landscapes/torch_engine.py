@@ -235,6 +235,11 @@ def _instances(
     raise ValueError(f"unknown coupling {coupling!r}; valid ones: {', '.join(COUPLINGS)}")
 
 
+def _positions(instances: list[_Instance]) -> np.ndarray:
+    """All restarts' iterates (R, 2), a copy."""
+    return np.concatenate([i.positions() for i in instances] or [np.zeros((0, 2))])
+
+
 def run_torch_batched(
     landscape: Landscape,
     make_optimizer: OptimizerFactory,
@@ -258,7 +263,7 @@ def run_torch_batched(
     """
     starts = np.array(starts, dtype=np.float64).reshape(-1, 2)
     restarts = starts.shape[0]
-    instances = _instances(landscape, make_optimizer, coupling, starts)
+    instances = _instances(landscape, make_optimizer, coupling, starts) if restarts else []
     keep = (
         np.unique(np.linspace(0, iterations, path_points).round().astype(int))
         if path_points > 0
@@ -270,14 +275,14 @@ def run_torch_batched(
     with np.errstate(all="ignore"), _single_threaded(starts.size):
         for t in range(iterations + 1):
             if next_keep < keep.size and keep[next_keep] == t:
-                snapshots.append(np.concatenate([i.positions() for i in instances]))
+                snapshots.append(_positions(instances))
                 next_keep += 1
             if t < iterations:
                 for instance in instances:
                     instance.advance()
                 if (t + 1) % report_every == 0 and on_progress is not None:
                     on_progress((t + 1) / iterations)
-        end_points = np.concatenate([i.reported() for i in instances])
+        end_points = np.concatenate([i.reported() for i in instances] or [np.zeros((0, 2))])
     counters = Counters.zeros(restarts)
     for i in instances:
         rows = slice(i.rows.start, i.rows.stop)
@@ -288,7 +293,7 @@ def run_torch_batched(
     path = np.stack(snapshots) if snapshots else np.zeros((0, restarts, 2))
     return BatchedRun(
         end_points=end_points,
-        last_iterates=np.concatenate([i.positions() for i in instances]).copy(),
+        last_iterates=_positions(instances),
         counters=counters,
         path=path,
         path_iterations=keep,
@@ -364,21 +369,11 @@ def probe_coupling(
     return "global"
 
 
-def describe_coupling(coupling: str) -> str:
-    """One line for the catalog: how the landscapes batch this class."""
-    return {
-        "elementwise": "all restarts as one stacked parameter",
-        "per_tensor": "one parameter tensor per restart, one optimizer",
-        "global": "one optimizer per restart",
-    }[coupling]
-
-
 __all__ = [
     "COUPLINGS",
     "PROBE_TOLERANCE",
     "CouplingProbeError",
     "OptimizerFactory",
-    "describe_coupling",
     "probe_coupling",
     "run_torch_batched",
 ]

@@ -349,8 +349,14 @@ def test_path_snapshots_and_progress() -> None:
     np.testing.assert_array_equal(run.path[0], starts)
     np.testing.assert_array_equal(run.path[-1], run.last_iterates)
     assert seen == sorted(seen) and len(seen) == 20 and seen[-1] == 1.0
-    empty = run_torch_batched(f, ELEMENTWISE["adam"], "global", starts, 5)
-    assert empty.path.shape == (0, 7, 2)
+    unkept = run_torch_batched(f, ELEMENTWISE["adam"], "global", starts, 5)
+    assert unkept.path.shape == (0, 7, 2)
+    for coupling in COUPLINGS:
+        none = run_torch_batched(
+            f, ELEMENTWISE["adam"], coupling, np.zeros((0, 2)), 5, path_points=3
+        )
+        assert none.end_points.shape == none.last_iterates.shape == (0, 2)
+        assert none.path.shape == (3, 0, 2) and none.counters.gradient_evaluations.shape == (0,)
 
 
 def test_probe_reports_an_optimizer_that_raises() -> None:
