@@ -49,7 +49,7 @@ COUPLINGS = ("elementwise", "per_tensor", "global")
 #: ``make_optimizer(params, restarts)``: one optimizer over ``params`` (float64 leaf
 #: tensors) carrying the restarts ``restarts`` (a ``range`` of restart indices, e.g. to
 #: derive a per-restart seed from ``restarts.start`` for the global class). A factory
-#: taking only ``params`` is accepted too.
+#: taking only ``params`` is accepted too (``_build`` says how the two are told apart).
 OptimizerFactory = Callable[..., Optimizer]
 
 #: Iterates of stacked and separate runs must agree to this (relative above 1), float64.
@@ -60,15 +60,21 @@ class CouplingProbeError(RuntimeError):
     """The probe could not classify the optimizer (it raised, or its runs diverged)."""
 
 
-def _takes_restarts(make_optimizer: OptimizerFactory) -> bool:
+def _build(make_optimizer: OptimizerFactory, params: list[torch.Tensor], rows: range) -> Any:
+    """Call the factory with the restarts if it takes them: a parameter named
+    ``restarts``, or a second positional parameter without a default (so a lambda that
+    binds loop variables as defaults, ``lambda ps, c=cls: c(ps)``, is not handed them)."""
     try:
         parameters = list(inspect.signature(make_optimizer).parameters.values())
     except (TypeError, ValueError):
-        return True
+        return make_optimizer(params, rows)
+    if any(p.name == "restarts" for p in parameters[1:]):
+        return make_optimizer(params, restarts=rows)
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(p.kind in positional for p in parameters) >= 2 or any(
-        p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters
-    )
+    required = [p for p in parameters if p.kind in positional and p.default is p.empty]
+    if len(required) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return make_optimizer(params, rows)
+    return make_optimizer(params)
 
 
 def _unannotated_step(optimizer: Optimizer) -> Callable[..., Any]:
@@ -113,11 +119,7 @@ class _Instance:
             self._grad_views = [self.grad.view_as(params[0])]
         else:
             self._grad_views = list(self.grad.unbind(0))
-        self.optimizer = (
-            make_optimizer(params, rows)
-            if _takes_restarts(make_optimizer)
-            else make_optimizer(params)
-        )
+        self.optimizer = _build(make_optimizer, params, rows)
         self._step = _unannotated_step(self.optimizer)
         self.gradient_evaluations = 0
         self.loss_evaluations = 0
@@ -342,6 +344,10 @@ def probe_coupling(
     counts agree with the reference (to 1e-10, float64) is returned, else ``global``.
     Raises :class:`CouplingProbeError` if the optimizer raises, or if every reference
     run diverges (too little left to compare).
+
+    The probe sees only what its steps exercise: a coupling that appears later (NiM's
+    perturbation once ‖g‖ < ε, a hop after τ steps) stays hidden, which is why built-ins
+    declare their class rather than being probed.
     """
     f = landscape if landscape is not None else LANDSCAPES["six_hump_camel"]
     starts = _probe_starts(f, restarts)

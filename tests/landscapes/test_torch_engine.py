@@ -359,6 +359,27 @@ def test_path_snapshots_and_progress() -> None:
         assert none.path.shape == (3, 0, 2) and none.counters.gradient_evaluations.shape == (0,)
 
 
+def test_factories_with_and_without_the_restarts() -> None:
+    """A factory gets the restarts only if it asks: a second required positional
+    parameter, or one named ``restarts``; loop variables bound as defaults are left."""
+    seen: list[range] = []
+
+    def positional(params: list[torch.Tensor], rows: range) -> Optimizer:
+        seen.append(rows)
+        return torch.optim.SGD(params, lr=0.01)
+
+    def keyword(params: list[torch.Tensor], *, restarts: range) -> Optimizer:
+        seen.append(restarts)
+        return torch.optim.SGD(params, lr=0.01)
+
+    f, starts = landscape("himmelblau"), starts_for("himmelblau", restarts=3)
+    run_torch_batched(f, positional, "global", starts, 2)
+    run_torch_batched(f, keyword, "elementwise", starts, 2)
+    assert seen == [range(0, 1), range(1, 2), range(2, 3), range(0, 3)]
+    bound = lambda ps, lr=0.01, cls=torch.optim.SGD: cls(ps, lr=lr)  # noqa: E731
+    assert run_torch_batched(f, bound, "global", starts, 2).end_points.shape == (3, 2)
+
+
 def test_probe_reports_an_optimizer_that_raises() -> None:
     class Broken(Optimizer):
         def __init__(self, params: Any) -> None:
