@@ -82,7 +82,7 @@ def _unannotated_step(optimizer: Optimizer) -> Callable[..., Any]:
     ``step`` (a fifth of a stacked Adam step on 500 restarts), when no step hooks are
     registered, which is all the wrapper adds besides; else ``optimizer.step``."""
     step = optimizer.step
-    wrapper = type(optimizer).step
+    wrapper = getattr(type(optimizer), "step", None)
     unwrapped = getattr(wrapper, "__wrapped__", None)
     hooks = (
         getattr(optimizer, "_optimizer_step_pre_hooks", None),
@@ -184,7 +184,7 @@ class _Instance:
     def reported(self) -> np.ndarray:
         """The iterates the optimizer reports (``reported_weights()``, if it has one)."""
         report = getattr(self.optimizer, "reported_weights", None)
-        if report is None:
+        if report is None or self.frozen:  # a frozen one's state is not to be trusted
             return self.positions().copy()
         with report():
             return self.positions().copy()
