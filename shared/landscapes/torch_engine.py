@@ -110,9 +110,11 @@ class _Instance:
         rows: range,
         make_optimizer: OptimizerFactory,
     ) -> None:
-        self.f = f
         self.params = params
         self.rows = rows
+        self._gradient, self._value = f.gradient, f.compiled_value
+        self._view: np.ndarray | None = None  # a lone parameter's iterates, as NumPy
+        self._address = -1
         self.grad = torch.zeros((len(rows), 2), dtype=torch.float64)
         self._grad_by_coordinate = self.grad.numpy().T  # (2, n) view the gradient fills
         if len(params) == 1:
@@ -131,12 +133,19 @@ class _Instance:
     def positions(self) -> np.ndarray:
         """The carried restarts' iterates, shape (n, 2) (a view where possible)."""
         if len(self.params) == 1:
-            return self.params[0].detach().numpy().reshape(-1, 2)
+            p = self.params[0]
+            if self._view is None or p.data_ptr() != self._address:  # new, or rebound
+                self._view, self._address = p.detach().numpy().reshape(-1, 2), p.data_ptr()
+            return self._view
         return torch.stack([p.detach() for p in self.params]).numpy()
 
     def _evaluate_gradient(self, points: np.ndarray) -> None:
         self.gradient_evaluations += 1
-        self.f.gradient(points, out=self._grad_by_coordinate)
+        self._gradient(points, out=self._grad_by_coordinate)
+        if len(self.params) == 1:
+            if self.params[0].grad is not self._grad_views[0]:
+                self.params[0].grad = self._grad_views[0]
+            return
         for p, g in zip(self.params, self._grad_views, strict=True):
             if p.grad is not g:  # first call, or the optimizer set .grad to None
                 p.grad = g
@@ -150,7 +159,7 @@ class _Instance:
             self._evaluate_gradient(points)
         else:
             self.loss_evaluations += 1
-        return torch.scalar_tensor(float(self.f.compiled_value(points).sum()), dtype=torch.float64)
+        return torch.scalar_tensor(float(self._value(points).sum()), dtype=torch.float64)
 
     def step(self) -> None:
         if self.evaluates_first is None:

@@ -100,6 +100,20 @@ class GradientOnlySGD(Optimizer):
                 p.sub_(p.grad, alpha=group["lr"])
 
 
+class RebindingSGD(Optimizer):
+    """Old-style code that rebinds ``p.data`` to a new tensor every step."""
+
+    def __init__(self, params: Any, lr: float = 0.01) -> None:
+        super().__init__(params, {"lr": lr})
+
+    def step(self, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
+        loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data = p.data - group["lr"] * p.grad
+        return loss
+
+
 class PrefilledSAM(Optimizer):
     """SAM as davda54's implementation is used: the ascent reads the gradient already in
     ``p.grad``; the closure is called once, at the perturbed point (global)."""
@@ -137,6 +151,7 @@ ELEMENTWISE = {
     "adamax": lambda ps: torch.optim.Adamax(ps, lr=0.05),
     "adam_fused": lambda ps: torch.optim.Adam(ps, lr=0.05, fused=True),
     "gradient_only": lambda ps: GradientOnlySGD(ps, lr=0.01),
+    "rebinding": lambda ps: RebindingSGD(ps, lr=0.01),
 }
 PER_TENSOR = {
     "trust_ratio": lambda ps: TrustRatioSGD(ps, lr=0.05),
