@@ -1,4 +1,4 @@
-"""Compile a landscape's symbolic gradient into a fast batched NumPy function.
+"""Compile a landscape's symbolic gradient (and value) into fast batched NumPy functions.
 
 SymPy's ``lambdify`` prints ``x**5`` as a NumPy power, which costs several times a
 multiplication on small arrays, and returns a list the caller must stack. Here the
@@ -17,14 +17,19 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 GradientFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+ValueFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _NAMESPACE = {"sin": np.sin, "cos": np.cos, "exp": np.exp, "sqrt": np.sqrt, "pi": np.pi}
 
 
 class _ProductPowerPrinter(NumPyPrinter):
-    """Prints x**n (2 ≤ n ≤ 8) as x*x*…*x; everything else as NumPy does."""
+    """Prints x**n (2 ≤ n ≤ 8) as x*x*…*x, and the square of a sum as (…)**2 (NumPy
+    squares that in one operation instead of evaluating the sum twice); everything
+    else as NumPy does."""
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.exp == 2 and not expr.base.is_Atom:
+            return "(" + self.parenthesize(expr.base, PRECEDENCE["Pow"]) + "**2)"
         if expr.exp.is_Integer and 2 <= int(expr.exp) <= 8:
             base = self.parenthesize(expr.base, PRECEDENCE["Mul"])
             return "(" + "*".join([base] * int(expr.exp)) + ")"
@@ -38,6 +43,15 @@ def _compact(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> sp.Expr:
     return expr.xreplace({sp.Float(1.0): sp.Integer(1)})
 
 
+def _define(name: str, expr: sp.Expr, lines: list[str]) -> Callable[..., np.ndarray]:
+    source = "\n".join(lines)
+    scope: dict[str, object] = {}
+    exec(compile(source, f"<{name} of {expr}>", "exec"), dict(_NAMESPACE), scope)
+    function = scope[name]
+    function.source = source  # type: ignore[attr-defined]
+    return function  # type: ignore[return-value]
+
+
 def compile_gradient(expr: sp.Expr, symbols: tuple[sp.Symbol, sp.Symbol]) -> GradientFunction:
     """``gradient(x, y, out)`` writing ∂f/∂x into ``out[0]`` and ∂f/∂y into ``out[1]``."""
     components = [_compact(sp.diff(expr, s), symbols) for s in symbols]
@@ -48,9 +62,22 @@ def compile_gradient(expr: sp.Expr, symbols: tuple[sp.Symbol, sp.Symbol]) -> Gra
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in replacements]
     lines += [f"    out[{i}] = {printer.doprint(e)}" for i, e in enumerate(reduced)]
     lines.append("    return out")
-    source = "\n".join(lines)
-    scope: dict[str, object] = {}
-    exec(compile(source, f"<gradient of {expr}>", "exec"), dict(_NAMESPACE), scope)
-    function = scope["gradient"]
-    function.source = source  # type: ignore[attr-defined]
-    return function  # type: ignore[return-value]
+    return _define("gradient", expr, lines)
+
+
+def _value_lines(expr: sp.Expr, symbols: tuple[sp.Symbol, sp.Symbol]) -> list[str]:
+    replacements, (reduced,) = sp.cse([expr])
+    printer = _ProductPowerPrinter({"fully_qualified_modules": False})
+    lines = [f"def value({', '.join(str(s) for s in symbols)}):"]
+    lines += [f"    {s} = {printer.doprint(e)}" for s, e in replacements]
+    lines.append(f"    return {printer.doprint(reduced)}")
+    return lines
+
+
+def compile_value(expr: sp.Expr, symbols: tuple[sp.Symbol, sp.Symbol]) -> ValueFunction:
+    """``value(x, y)``: f as written or in Horner form, whichever takes fewer array
+    operations (Horner saves high powers, e.g. the camels'; it costs Himmelblau's squares
+    of sums). The PyTorch path evaluates it at every step."""
+    forms = [_value_lines(expr, symbols), _value_lines(_compact(expr, symbols), symbols)]
+    lines = min(forms, key=lambda form: sum("\n".join(form).count(op) for op in "+-*/"))
+    return _define("value", expr, lines)

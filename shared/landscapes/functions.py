@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from shared.landscapes.codegen import GradientFunction, compile_gradient
+from shared.landscapes.codegen import (
+    GradientFunction,
+    ValueFunction,
+    compile_gradient,
+    compile_value,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -76,6 +81,10 @@ class Landscape:
         return compile_gradient(self.symbolic, self._symbols)
 
     @cached_property
+    def _value_numpy(self) -> ValueFunction:
+        return compile_value(self.symbolic, self._symbols)
+
+    @cached_property
     def _hessian_numpy(self) -> Callable[..., Any]:
         x, y = self._symbols
         hess = sp.hessian(self.symbolic, (x, y))
@@ -98,9 +107,17 @@ class Landscape:
         """f at ``points`` of shape (2, R) (coordinate-major); returns shape (R,)."""
         return self.expression(points[0], points[1], _NUMPY)
 
-    def gradient(self, points: np.ndarray) -> np.ndarray:
-        """∇f at ``points`` of shape (2, R); returns shape (2, R)."""
-        return self._gradient_numpy(points[0], points[1], np.empty_like(points))
+    def compiled_value(self, points: np.ndarray) -> np.ndarray:
+        """f at ``points`` (2, R) like :meth:`value`, from the compiled compact form
+        (several times faster; equal to rounding)."""
+        return self._value_numpy(points[0], points[1])
+
+    def gradient(self, points: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """∇f at ``points`` of shape (2, R); returns shape (2, R), written into ``out``
+        (any (2, R) array or view, e.g. of a PyTorch gradient buffer) when given."""
+        return self._gradient_numpy(
+            points[0], points[1], np.empty_like(points) if out is None else out
+        )
 
     def hessian(self, point: tuple[float, float]) -> np.ndarray:
         """The exact 2×2 Hessian at one point."""
