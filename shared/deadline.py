@@ -6,6 +6,8 @@ optimizer plugin that hangs in its ``step`` ends there. The limit is an alarm si
 the process's main thread, where Celery's pools run their tasks, so it interrupts
 Python code wherever it is (a single native call finishes first); off the main thread
 (a test calling a job from a thread) no alarm can be set and the run is not limited.
+An alarm that lands inside an ``import`` leaves that module half loaded, so callers warm
+up what they import lazily first (``shared.optim.registry.warm_up``).
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
     """``optimizer`` as this worker has it, its origin (a plugin's package and version)
     recorded on the run: the version that ran. A plugin this worker lacks is a one-line
     :class:`MissingPluginError` naming the package the API had."""
-    from shared.optim.registry import MissingPluginError, torch_class  # loads torch
+    from shared.optim.registry import MissingPluginError, torch_class, warm_up  # loads torch
+
+    warm_up()  # before any run's time limit can interrupt torch's own lazy imports
 
     try:
         declared = declaration(optimizer)

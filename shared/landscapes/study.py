@@ -29,7 +29,12 @@ from shared.landscapes.summary import (
     optimizer_summary,
     summarize_distribution,
 )
-from shared.optim.declarations import declaration, hyperparameters, resolve_hyperparameters
+from shared.optim.declarations import (
+    BASE_PREFIX,
+    declaration,
+    hyperparameters,
+    resolve_hyperparameters,
+)
 from shared.optim.hyperparameters import HyperparameterError
 from shared.stats.proportions import ProportionInterval, proportion_intervals
 
@@ -68,12 +73,35 @@ def noise_source(f: Landscape, optimizer: str, restarts: int, seed: int) -> Nois
     return lambda kind, rho: ball_noise(rng, kind, rho, (2, restarts))
 
 
+def recommendations(f: Landscape, optimizer: str) -> dict[str, Any]:
+    """The function's recommended settings that apply to ``optimizer``: its step size is
+    in gradient units, so it applies to SGD and the paper's optimizers (and to ``base.lr``
+    of a wrapper around SGD); adaptive baselines and plugins keep their own defaults."""
+    declared = declaration(optimizer)
+    if declared.implementation == "native":
+        names = {h.name for h in declared.hyperparameters}
+        return {k: v for k, v in f.recommended.items() if k in names}
+    if declared.implementation == "wrapper":
+        names = {h.name for h in declared.hyperparameters}
+        base = declaration(declared.base or "")
+        return {
+            (
+                BASE_PREFIX + k
+                if BASE_PREFIX + k in names and base.implementation == "native"
+                else k
+            ): v
+            for k, v in f.recommended.items()
+            if k in names or (BASE_PREFIX + k in names and base.implementation == "native")
+        }
+    return {}
+
+
 def study_hyperparameters(
     f: Landscape, optimizer: str, overrides: Overrides | None = None
 ) -> dict[str, Any]:
     """Optimizer defaults ← the function's recommendations ← the user's overrides."""
     declared = {h.name for h in hyperparameters(optimizer)}
-    values = {k: v for k, v in f.recommended.items() if k in declared}
+    values = recommendations(f, optimizer)
     overrides = overrides or {}
     values.update({k: v for k, v in overrides.get(ALL_OPTIMIZERS, {}).items() if k in declared})
     values.update(overrides.get(optimizer, {}))
@@ -201,16 +229,26 @@ def stationary_distribution(
         values = study_hyperparameters(f, optimizer, overrides)
     except HyperparameterError as error:
         raise StudyError(error.name, error.reason) from None
-    run = run_batched(
-        f,
-        optimizer,
-        starting_points(f, restarts, seed),
-        iterations,
-        values,
-        noise_source(f, optimizer, restarts, seed),
-        path_points=path_points,
-        on_progress=on_progress,
-    )
+    coupling = declaration(optimizer).coupling
+    starts = starting_points(f, restarts, seed)
+    if coupling == "kernel":
+        run = run_batched(
+            f,
+            optimizer,
+            starts,
+            iterations,
+            values,
+            noise_source(f, optimizer, restarts, seed),
+            path_points=path_points,
+            on_progress=on_progress,
+        )
+    elif coupling is None:
+        notes = "; ".join(declaration(optimizer).notes) or "it was not found to run there"
+        raise StudyError("optimizers", f"{optimizer} cannot run on the landscapes: {notes}")
+    else:
+        run = torch_run(
+            f, optimizer, coupling, starts, iterations, values, seed, path_points, on_progress
+        )
     return StationaryDistribution(
         function=f.name,
         optimizer=optimizer,
@@ -219,6 +257,32 @@ def stationary_distribution(
         minima=f.minima,
         assignment=assign_basins(f, run.end_points, capture_radius, assignment),
         run=run,
+    )
+
+
+def torch_run(
+    f: Landscape,
+    optimizer: str,
+    coupling: str,
+    starts: np.ndarray,
+    iterations: int,
+    values: dict[str, Any],
+    seed: int,
+    path_points: int,
+    on_progress: Callable[[float], None] | None,
+) -> BatchedRun:
+    """An optimizer without a NumPy kernel, through PyTorch batched by its coupling; an
+    instance carrying restarts ``r…`` is seeded from (seed, function, optimizer, r), so
+    each restart of a per-restart instance draws its own noise."""
+    from shared.landscapes.torch_engine import run_torch_batched  # loads torch
+    from shared.optim.registry import build
+
+    def make(params: list[Any], restarts: range) -> Any:
+        instance_seed = stable_id(f"{seed}/{f.name}/{optimizer}/{restarts.start}")
+        return build(optimizer, params, seed=instance_seed, **values)
+
+    return run_torch_batched(
+        f, make, coupling, starts, iterations, path_points=path_points, on_progress=on_progress
     )
 
 

@@ -66,6 +66,10 @@ class BasinHopping(Wrapper):
         self.phase = SEARCH
         self.search_steps = 0
         self.has_incumbent = False
+        #: Which parameters had gradients at the last evaluation: PerturbModel moves
+        #: those, before this step's gradient exists (kept in checkpoints, since a
+        #: resumed model has no .grad yet).
+        self.moving: list[bool] | None = None
 
     def _initial_telemetry(self) -> dict[str, float]:
         return {
@@ -82,6 +86,7 @@ class BasinHopping(Wrapper):
             self._perturb_model()
             self.phase, self.search_steps = SEARCH, 0
         loss = self._gradient(closure)
+        self.moving = [p.grad is not None for p in self._params()]
         if self.phase == PERTURB:
             self._perturb_gradient()
             self.phase, self.search_steps = SEARCH, 0
@@ -102,8 +107,10 @@ class BasinHopping(Wrapper):
         return self.search_steps >= self._setting("tau")
 
     def _perturb_model(self) -> None:
-        """PerturbModel: w ← w + ζ (parameters that have gradients)."""
-        groups = self._groups_with_grad()
+        """PerturbModel: w ← w + ζ (the parameters that had gradients last step)."""
+        moving = iter(self.moving or [p.grad is not None for p in self._params()])
+        pairs = [(g, [p for p in g["params"] if next(moving)]) for g in self.param_groups]
+        groups = [(g, ps) for g, ps in pairs if ps]
         norms = []
         for (_, params), noise in zip(groups, self._noise(groups), strict=True):
             torch._foreach_add_(params, noise)
@@ -202,12 +209,14 @@ class BasinHopping(Wrapper):
             "phase": self.phase,
             "search_steps": self.search_steps,
             "has_incumbent": self.has_incumbent,
+            "moving": self.moving,
         }
 
     def _load_bookkeeping(self, saved: dict[str, Any]) -> None:
         self.phase = saved["phase"]
         self.search_steps = saved["search_steps"]
         self.has_incumbent = saved["has_incumbent"]
+        self.moving = saved.get("moving")  # older checkpoints: the gradients present
 
 
 class MonotonicBasinHopping(BasinHopping):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.config import Settings
+from shared.deadline import run_time_limit
 from shared.optim.declarations import (
     OptimizerDeclaration,
     builtin_registry,
@@ -37,6 +38,8 @@ DESCRIBER = "shared.optim.plugins:describe"
 #: Where a plugin under probe comes from (the probe's throwaway declaration).
 _PROBE_ORIGIN = Origin("package")
 COUPLINGS = ("elementwise", "per_tensor", "global")
+#: Wall-clock seconds the landscape probe of one plugin may take.
+PROBE_SECONDS = 20.0
 
 
 def _class_of(obj: Any) -> type:
@@ -93,12 +96,15 @@ def probe(answer: dict[str, Any]) -> tuple[str | None, str | None]:
     except ImportError:
         return "global", "coupling not probed (no PyTorch landscape path): one per restart"
     adopted = adopt(Contribution("probe", answer["target"], _PROBE_ORIGIN), answer)
-    from shared.optim.registry import build_declared
+    from shared.optim.registry import build_declared, warm_up
+
+    warm_up()
 
     try:
-        found = probe_coupling(
-            lambda params, restart=0: build_declared(adopted, params, seed=restart)
-        )
+        with run_time_limit(PROBE_SECONDS, what="probing how restarts share it"):
+            found = probe_coupling(
+                lambda params, restarts: build_declared(adopted, params, seed=restarts.start)
+            )
     except Exception as error:
         return None, f"cannot run on the landscapes: {type(error).__name__}: {error}"
     return found, f"coupling probed: {found}"

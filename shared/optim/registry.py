@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import torch
 from torch import nn
 from torch.optim import Optimizer
 
@@ -154,3 +155,20 @@ def build_declared(
         )
     optimizer.name = declared.name
     return optimizer
+
+
+_warm = False
+
+
+def warm_up() -> None:
+    """One step of a torch optimizer on a scalar, once per process: torch imports parts
+    of itself lazily on the first step, and an import interrupted by a time limit
+    (:mod:`shared.deadline`) would leave the process's modules half loaded."""
+    global _warm
+    if _warm:
+        return
+    weight = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    (weight**2).sum().backward()
+    optimizer.step()
+    _warm = True
