@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     run_time_limit: float = Field(86_400.0, gt=0)
     #: Admin-configured optimizers: ``name=module:Class,…`` (see shared/optim/plugins.py).
     optimizers: str = ""
+    #: Discover plugins at start-up (off: built-ins only, e.g. to generate the page's types).
+    plugins: bool = True
 
     # Artifacts (checkpoints, kept model weights): a directory (default
     # ``$OPTBENCH_HOME/artifacts``), a shared filesystem path, or ``s3://bucket/prefix``

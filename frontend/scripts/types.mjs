@@ -76,7 +76,9 @@ try {
   let document;
   try {
     document = execFileSync(join(root, ".venv/bin/python"), ["-c", dump], {
-      cwd: root, env: { ...env, OPTBENCH_HOME: scratch }, encoding: "utf8", maxBuffer: 64 << 20,
+      // Built-ins only: the page is typed against this repository, not the plugins installed here.
+      cwd: root, env: { ...env, OPTBENCH_HOME: scratch, OPTBENCH_PLUGINS: "false" }, encoding: "utf8",
+      maxBuffer: 64 << 20,
       stdio: ["ignore", "pipe", "inherit"],
     });
   } catch {

@@ -160,4 +160,8 @@ def discover(
 
 def discover_for(settings: Settings) -> Registry[OptimizerDeclaration]:
     """:func:`discover` with a process's settings (the API's and each worker's start)."""
+    if not settings.plugins:
+        registry = builtin_registry()
+        set_registry(registry)
+        return registry
     return discover(settings.plugin_cache, settings.optimizers)

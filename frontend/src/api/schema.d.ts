@@ -929,6 +929,11 @@ export interface components {
             description: string;
             /** High */
             high: number | null;
+            /**
+             * Log
+             * @description searched on a log scale (learning rates, decay rates)
+             */
+            log: boolean;
             /** Low */
             low: number | null;
             /** Name */
@@ -940,7 +945,7 @@ export interface components {
             range: string;
             /**
              * Type
-             * @description float, int or str
+             * @description float, int, bool or str
              */
             type: string;
         };
@@ -1080,9 +1085,13 @@ export interface components {
              * @default
              */
             name: string;
-            /** Optimizers */
+            /**
+             * Optimizers
+             * @description default: every installed optimizer that can run on the landscapes
+             */
             optimizers?: (components["schemas"]["OptimizerSpec"] | ("sgd" | "nig_sgd" | "nim_sgd" | "sam" | "nig_bh"
-                | "nim_bh" | "nig_mbh" | "nim_mbh"))[];
+                | "nim_bh" | "nig_mbh" | "nim_mbh" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam"
+                | "adamax" | "nig" | "nim" | "bh" | "mbh"))[];
             /**
              * Path Points
              * @description path snapshots kept per restart
@@ -1348,9 +1357,21 @@ export interface components {
         };
         /**
          * OptimizerInfo
-         * @description A registered optimizer and its hyperparameters.
+         * @description A registered optimizer, its hyperparameters and where it comes from.
          */
         OptimizerInfo: {
+            /**
+             * Available
+             * @description false: listed, but specs cannot name it (reason)
+             */
+            available: boolean;
+            /**
+             * Coupling
+             * @description how the synthetic landscapes run it: a NumPy kernel, or PyTorch with all restarts in one
+             * parameter (elementwise), one tensor per restart (per_tensor) or one instance per restart (global); null:
+             * it cannot run there
+             */
+            coupling: ("kernel" | "elementwise" | "per_tensor" | "global") | null;
             /** Description */
             description: string;
             /**
@@ -1364,6 +1385,13 @@ export interface components {
             name: string;
             /** Needs Closure */
             needs_closure: boolean;
+            /** Notes */
+            notes: string[];
+            origin: components["schemas"]["OriginInfo"];
+            /** Reason */
+            reason: string | null;
+            /** @description set for perturbations that take a base */
+            wrapper: components["schemas"]["WrapperInfo"] | null;
         };
         /** OptimizerPopulation */
         OptimizerPopulation: {
@@ -1379,32 +1407,37 @@ export interface components {
          * @description One optimizer configuration: a registered name plus hyperparameter overrides.
          */
         OptimizerSpec: {
+            /** @description for a wrapper: the optimizer whose step it perturbs (e.g. adamw for sam(adamw)); its
+             * hyperparameters are written base.NAME. Without a base, sam is the paper's SAM and the other wrappers wrap
+             * sgd */
+            base?: ("sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax") | null;
             /**
              * Hyperparameters
              * @description overrides of the optimizer's defaults
              */
             hyperparameters?: {
-                [key: string]: number | string;
+                [key: string]: boolean | number | string;
             };
             /**
              * Label
-             * @description distinguishes configurations of the same optimizer (default: name); a sweep labels its
-             * configurations KEY@NAME=VALUE[,NAME=VALUE]
+             * @description distinguishes configurations of the same optimizer (default: the optimizer, e.g.
+             * sam(adamw)); a sweep labels its configurations KEY@NAME=VALUE[,NAME=VALUE]
              */
             label?: string | null;
             /**
              * Name
-             * @description one of: sgd, nig_sgd, nim_sgd, sam, nig_bh, nim_bh, nig_mbh, nim_mbh
+             * @description a registered optimizer (GET /api/v1/optimizers) or a wrapper (sam, nig, nim, bh, mbh)
              * @enum {string}
              */
-            name: "sgd" | "nig_sgd" | "nim_sgd" | "sam" | "nig_bh" | "nim_bh" | "nig_mbh" | "nim_mbh";
+            name: "sgd" | "nig_sgd" | "nim_sgd" | "sam" | "nig_bh" | "nim_bh" | "nig_mbh" | "nim_mbh" | "adam" | "adamw"
+                | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax" | "nig" | "nim" | "bh" | "mbh";
             /**
              * Sweep
              * @description run this entry over a grid of hyperparameter values: one or 2 hyperparameters, each with a
              * list of values (at most 100); one configuration per grid point, labelled by its values
              */
             sweep?: {
-                [key: string]: (number | string)[];
+                [key: string]: (boolean | number | string)[];
             } | null;
             /**
              * Sweep Of
@@ -1416,7 +1449,7 @@ export interface components {
              * @description set by a sweep's expansion: its point
              */
             sweep_values?: {
-                [key: string]: number | string;
+                [key: string]: boolean | number | string;
             } | null;
             /**
              * Tuned
@@ -1425,6 +1458,7 @@ export interface components {
              */
             tuned?: string | null;
         } & ({
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description step size η
@@ -1450,6 +1484,7 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description step size η
@@ -1483,6 +1518,7 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description perturb only when ‖g‖ < eps
@@ -1535,7 +1571,11 @@ export interface components {
                 tau_mode?: ("start" | "rate_limited")[];
                 weight_decay?: number[];
             } | null;
+        } | ({
+            /** @constant */
+            name?: "sam";
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description step size η
@@ -1567,6 +1607,26 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            /** @enum {unknown} */
+            base: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax";
+            hyperparameters?: {
+                /**
+                 * @description ascent radius ρ, in parameter units
+                 * @default 0.05
+                 */
+                rho?: number;
+            } & {
+                [key: string]: number | string | boolean;
+            };
+            /** @constant */
+            name?: "sam";
+            sweep?: ({
+                rho?: number[];
+            } & {
+                [key: string]: (number | string | boolean)[];
+            }) | null;
+        }) | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
@@ -1612,6 +1672,7 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
@@ -1657,6 +1718,7 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
@@ -1702,6 +1764,7 @@ export interface components {
                 weight_decay?: number[];
             } | null;
         } | {
+            base?: null;
             hyperparameters?: {
                 /**
                  * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
@@ -1746,7 +1809,735 @@ export interface components {
                 tau?: number[];
                 weight_decay?: number[];
             } | null;
-        });
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description use the maximum of past second moments (AMSGrad)
+                 * @default false
+                 */
+                amsgrad?: boolean;
+                /**
+                 * @description decay rate of the first-moment (gradient) average
+                 * @default 0.9
+                 */
+                beta1?: number;
+                /**
+                 * @description decay rate of the second-moment (squared gradient) average
+                 * @default 0.999
+                 */
+                beta2?: number;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.001
+                 */
+                lr?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "adam";
+            sweep?: {
+                amsgrad?: boolean[];
+                beta1?: number[];
+                beta2?: number[];
+                eps?: number[];
+                lr?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description use the maximum of past second moments (AMSGrad)
+                 * @default false
+                 */
+                amsgrad?: boolean;
+                /**
+                 * @description decay rate of the first-moment (gradient) average
+                 * @default 0.9
+                 */
+                beta1?: number;
+                /**
+                 * @description decay rate of the second-moment (squared gradient) average
+                 * @default 0.999
+                 */
+                beta2?: number;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.001
+                 */
+                lr?: number;
+                /**
+                 * @description decoupled weight decay: w ← w − lr·weight_decay·w, apart from the adaptive step
+                 * @default 0.01
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "adamw";
+            sweep?: {
+                amsgrad?: boolean[];
+                beta1?: number[];
+                beta2?: number[];
+                eps?: number[];
+                lr?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description smoothing constant of the squared-gradient average
+                 * @default 0.99
+                 */
+                alpha?: number;
+                /**
+                 * @description normalise by an estimate of the gradient's variance
+                 * @default false
+                 */
+                centered?: boolean;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                lr?: number;
+                /**
+                 * @description momentum of the scaled step
+                 * @default 0
+                 */
+                momentum?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "rmsprop";
+            sweep?: {
+                alpha?: number[];
+                centered?: boolean[];
+                eps?: number[];
+                lr?: number[];
+                momentum?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-10
+                 */
+                eps?: number;
+                /**
+                 * @description starting value of the squared-gradient sums
+                 * @default 0
+                 */
+                initial_accumulator_value?: number;
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                lr?: number;
+                /**
+                 * @description learning rate decay per step
+                 * @default 0
+                 */
+                lr_decay?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "adagrad";
+            sweep?: {
+                eps?: number[];
+                initial_accumulator_value?: number[];
+                lr?: number[];
+                lr_decay?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description decay rate of the first-moment (gradient) average
+                 * @default 0.9
+                 */
+                beta1?: number;
+                /**
+                 * @description decay rate of the second-moment (squared gradient) average
+                 * @default 0.999
+                 */
+                beta2?: number;
+                /**
+                 * @description decay the weights apart from the adaptive step, as AdamW does
+                 * @default false
+                 */
+                decoupled_weight_decay?: boolean;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.002
+                 */
+                lr?: number;
+                /**
+                 * @description momentum decay ψ of the μ schedule
+                 * @default 0.004
+                 */
+                momentum_decay?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "nadam";
+            sweep?: {
+                beta1?: number[];
+                beta2?: number[];
+                decoupled_weight_decay?: boolean[];
+                eps?: number[];
+                lr?: number[];
+                momentum_decay?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description decay rate of the first-moment (gradient) average
+                 * @default 0.9
+                 */
+                beta1?: number;
+                /**
+                 * @description decay rate of the second-moment (squared gradient) average
+                 * @default 0.999
+                 */
+                beta2?: number;
+                /**
+                 * @description decay the weights apart from the adaptive step, as AdamW does
+                 * @default false
+                 */
+                decoupled_weight_decay?: boolean;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.001
+                 */
+                lr?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "radam";
+            sweep?: {
+                beta1?: number[];
+                beta2?: number[];
+                decoupled_weight_decay?: boolean[];
+                eps?: number[];
+                lr?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description decay rate of the first-moment (gradient) average
+                 * @default 0.9
+                 */
+                beta1?: number;
+                /**
+                 * @description decay rate of the second-moment (squared gradient) average
+                 * @default 0.999
+                 */
+                beta2?: number;
+                /**
+                 * @description added to the denominator for numerical stability
+                 * @default 1e-8
+                 */
+                eps?: number;
+                /**
+                 * @description step size η
+                 * @default 0.002
+                 */
+                lr?: number;
+                /**
+                 * @description L2 coefficient: adds weight_decay·w to the gradient
+                 * @default 0
+                 */
+                weight_decay?: number;
+            };
+            /** @constant */
+            name?: "adamax";
+            sweep?: {
+                beta1?: number[];
+                beta2?: number[];
+                eps?: number[];
+                lr?: number[];
+                weight_decay?: number[];
+            } | null;
+        } | ({
+            /** @constant */
+            name?: "nig";
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                "base.lr"?: number;
+                /**
+                 * @description heavy-ball momentum (PyTorch convention, no dampening)
+                 * @default 0
+                 */
+                "base.momentum"?: number;
+                /**
+                 * @description L2 coefficient; adds weight_decay·w to the update
+                 * @default 0
+                 */
+                "base.weight_decay"?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description noise radius ρ, in gradient units (the step adds up to η·ρ)
+                 * @default 2
+                 */
+                rho?: number;
+            };
+            /** @constant */
+            name?: "nig";
+            sweep?: {
+                "base.lr"?: number[];
+                "base.momentum"?: number[];
+                "base.weight_decay"?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+            } | null;
+        } | {
+            /** @enum {unknown} */
+            base: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax";
+            hyperparameters?: {
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description noise radius ρ, in gradient units (the step adds up to η·ρ)
+                 * @default 2
+                 */
+                rho?: number;
+            } & {
+                [key: string]: number | string | boolean;
+            };
+            /** @constant */
+            name?: "nig";
+            sweep?: ({
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+            } & {
+                [key: string]: (number | string | boolean)[];
+            }) | null;
+        }) | ({
+            /** @constant */
+            name?: "nim";
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                "base.lr"?: number;
+                /**
+                 * @description heavy-ball momentum (PyTorch convention, no dampening)
+                 * @default 0
+                 */
+                "base.momentum"?: number;
+                /**
+                 * @description L2 coefficient; adds weight_decay·w to the update
+                 * @default 0
+                 */
+                "base.weight_decay"?: number;
+                /**
+                 * @description perturb only when ‖g‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description perturbation radius ρ, in parameter units
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description no perturbation before step tau, then at least tau steps apart
+                 * @default 100
+                 */
+                tau?: number;
+                /**
+                 * @description 'start' = tau counts from the start of training (no perturbation before step tau);
+                 * 'rate_limited' = tau only spaces perturbations, the first may come at once
+                 * @default start
+                 * @enum {string}
+                 */
+                tau_mode?: "start" | "rate_limited";
+            };
+            /** @constant */
+            name?: "nim";
+            sweep?: {
+                "base.lr"?: number[];
+                "base.momentum"?: number[];
+                "base.weight_decay"?: number[];
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                tau_mode?: ("start" | "rate_limited")[];
+            } | null;
+        } | {
+            /** @enum {unknown} */
+            base: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax";
+            hyperparameters?: {
+                /**
+                 * @description perturb only when ‖g‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description perturbation radius ρ, in parameter units
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description no perturbation before step tau, then at least tau steps apart
+                 * @default 100
+                 */
+                tau?: number;
+                /**
+                 * @description 'start' = tau counts from the start of training (no perturbation before step tau);
+                 * 'rate_limited' = tau only spaces perturbations, the first may come at once
+                 * @default start
+                 * @enum {string}
+                 */
+                tau_mode?: "start" | "rate_limited";
+            } & {
+                [key: string]: number | string | boolean;
+            };
+            /** @constant */
+            name?: "nim";
+            sweep?: ({
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                rho?: number[];
+                tau?: number[];
+                tau_mode?: ("start" | "rate_limited")[];
+            } & {
+                [key: string]: (number | string | boolean)[];
+            }) | null;
+        }) | ({
+            /** @constant */
+            name?: "bh";
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                "base.lr"?: number;
+                /**
+                 * @description heavy-ball momentum (PyTorch convention, no dampening)
+                 * @default 0
+                 */
+                "base.momentum"?: number;
+                /**
+                 * @description L2 coefficient; adds weight_decay·w to the update
+                 * @default 0
+                 */
+                "base.weight_decay"?: number;
+                /**
+                 * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description how a hop leaves the incumbent: 'model' = w + ζ (PerturbModel); 'gradient' = one noisy
+                 * step of the base with gradient g + ζ (PerturbGradient)
+                 * @default model
+                 * @enum {string}
+                 */
+                perturbation?: "model" | "gradient";
+                /**
+                 * @description hop radius ρ: parameter units for 'model', gradient units for 'gradient'
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description LocalSearch: at most tau steps of the base per search
+                 * @default 100
+                 */
+                tau?: number;
+            };
+            /** @constant */
+            name?: "bh";
+            sweep?: {
+                "base.lr"?: number[];
+                "base.momentum"?: number[];
+                "base.weight_decay"?: number[];
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                perturbation?: ("model" | "gradient")[];
+                rho?: number[];
+                tau?: number[];
+            } | null;
+        } | {
+            /** @enum {unknown} */
+            base: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax";
+            hyperparameters?: {
+                /**
+                 * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description how a hop leaves the incumbent: 'model' = w + ζ (PerturbModel); 'gradient' = one noisy
+                 * step of the base with gradient g + ζ (PerturbGradient)
+                 * @default model
+                 * @enum {string}
+                 */
+                perturbation?: "model" | "gradient";
+                /**
+                 * @description hop radius ρ: parameter units for 'model', gradient units for 'gradient'
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description LocalSearch: at most tau steps of the base per search
+                 * @default 100
+                 */
+                tau?: number;
+            } & {
+                [key: string]: number | string | boolean;
+            };
+            /** @constant */
+            name?: "bh";
+            sweep?: ({
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                perturbation?: ("model" | "gradient")[];
+                rho?: number[];
+                tau?: number[];
+            } & {
+                [key: string]: (number | string | boolean)[];
+            }) | null;
+        }) | ({
+            /** @constant */
+            name?: "mbh";
+        } | {
+            base?: null;
+            hyperparameters?: {
+                /**
+                 * @description step size η
+                 * @default 0.01
+                 */
+                "base.lr"?: number;
+                /**
+                 * @description heavy-ball momentum (PyTorch convention, no dampening)
+                 * @default 0
+                 */
+                "base.momentum"?: number;
+                /**
+                 * @description L2 coefficient; adds weight_decay·w to the update
+                 * @default 0
+                 */
+                "base.weight_decay"?: number;
+                /**
+                 * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description how a hop leaves the incumbent: 'model' = w + ζ (PerturbModel); 'gradient' = one noisy
+                 * step of the base with gradient g + ζ (PerturbGradient)
+                 * @default model
+                 * @enum {string}
+                 */
+                perturbation?: "model" | "gradient";
+                /**
+                 * @description hop radius ρ: parameter units for 'model', gradient units for 'gradient'
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description LocalSearch: at most tau steps of the base per search
+                 * @default 100
+                 */
+                tau?: number;
+            };
+            /** @constant */
+            name?: "mbh";
+            sweep?: {
+                "base.lr"?: number[];
+                "base.momentum"?: number[];
+                "base.weight_decay"?: number[];
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                perturbation?: ("model" | "gradient")[];
+                rho?: number[];
+                tau?: number[];
+            } | null;
+        } | {
+            /** @enum {unknown} */
+            base: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam" | "adamax";
+            hyperparameters?: {
+                /**
+                 * @description LocalSearch: stop early when ‖∇f(w)‖ < eps
+                 * @default 0.001
+                 */
+                eps?: number;
+                /**
+                 * @description noise distribution: 'ball' = uniform in the ball of radius rho over the parameter
+                 * vector; 'gaussian' = rho is the per-coordinate standard deviation
+                 * @default ball
+                 * @enum {string}
+                 */
+                noise?: "ball" | "gaussian";
+                /**
+                 * @description how a hop leaves the incumbent: 'model' = w + ζ (PerturbModel); 'gradient' = one noisy
+                 * step of the base with gradient g + ζ (PerturbGradient)
+                 * @default model
+                 * @enum {string}
+                 */
+                perturbation?: "model" | "gradient";
+                /**
+                 * @description hop radius ρ: parameter units for 'model', gradient units for 'gradient'
+                 * @default 0.5
+                 */
+                rho?: number;
+                /**
+                 * @description LocalSearch: at most tau steps of the base per search
+                 * @default 100
+                 */
+                tau?: number;
+            } & {
+                [key: string]: number | string | boolean;
+            };
+            /** @constant */
+            name?: "mbh";
+            sweep?: ({
+                eps?: number[];
+                noise?: ("ball" | "gaussian")[];
+                perturbation?: ("model" | "gradient")[];
+                rho?: number[];
+                tau?: number[];
+            } & {
+                [key: string]: (number | string | boolean)[];
+            }) | null;
+        }));
+        /**
+         * OriginInfo
+         * @description Where an optimizer comes from: built in, an installed package, or the server's
+         *     configuration (``OPTBENCH_OPTIMIZERS``).
+         */
+        OriginInfo: {
+            /** Package */
+            package: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "builtin" | "package" | "configuration";
+            /**
+             * Target
+             * @description module:Object of a plugin
+             */
+            target: string | null;
+            /**
+             * Text
+             * @description the origin in words, e.g. 'lab-optimizers 0.3.1 (…)'
+             */
+            text: string;
+            /** Version */
+            version: string | null;
+        };
         /**
          * PairComparison
          * @description Two optimizers' populations on the metric, with Holm-adjusted p-values.
@@ -2441,7 +3232,8 @@ export interface components {
             name: string;
             /** Optimizers */
             optimizers: (components["schemas"]["OptimizerSpec"] | ("sgd" | "nig_sgd" | "nim_sgd" | "sam" | "nig_bh"
-                | "nim_bh" | "nig_mbh" | "nim_mbh"))[];
+                | "nim_bh" | "nig_mbh" | "nim_mbh" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam"
+                | "adamax" | "nig" | "nim" | "bh" | "mbh"))[];
             /**
              * Population Size
              * @description L: models per trajectory in Set A/B; an epoch budget must give each trajectory at least 2L
@@ -2485,7 +3277,7 @@ export interface components {
              * data root
              */
             task_options?: {
-                [key: string]: number | string | boolean;
+                [key: string]: boolean | number | string;
             };
             /**
              * Trajectories
@@ -2647,6 +3439,33 @@ export interface components {
              * @description the best validation metric the search found
              */
             value: number | null;
+        };
+        /**
+         * WrapperInfo
+         * @description A perturbation that takes a base optimizer: ``{"name": "sam", "base": "adamw"}``.
+         */
+        WrapperInfo: {
+            /**
+             * Bases
+             * @description the optimizers it can wrap
+             */
+            bases: string[];
+            /** Default Base */
+            default_base: string;
+            /**
+             * Hyperparameters
+             * @description its own; the base's are written base.NAME
+             */
+            hyperparameters: components["schemas"]["HyperparameterInfo"][];
+            /**
+             * Paper Names
+             * @description the paper's names for it around sgd, with the settings they fix
+             */
+            paper_names: {
+                [key: string]: {
+                    [key: string]: number | string | boolean;
+                };
+            };
         };
     };
     responses: never;
