@@ -97,7 +97,7 @@ def _board(
                 "experiment_id": experiment.id,
                 "experiment": experiment.name,
                 "optimizer": o.key,
-                "name": o.name,
+                "name": o.optimizer,
                 "hyperparameters": o.hyperparameters,
                 "trajectories": int(final.size),
                 "gradient_evaluations_per_trajectory": float(final.median()),

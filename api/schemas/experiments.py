@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.base import Number, Strict, model_of
-from api.schemas.catalog import MinimumInfo
+from api.schemas.catalog import MinimumInfo, OriginInfo
 from shared.db.models import Status
 from shared.landscapes.summary import PairSummary
 
@@ -44,6 +44,11 @@ class RunOut(BaseModel):
     )
     log: str | None = Field(
         None, description="what happened that was not a failure (e.g. a checkpoint skipped)"
+    )
+    optimizer_origin: OriginInfo | None = Field(
+        None,
+        description="where the optimizer comes from (a plugin's package and version): the "
+        "worker's that ran it, or the API's until a worker has",
     )
     started_at: AwareDatetime | None
     finished_at: AwareDatetime | None

@@ -20,7 +20,7 @@ class LeaderboardEntry(RankedOut):  # type: ignore[valid-type, misc]
     experiment_id: int
     experiment: str = Field(description="the experiment's name")
     optimizer: str = Field(description="the configuration's key")
-    name: str = Field(description="the registered optimizer")
+    name: str = Field(description="the optimizer as registered, e.g. adam or sam(adamw)")
     hyperparameters: dict[str, Any]
     submitter: str
     L: int = Field(description="models per trajectory in Set A")

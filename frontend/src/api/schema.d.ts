@@ -1171,7 +1171,7 @@ export interface components {
             n: number;
             /**
              * Name
-             * @description the registered optimizer
+             * @description the optimizer as registered, e.g. adam or sam(adamw)
              */
             name: string;
             /** Note */
@@ -2831,6 +2831,9 @@ export interface components {
              * @description the configuration's key (label, or optimizer name)
              */
             optimizer: string;
+            /** @description where the optimizer comes from (a plugin's package and version): the worker's that ran it,
+             * or the API's until a worker has */
+            optimizer_origin?: components["schemas"]["OriginInfo"] | null;
             /** Progress */
             progress: number;
             /** Queue */

@@ -1,0 +1,1 @@
+"""Example optimizer plugins for optbench (see README.md)."""
