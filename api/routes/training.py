@@ -40,6 +40,7 @@ from shared.db.models import Experiment
 from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
 from shared.stats.curves import learning_curves
 from shared.stats.power import MAX_TRAJECTORIES
+from shared.stats.sharpness import SHARPNESS, converged_sharpness
 from shared.tasks.declarations import task_declaration
 
 router = APIRouter(prefix="/experiments", tags=["training"])
@@ -277,6 +278,8 @@ def curves(
 
 
 def _curves(records: pd.DataFrame, column: str, window: int) -> dict[str, Any]:
+    if column == SHARPNESS:  # as in every sharpness statistic, unconverged values left out
+        records = converged_sharpness(records)
     frame = learning_curves(records, column, window)
     return {
         "column": column,

@@ -49,6 +49,19 @@ class RecordOut(Strict):
     sharpness_gradient_evaluations: int | None = Field(
         None, description="gradient evaluations the sharpness estimate cost"
     )
+    sharpness_converged: bool | None = Field(
+        None,
+        description="whether the sharpness's Lanczos residual ‖Hv − λv‖ met its tolerance "
+        "within the product budget; false values are left out of the sharpness statistics "
+        "(null: not measured, or measured before convergence was recorded)",
+    )
+    sharpness_products: int | None = Field(
+        None, description="Hessian-vector products the sharpness estimate used"
+    )
+    hessian_min_eigenvalue: Number = Field(
+        None,
+        description="most negative Hessian eigenvalue, when the spec asked for it and it converged",
+    )
 
 
 class RecordPage(Strict):

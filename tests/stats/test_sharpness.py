@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from shared.stats.populations import set_a, set_b
+from shared.stats.populations import candidate_counts, set_a, set_b
 from shared.stats.sharpness import (
     sharpness_optimizer_pairs,
     sharpness_recorded,
@@ -127,3 +127,29 @@ def test_sharpness_recorded() -> None:
     assert not sharpness_recorded(records.drop(columns="sharpness"))
     records["sharpness"] = None
     assert not sharpness_recorded(records)
+
+
+def test_unconverged_estimates_are_left_out_by_default_and_counted() -> None:
+    records = overfitting_records()
+    records["sharpness_converged"] = True
+    # Poison every fourth estimate: were it used, Set A's median would change.
+    flagged = records.index % 4 == 1
+    records.loc[flagged, "sharpness_converged"] = False
+    records.loc[flagged, "sharpness"] = 1e6
+    result = sharpness_set_comparisons(records, 10, "accuracy")["sgd"]
+    a = set_a(records, 10).query("optimizer == 'sgd'")
+    kept = a.loc[a["sharpness_converged"].astype(bool), "sharpness"]
+    assert 0 < len(kept) < 50 and result.set_a.n == len(kept)
+    assert result.set_a.median == pytest.approx(kept.median())
+    pairs = sharpness_optimizer_pairs(records, 10, "accuracy", "A")
+    assert pairs.pairs[0].comparison.model.n2 == len(kept)
+    # Asked for, they count again (the sets themselves never change).
+    everything = sharpness_set_comparisons(records, 10, "accuracy", include_unconverged=True)
+    assert everything["sgd"].set_a.n == 50
+    counts = candidate_counts(records)["sgd"]
+    candidates = records.query("optimizer == 'sgd' and step > 0")
+    assert counts.sharpness_unconverged == int((~candidates["sharpness_converged"]).sum()) > 0
+    # Records from before convergence was recorded (None) are kept and not counted.
+    records["sharpness_converged"] = None
+    assert candidate_counts(records)["sgd"].sharpness_unconverged == 0
+    assert sharpness_set_comparisons(records, 10, "accuracy")["sgd"].set_a.n == 50
