@@ -237,11 +237,22 @@ def plan(
     max_trajectories: Annotated[
         int, Query(ge=2, le=MAX_TRAJECTORIES, description="look no further than this")
     ] = MAX_TRAJECTORIES,
+    pair: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            pattern=r"^[^,]+,[^,]+$",
+            description="two optimizers, comma-separated: plan only this pair, at α (a "
+            "family of one) instead of every pair at the Holm level",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """With this experiment as a pilot: how many trajectories per side give ``power`` to
-    detect its observed differences at ``alpha`` with the trajectory-level tests,
-    simulated from its between-trajectory variance (Set A vs Set B per optimizer, and
-    optimizer pairs on Set ``which``)."""
+    detect its observed differences with the trajectory-level tests, simulated from its
+    between-trajectory variance (Set A vs Set B per optimizer at ``alpha``, and optimizer
+    pairs on Set ``which`` at the Holm level the optimizer comparison reports, α/m for m
+    pairs, or one stated ``pair`` at ``alpha``); ``levels`` says which."""
+    stated = tuple(name.strip() for name in pair.split(",")) if pair else None
     return _answer(
         session,
         results,
@@ -249,9 +260,16 @@ def plan(
         "plan",
         per_trajectory,
         metric,
-        (which, alpha, power, max_trajectories),
+        (which, alpha, power, max_trajectories, stated),
         lambda records, L, metric: plan_answer(
-            records, L, metric, which, alpha, power, max_trajectories
+            records,
+            L,
+            metric,
+            which,
+            alpha,
+            power,
+            max_trajectories,
+            stated,  # type: ignore[arg-type]
         ),
     )
 

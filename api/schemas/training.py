@@ -150,6 +150,11 @@ class Plan(Strict):
     metric: Metric
     alpha: float
     power: float
+    pair_family_size: int = Field(
+        description="pairs the optimizer comparison Holm-adjusts over (1 for a stated pair)"
+    )
+    pair_level: float = Field(description="the level each pair is planned at: α / family size")
+    levels: str = Field(description="in words, the level each kind of comparison is planned at")
     set_comparisons: dict[str, TrajectoryPlanOut] = Field(  # type: ignore[valid-type]
         description="per optimizer, Set A vs Set B on the metric (pairs of trajectories)"
     )
