@@ -48,7 +48,8 @@ PAIR_COLUMNS = [
     "cliffs_delta",
     "trajectory_p_holm",
     "trajectory_p_floor",
-    "disagree",
+    "trajectory_method",
+    "disagree_holm",
     "notes",
 ]
 
@@ -142,6 +143,7 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
         if why := getattr(row, "sharpness_rho_notes", ""):
             lines.append(f"{row.optimizer}, sharpness–metric correlation: {why}")
+    lines += list(pairs.attrs.get("warnings", []))
     for row in pairs.itertuples(index=False):
         if why := getattr(row, "notes", ""):
             lines.append(f"{row.optimizer1} vs {row.optimizer2}: {why}")

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from api.schemas.base import Number, Strict, model_of
 from shared.stats.comparisons import Correlation, PairComparison, SetComparison
+from shared.stats.families import PairFamily
 from shared.stats.populations import CandidateCounts
 from shared.stats.power import TrajectoryPlan
 from shared.stats.sharpness import SharpnessPairs, SharpnessSetComparison
@@ -23,6 +24,7 @@ CorrelationOut = model_of(Correlation)
 SetComparisonOut = model_of(SetComparison)
 PairComparisonOut = model_of(PairComparison)
 CandidateCountsOut = model_of(CandidateCounts)
+PairFamilyOut = model_of(PairFamily)
 TrajectoryPlanOut = model_of(TrajectoryPlan)
 SharpnessSetComparisonOut = model_of(SharpnessSetComparison)
 SharpnessPairsOut = model_of(SharpnessPairs)
@@ -129,6 +131,12 @@ class OptimizerComparisons(Strict):
         description="per optimizer, the records its population chose from"
     )
     pairs: list[PairComparisonOut]  # type: ignore[valid-type]
+    family: PairFamilyOut = Field(  # type: ignore[valid-type]
+        description="what the Holm-adjusted trajectory-level family can reach at all"
+    )
+    warnings: list[str] = Field(
+        description="in words, e.g. when no pair can be significant at the trajectory level"
+    )
     on_sharpness: SharpnessPairsOut | None = Field(  # type: ignore[valid-type]
         None,
         description="the same pairs on sharpness, and per optimizer its rank correlation "

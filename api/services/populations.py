@@ -16,6 +16,7 @@ import pandas as pd
 from fastapi import HTTPException
 
 from api.services.jsonable import jsonable
+from shared.stats.families import pair_family
 from shared.stats.populations import candidate_counts, population, population_size_error
 from shared.stats.power import plan_trajectories
 from shared.stats.set_comparisons import (
@@ -103,6 +104,7 @@ def optimizer_comparison_answer(
         if sharpness_recorded(records)
         else None
     )
+    family = pair_family(pairs, alpha)
     return {
         "set": which,
         "L": L,
@@ -110,6 +112,8 @@ def optimizer_comparison_answer(
         "alpha": alpha,
         "candidates": candidates_answer(records),
         "pairs": jsonable(pairs),
+        "family": jsonable(family),
+        "warnings": [family.warning] if family.warning else [],
         "on_sharpness": on_sharpness,
     }
 
