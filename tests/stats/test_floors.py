@@ -118,3 +118,40 @@ def test_methods_are_named_with_their_reason() -> None:
     assert flips.trajectory_method == "monte_carlo" and "random sign" in (
         flips.trajectory_method_reason
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "method"),
+    [
+        (np.arange(5.0), np.arange(6.0) + 0.5, "exact"),
+        (np.arange(5.0), np.arange(6.0), "asymptotic"),  # tied
+        (np.arange(50.0), np.arange(40.0) + 0.25, "asymptotic"),
+        (np.arange(3.0), np.arange(40.0) + 0.25, "exact"),  # one side of at most 8
+    ],
+)
+def test_model_level_mann_whitney_names_scipys_method(first, second, method) -> None:
+    from shared.stats.model_level import compare_samples
+
+    result = compare_samples(first, second, seed=0)
+    assert result.mwu_method == method and result.mwu_method_reason
+    auto = stats.mannwhitneyu(first, second, alternative="two-sided")
+    assert result.mwu_pvalue == pytest.approx(auto.pvalue)  # what scipy's auto picks
+    named = stats.mannwhitneyu(first, second, alternative="two-sided", method=method)
+    assert result.mwu_pvalue == pytest.approx(named.pvalue)
+
+
+def test_the_leaderboard_names_each_comparisons_method() -> None:
+    from shared.stats.leaderboard import rank_configurations, tie_rule
+
+    rng = np.random.default_rng(2)
+    samples = {
+        "best": [rng.normal(0.9, 0.01, 10) for _ in range(5)],
+        "worse": [rng.normal(0.8, 0.01, 10) for _ in range(5)],
+        "many": [rng.normal(0.85, 0.01, 10) for _ in range(9)],
+    }
+    ranked = {r.key: r for r in rank_configurations(samples)}
+    assert ranked["best"].test_method is None
+    assert ranked["worse"].test_method.startswith("exact: untied")
+    assert ranked["many"].test_method.startswith("exact")  # 5 vs 9: one side of at most 8
+    assert "exact" not in tie_rule(0.05).split("by a two-sided")[0]
+    assert "asymptotic with more than 8 on both sides" in tie_rule(0.05)
