@@ -1199,7 +1199,7 @@ export interface components {
             optimizer: string;
             /**
              * Pvalue Floor
-             * @description The smallest p-value that comparison could give with these trajectory counts.
+             * @description The smallest p-value that comparison could give with these trajectory means.
              */
             pvalue_floor: number | null;
             /**
@@ -1213,6 +1213,12 @@ export interface components {
             rank: number;
             /** Submitter */
             submitter: string;
+            /**
+             * Test Method
+             * @description How the comparison with the best was computed (``exact``, ``asymptotic`` or
+             *     ``monte_carlo``) and why; None for the best itself and for untested entries.
+             */
+            test_method?: string | null;
             /** Trajectories */
             trajectories: number;
         };
@@ -2219,6 +2225,21 @@ export interface components {
             median1: number | null;
             /** Median2 */
             median2: number | null;
+            /**
+             * Mwu Method
+             * @description How the Mann–Whitney p-value was computed: ``exact`` (the exact distribution of U)
+             *     or ``asymptotic`` (normal approximation with tie and continuity corrections); empty
+             *     when undefined.
+             * @default
+             */
+            mwu_method: string;
+            /**
+             * Mwu Method Reason
+             * @description Why that method (scipy's rule: exact only without ties and with at most 8 values
+             *     in a sample).
+             * @default
+             */
+            mwu_method_reason: string;
             /** Mwu Pvalue */
             mwu_pvalue: number | null;
             /**
