@@ -71,10 +71,10 @@ def plan(
         int, typer.Option(help="look no further than this many trajectories per side")
     ] = 100,
     pair: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            help="OPTIMIZER1,OPTIMIZER2: plan only this pair, at --alpha (default: every "
-            "pair at the Holm level the comparison reports)"
+            help="give twice (--pair sgd --pair sam): plan only this pair, at --alpha "
+            "(default: every pair at the Holm level the comparison reports)"
         ),
     ] = None,
     url: Url = None,
@@ -84,6 +84,9 @@ def plan(
     with the trajectory-level tests, simulated from the pilot's between-trajectory
     variance: Set A vs Set B at --alpha, optimizer pairs at the Holm level (α/m over the m
     pairs) or one --pair at --alpha; the output says which."""
+    if pair is not None and len(pair) != 2:
+        typer.echo(f"error: --pair: give it twice, once per optimizer; got {len(pair)}", err=True)
+        raise typer.Exit(2)
     params = {
         "alpha": alpha,
         "power": power,

@@ -238,12 +238,12 @@ def plan(
         int, Query(ge=2, le=MAX_TRAJECTORIES, description="look no further than this")
     ] = MAX_TRAJECTORIES,
     pair: Annotated[
-        str | None,
+        list[str] | None,
         Query(
-            max_length=400,
-            pattern=r"^[^,]+,[^,]+$",
-            description="two optimizers, comma-separated: plan only this pair, at α (a "
-            "family of one) instead of every pair at the Holm level",
+            min_length=2,
+            max_length=2,
+            description="two optimizers (`pair=sgd&pair=sam`): plan only this pair, at α "
+            "(a family of one) instead of every pair at the Holm level",
         ),
     ] = None,
 ) -> dict[str, Any]:
@@ -252,7 +252,7 @@ def plan(
     between-trajectory variance (Set A vs Set B per optimizer at ``alpha``, and optimizer
     pairs on Set ``which`` at the Holm level the optimizer comparison reports, α/m for m
     pairs, or one stated ``pair`` at ``alpha``); ``levels`` says which."""
-    stated = tuple(name.strip() for name in pair.split(",")) if pair else None
+    stated = (pair[0], pair[1]) if pair else None
     return _answer(
         session,
         results,

@@ -168,6 +168,8 @@ def plan_answer(
         + (
             f"the pair {pair[0]} vs {pair[1]} alone at α = {alpha:g}"
             if pair is not None
+            else f"the one optimizer pair at α = {alpha:g} (no other pair to adjust for)"
+            if family == 1
             else f"optimizer pairs at α/{family} = {level:.3g}: the optimizer comparison "
             f"reports them Holm-adjusted over all {family} pairs, and a pair below α/{family} "
             "is significant after Holm whatever the others show"

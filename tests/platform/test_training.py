@@ -235,6 +235,15 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
 
     plan = client.get(f"{url}/plan", params={"max_trajectories": 20}, headers=headers).json()
     assert set(plan["set_comparisons"]) == {"sgd", "sam"} and len(plan["optimizer_pairs"]) == 1
+    assert plan["pair_family_size"] == 1 and "α/1" not in plan["levels"]  # one pair in all
+    stated = client.get(
+        f"{url}/plan", params={"max_trajectories": 20, "pair": ["sam", "sgd"]}, headers=headers
+    )
+    assert stated.status_code == 200 and "the pair sam vs sgd alone" in stated.json()["levels"]
+    for pair in (["sgd"], ["sgd", "adam"], ["sgd", "sgd"]):
+        refused = client.get(f"{url}/plan", params={"pair": pair}, headers=headers)
+        assert refused.status_code == 422, pair
+        assert refused.json()["detail"][0]["loc"] == ["query", "pair"]
     for entry in [*plan["set_comparisons"].values(), plan["optimizer_pairs"][0]["plan"]]:
         assert entry["pilot_trajectories1"] == 3
         assert (entry["trajectories"] is None) == (entry["note"] is not None)
