@@ -23,6 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from shared.stats.families import PairFamily, pair_family
 from shared.stats.populations import (
     candidates,
     population,
@@ -87,6 +88,9 @@ class SharpnessPairs:
     pairs: list[PairComparison]
     correlations: dict[str, Correlation]
     """Per optimizer, Spearman's ρ between sharpness and the metric over its Set ``which``."""
+    family: PairFamily | None = None
+    """What the Holm-adjusted trajectory-level family can reach at all, with a warning when
+    no pair can be significant."""
 
 
 def sharpness_recorded(records: pd.DataFrame) -> bool:
@@ -164,7 +168,9 @@ def sharpness_optimizer_pairs(
         str(optimizer): rank_correlation(chosen.get(optimizer, records.iloc[:0]), SHARPNESS, metric)
         for optimizer in optimizers(records)
     }
-    return SharpnessPairs(which=which, pairs=pairs, correlations=correlations)
+    return SharpnessPairs(
+        which=which, pairs=pairs, correlations=correlations, family=pair_family(pairs, alpha)
+    )
 
 
 def _check_sharpness(records: pd.DataFrame) -> None:

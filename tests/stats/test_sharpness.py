@@ -93,6 +93,9 @@ def test_optimizer_pairs_on_sharpness_find_the_flatter_optimizer() -> None:
     assert pair.comparison.model.median1 < pair.comparison.model.median2
     assert pair.mwu_pvalue_holm == pytest.approx(pair.comparison.model.mwu_pvalue)  # 1 pair
     assert set(answer.correlations) == {"sam", "sgd"}
+    # One pair of 5 vs 5 trajectories: the family can reach α (floor 2/252).
+    assert answer.family.pairs == 1 and answer.family.warning is None
+    assert answer.family.trajectory_pvalue_floor_holm == pytest.approx(2 / 252)
     sam_a = a.query("optimizer == 'sam'")
     assert answer.correlations["sam"].rho == pytest.approx(
         stats.spearmanr(sam_a["sharpness"], sam_a["accuracy"]).statistic
