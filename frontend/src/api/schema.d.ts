@@ -2343,6 +2343,11 @@ export interface components {
             correlations: {
                 [key: string]: components["schemas"]["Correlation"];
             };
+            /**
+             * @description What the Holm-adjusted trajectory-level family can reach at all, with a warning when
+             *     no pair can be significant.
+             */
+            family?: components["schemas"]["PairFamily"] | null;
             /** Pairs */
             pairs: components["schemas"]["PairComparison"][];
             /** Which */
@@ -3577,9 +3582,9 @@ export interface operations {
                 /** @description look no further than this */
                 max_trajectories?: number;
                 metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
-                /** @description two optimizers, comma-separated: plan only this pair, at α (a family of one) instead of
-                 * every pair at the Holm level */
-                pair?: string | null;
+                /** @description two optimizers (`pair=sgd&pair=sam`): plan only this pair, at α (a family of one)
+                 * instead of every pair at the Holm level */
+                pair?: string[] | null;
                 /** @description power to reach */
                 power?: number;
                 which?: "A" | "B";

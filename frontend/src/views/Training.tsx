@@ -130,6 +130,7 @@ function Candidates({ rows }: { rows: SetComparison[] }) {
         { header: "at or after divergence", cell: (r) => r.candidates.at_or_after_divergence },
         { header: "candidates", cell: (r) => r.candidates.candidates },
         { header: "fewest per trajectory", cell: (r) => r.candidates.fewest_per_trajectory },
+        { header: "sharpness unconverged", cell: (r) => r.candidates.sharpness_unconverged },
       ]} />
   );
 }
