@@ -78,6 +78,7 @@ def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
     model = comparison["model"]
     return {
         f"{prefix}mwu_p": model["mwu_pvalue"],
+        f"{prefix}mwu_method": model.get("mwu_method"),
         f"{prefix}student_p": model["student_pvalue"],
         f"{prefix}welch_p": model["welch_pvalue"],
         f"{prefix}a12": model["a12"],
