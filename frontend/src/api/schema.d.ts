@@ -848,7 +848,9 @@ export interface components {
          *
          *     Either needs 2 trajectories (pairs) per side; with fewer its fields are NaN and
          *     ``notes`` says so. ``disagree`` is True when exactly one of the model-level
-         *     Mann–Whitney p and the trajectory-level p is below ``alpha``; False when either is NaN.
+         *     Mann–Whitney p and the trajectory-level p (both raw, as here) is below ``alpha``;
+         *     False when either is NaN. Optimizer pairs add the same verdict on their Holm-adjusted
+         *     p-values (``PairComparison.disagree_holm``).
          */
         GroupComparison: {
             /** Alpha */
