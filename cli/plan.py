@@ -70,18 +70,33 @@ def plan(
     max_trajectories: Annotated[
         int, typer.Option(help="look no further than this many trajectories per side")
     ] = 100,
+    pair: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="give twice (--pair sgd --pair sam): plan only this pair, at --alpha "
+            "(default: every pair at the Holm level the comparison reports)"
+        ),
+    ] = None,
     url: Url = None,
     token: Token = None,
 ) -> None:
     """Trajectories per side that give --power to detect the pilot's observed differences
-    at --alpha with the trajectory-level tests, simulated from the pilot's
-    between-trajectory variance."""
+    with the trajectory-level tests, simulated from the pilot's between-trajectory
+    variance: Set A vs Set B at --alpha, optimizer pairs at the Holm level (α/m over the m
+    pairs) or one --pair at --alpha; the output says which."""
+    if pair is not None and len(pair) != 2:
+        typer.echo(f"error: --pair: give it twice, once per optimizer; got {len(pair)}", err=True)
+        raise typer.Exit(2)
     params = {
         "alpha": alpha,
         "power": power,
         "which": which,
         "max_trajectories": max_trajectories,
-        **{k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None},
+        **{
+            k: v
+            for k, v in {"L": per_trajectory, "metric": metric, "pair": pair}.items()
+            if v is not None
+        },
     }
     answer = call_api(make_client(url, token).plan, experiment_id, **params)
     table = Table(
@@ -97,6 +112,7 @@ def plan(
         table.add_row(*row)
     console = Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
+    console.print(f"Levels: {answer['levels']}.")
     console.print(
         "Simulated: trajectory means drawn from normal distributions with the pilot's means "
         "and spreads, tested as the API tests them. The pilot's difference is taken as the "

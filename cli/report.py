@@ -21,11 +21,13 @@ SET_COLUMNS = [
     "A_within_std",
     "B_within_std",
     "mwu_p",
+    "mwu_method",
     "student_p",
     "welch_p",
     "a12",
     "cliffs_delta",
     "trajectory_p",
+    "trajectory_method",
     "trajectory_p_floor",
     "trajectories_needed",
     "disagree",
@@ -41,6 +43,7 @@ PAIR_COLUMNS = [
     "optimizer1",
     "optimizer2",
     "mwu_p",
+    "mwu_method",
     "mwu_p_holm",
     "student_p_holm",
     "welch_p_holm",
@@ -48,7 +51,8 @@ PAIR_COLUMNS = [
     "cliffs_delta",
     "trajectory_p_holm",
     "trajectory_p_floor",
-    "disagree",
+    "trajectory_method",
+    "disagree_holm",
     "notes",
 ]
 
@@ -142,6 +146,7 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
         if why := getattr(row, "sharpness_rho_notes", ""):
             lines.append(f"{row.optimizer}, sharpness–metric correlation: {why}")
+    lines += list(pairs.attrs.get("warnings", []))
     for row in pairs.itertuples(index=False):
         if why := getattr(row, "notes", ""):
             lines.append(f"{row.optimizer1} vs {row.optimizer2}: {why}")

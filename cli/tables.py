@@ -92,7 +92,7 @@ PAIR_TABLE = {
     "a12": "A12",
     "mwu_p_holm": "MWU p Holm",
     "trajectory_p_holm": "traj. p Holm",
-    "disagree": "levels disagree",
+    "disagree_holm": "disagree (Holm)",
 }
 TERMINAL_WIDTH = 100
 

@@ -78,6 +78,7 @@ def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
     model = comparison["model"]
     return {
         f"{prefix}mwu_p": model["mwu_pvalue"],
+        f"{prefix}mwu_method": model.get("mwu_method"),
         f"{prefix}student_p": model["student_pvalue"],
         f"{prefix}welch_p": model["welch_pvalue"],
         f"{prefix}a12": model["a12"],
@@ -91,6 +92,7 @@ def _flat_comparison(prefix: str, comparison: dict[str, Any]) -> dict[str, Any]:
         f"{prefix}trajectory_p_floor": comparison.get("trajectory_pvalue_floor"),
         f"{prefix}trajectories_needed": comparison.get("trajectories_needed"),
         f"{prefix}disagree": comparison["disagree"],
+        f"{prefix}trajectory_method": comparison.get("trajectory_method"),
         # why each missing value is missing, in words ("" when nothing is)
         f"{prefix}notes": "; ".join(
             f"{name}: {why}"
@@ -217,7 +219,7 @@ class TrainingResults:
             (p["optimizer1"], p["optimizer2"]): p
             for p in (data.get("on_sharpness") or {}).get("pairs", [])
         }
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             [
                 {
                     "optimizer1": p["optimizer1"],
@@ -227,6 +229,7 @@ class TrainingResults:
                     "student_p_holm": p["student_pvalue_holm"],
                     "welch_p_holm": p["welch_pvalue_holm"],
                     "trajectory_p_holm": p["trajectory_pvalue_holm"],
+                    "disagree_holm": p.get("disagree_holm"),
                     **_flat_sharpness_pair(
                         sharp_pairs.get((p["optimizer1"], p["optimizer2"])),
                         (data.get("on_sharpness") or {}).get("correlations", {}),
@@ -236,6 +239,9 @@ class TrainingResults:
                 for p in data["pairs"]
             ]
         )
+        # Sentences about the whole family (no pair can reach α after Holm, …).
+        frame.attrs["warnings"] = list(data.get("warnings", []))
+        return frame
 
     def learning_curves(self, experiment_id: int, **params: Any) -> pd.DataFrame:
         data = self._request("GET", f"/experiments/{experiment_id}/learning-curves", params=params)

@@ -312,11 +312,21 @@ class TrainingSpec(_Strict):
     sharpness: bool = Field(
         False,
         description="record the largest Hessian eigenvalue of the training loss at every "
-        "evaluation point (power iteration on Hessian-vector products over a fixed training "
-        "batch); its cost is counted apart from the optimizer's gradient evaluations",
+        "evaluation point (Lanczos on Hessian-vector products over a fixed training batch, "
+        "with whether it converged); its cost is counted apart from the optimizer's "
+        "gradient evaluations",
     )
     sharpness_iterations: int = Field(
-        20, ge=1, le=200, description="most power-iteration steps per sharpness estimate"
+        40,
+        ge=1,
+        le=200,
+        description="most Hessian-vector products (Lanczos steps) per sharpness estimate; "
+        "one that has not converged by then is flagged and left out of the statistics",
+    )
+    sharpness_min_eigenvalue: bool = Field(
+        False,
+        description="also record the most negative Hessian eigenvalue (the saddle measure), "
+        "within the same product budget",
     )
     sharpness_batch: int = Field(
         256, ge=1, le=4096, description="fixed training examples the sharpness is taken over"

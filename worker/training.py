@@ -64,7 +64,9 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
         device=resolve_device(spec.device),
         mixed_precision=spec.mixed_precision,
         sharpness=SharpnessSettings(
-            iterations=spec.sharpness_iterations, batch_size=spec.sharpness_batch
+            iterations=spec.sharpness_iterations,
+            batch_size=spec.sharpness_batch,
+            min_eigenvalue=spec.sharpness_min_eigenvalue,
         )
         if spec.sharpness
         else None,

@@ -40,6 +40,7 @@ from shared.db.models import Experiment
 from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
 from shared.stats.curves import learning_curves
 from shared.stats.power import MAX_TRAJECTORIES
+from shared.stats.sharpness import SHARPNESS, converged_sharpness
 from shared.tasks.declarations import task_declaration
 
 router = APIRouter(prefix="/experiments", tags=["training"])
@@ -236,11 +237,22 @@ def plan(
     max_trajectories: Annotated[
         int, Query(ge=2, le=MAX_TRAJECTORIES, description="look no further than this")
     ] = MAX_TRAJECTORIES,
+    pair: Annotated[
+        list[str] | None,
+        Query(
+            min_length=2,
+            max_length=2,
+            description="two optimizers (`pair=sgd&pair=sam`): plan only this pair, at α "
+            "(a family of one) instead of every pair at the Holm level",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """With this experiment as a pilot: how many trajectories per side give ``power`` to
-    detect its observed differences at ``alpha`` with the trajectory-level tests,
-    simulated from its between-trajectory variance (Set A vs Set B per optimizer, and
-    optimizer pairs on Set ``which``)."""
+    detect its observed differences with the trajectory-level tests, simulated from its
+    between-trajectory variance (Set A vs Set B per optimizer at ``alpha``, and optimizer
+    pairs on Set ``which`` at the Holm level the optimizer comparison reports, α/m for m
+    pairs, or one stated ``pair`` at ``alpha``); ``levels`` says which."""
+    stated = (pair[0], pair[1]) if pair else None
     return _answer(
         session,
         results,
@@ -248,9 +260,16 @@ def plan(
         "plan",
         per_trajectory,
         metric,
-        (which, alpha, power, max_trajectories),
+        (which, alpha, power, max_trajectories, stated),
         lambda records, L, metric: plan_answer(
-            records, L, metric, which, alpha, power, max_trajectories
+            records,
+            L,
+            metric,
+            which,
+            alpha,
+            power,
+            max_trajectories,
+            stated,  # type: ignore[arg-type]
         ),
     )
 
@@ -277,6 +296,8 @@ def curves(
 
 
 def _curves(records: pd.DataFrame, column: str, window: int) -> dict[str, Any]:
+    if column == SHARPNESS:  # as in every sharpness statistic, unconverged values left out
+        records = converged_sharpness(records)
     frame = learning_curves(records, column, window)
     return {
         "column": column,

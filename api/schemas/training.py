@@ -12,6 +12,7 @@ from pydantic import Field
 
 from api.schemas.base import Number, Strict, model_of
 from shared.stats.comparisons import Correlation, PairComparison, SetComparison
+from shared.stats.families import PairFamily
 from shared.stats.populations import CandidateCounts
 from shared.stats.power import TrajectoryPlan
 from shared.stats.sharpness import SharpnessPairs, SharpnessSetComparison
@@ -23,6 +24,7 @@ CorrelationOut = model_of(Correlation)
 SetComparisonOut = model_of(SetComparison)
 PairComparisonOut = model_of(PairComparison)
 CandidateCountsOut = model_of(CandidateCounts)
+PairFamilyOut = model_of(PairFamily)
 TrajectoryPlanOut = model_of(TrajectoryPlan)
 SharpnessSetComparisonOut = model_of(SharpnessSetComparison)
 SharpnessPairsOut = model_of(SharpnessPairs)
@@ -48,6 +50,19 @@ class RecordOut(Strict):
     sharpness: Number = Field(None, description="largest Hessian eigenvalue, when measured")
     sharpness_gradient_evaluations: int | None = Field(
         None, description="gradient evaluations the sharpness estimate cost"
+    )
+    sharpness_converged: bool | None = Field(
+        None,
+        description="whether the sharpness's Lanczos residual ‖Hv − λv‖ met its tolerance "
+        "within the product budget; false values are left out of the sharpness statistics "
+        "(null: not measured, or measured before convergence was recorded)",
+    )
+    sharpness_products: int | None = Field(
+        None, description="Hessian-vector products the sharpness estimate used"
+    )
+    hessian_min_eigenvalue: Number = Field(
+        None,
+        description="most negative Hessian eigenvalue, when the spec asked for it and it converged",
     )
 
 
@@ -116,6 +131,12 @@ class OptimizerComparisons(Strict):
         description="per optimizer, the records its population chose from"
     )
     pairs: list[PairComparisonOut]  # type: ignore[valid-type]
+    family: PairFamilyOut = Field(  # type: ignore[valid-type]
+        description="what the Holm-adjusted trajectory-level family can reach at all"
+    )
+    warnings: list[str] = Field(
+        description="in words, e.g. when no pair can be significant at the trajectory level"
+    )
     on_sharpness: SharpnessPairsOut | None = Field(  # type: ignore[valid-type]
         None,
         description="the same pairs on sharpness, and per optimizer its rank correlation "
@@ -137,6 +158,11 @@ class Plan(Strict):
     metric: Metric
     alpha: float
     power: float
+    pair_family_size: int = Field(
+        description="pairs the optimizer comparison Holm-adjusts over (1 for a stated pair)"
+    )
+    pair_level: float = Field(description="the level each pair is planned at: α / family size")
+    levels: str = Field(description="in words, the level each kind of comparison is planned at")
     set_comparisons: dict[str, TrajectoryPlanOut] = Field(  # type: ignore[valid-type]
         description="per optimizer, Set A vs Set B on the metric (pairs of trajectories)"
     )

@@ -16,6 +16,7 @@ import pandas as pd
 from fastapi import HTTPException
 
 from api.services.jsonable import jsonable
+from shared.stats.families import pair_family
 from shared.stats.populations import candidate_counts, population, population_size_error
 from shared.stats.power import plan_trajectories
 from shared.stats.set_comparisons import (
@@ -103,6 +104,7 @@ def optimizer_comparison_answer(
         if sharpness_recorded(records)
         else None
     )
+    family = pair_family(pairs, alpha)
     return {
         "set": which,
         "L": L,
@@ -110,6 +112,8 @@ def optimizer_comparison_answer(
         "alpha": alpha,
         "candidates": candidates_answer(records),
         "pairs": jsonable(pairs),
+        "family": jsonable(family),
+        "warnings": [family.warning] if family.warning else [],
         "on_sharpness": on_sharpness,
     }
 
@@ -122,10 +126,13 @@ def plan_answer(
     alpha: float,
     power: float,
     max_trajectories: int,
+    pair: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Trajectories needed for ``power`` at ``alpha``, with this experiment as the pilot:
-    per optimizer for Set A vs Set B on the metric (paired), and per optimizer pair on
-    Set ``which`` (independent)."""
+    per optimizer for Set A vs Set B on the metric (paired, at α: each optimizer's own
+    question, not adjusted), and per optimizer pair on Set ``which`` (independent) at the
+    level the optimizer comparison reports them: Holm over all m pairs, planned at α/m;
+    or only ``pair``, a family of one, at α."""
     check_population_size(records, L)
     chosen_a = split_by_optimizer(population(records, "A", L, metric))
     chosen_b = split_by_optimizer(population(records, "B", L, metric))
@@ -150,8 +157,26 @@ def plan_answer(
     compared = chosen_a if which == "A" else chosen_b
     side = {name: np.array(list(means(compared.get(name)).values())) for name in names}
     pairs = [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
+    family = len(pairs)
+    if pair is not None:
+        check_pair(pair, [str(n) for n in names])
+        pairs = [p for p in pairs if {str(p[0]), str(p[1])} == set(pair)]
+        family = 1
+    level = alpha / max(family, 1)
+    levels = (
+        f"Set A vs Set B at α = {alpha:g} (each optimizer's own comparison, not adjusted); "
+        + (
+            f"the pair {pair[0]} vs {pair[1]} alone at α = {alpha:g}"
+            if pair is not None
+            else f"the one optimizer pair at α = {alpha:g} (no other pair to adjust for)"
+            if family == 1
+            else f"optimizer pairs at α/{family} = {level:.3g}: the optimizer comparison "
+            f"reports them Holm-adjusted over all {family} pairs, and a pair below α/{family} "
+            "is significant after Holm whatever the others show"
+        )
+    )
     note = None
-    if len(pairs) > MAX_PLANNED_PAIRS:
+    if pair is None and len(pairs) > MAX_PLANNED_PAIRS:
         best = max(
             names,
             key=lambda n: np.median(side[n]) if side[n].size else -math.inf,
@@ -168,14 +193,36 @@ def plan_answer(
         "metric": metric,
         "alpha": alpha,
         "power": power,
+        "pair_family_size": family,
+        "pair_level": level,
+        "levels": levels,
         "set_comparisons": jsonable(sets),
         "optimizer_pairs": [
             {
                 "optimizer1": str(x),
                 "optimizer2": str(y),
-                "plan": jsonable(plan_trajectories(side[x], side[y], paired=False, **options)),
+                "plan": jsonable(
+                    plan_trajectories(side[x], side[y], paired=False, family_size=family, **options)
+                ),
             }
             for x, y in pairs
         ],
         "note": note,
     }
+
+
+def check_pair(pair: tuple[str, str], names: list[str]) -> None:
+    """422 naming ``pair`` unless it is two different optimizers of the experiment."""
+    unknown = [name for name in pair if name not in names]
+    if unknown or pair[0] == pair[1]:
+        why = f"unknown optimizer {unknown[0]!r}" if unknown else "the two optimizers must differ"
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "pair"],
+                    "type": "value_error",
+                    "msg": f"pair: {why}; the experiment has {', '.join(names)}",
+                }
+            ],
+        )

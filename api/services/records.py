@@ -23,6 +23,9 @@ RECORD_COLUMNS = [
     "diverged",
     "sharpness",
     "sharpness_gradient_evaluations",
+    "sharpness_converged",
+    "sharpness_products",
+    "hessian_min_eigenvalue",
 ]
 
 
@@ -56,6 +59,7 @@ def records_frame(session: Session, experiment_id: int) -> pd.DataFrame:
         "macro_f1",
         "micro_f1",
         "sharpness",
+        "hessian_min_eigenvalue",
     ]
     frame[float_columns] = frame[float_columns].astype(float)
     return frame

@@ -201,6 +201,13 @@ class ModelRecord(Base):
     sharpness: Mapped[float | None] = mapped_column(Float)
     #: Gradient evaluations the sharpness estimate cost, outside the optimizer's budget.
     sharpness_gradient_evaluations: Mapped[int | None] = mapped_column(BigInteger)
+    #: Whether the sharpness's Lanczos residual met its tolerance (False: left out of the
+    #: sharpness statistics).
+    sharpness_converged: Mapped[bool | None] = mapped_column(Boolean)
+    #: Hessian-vector products the sharpness estimate used.
+    sharpness_products: Mapped[int | None] = mapped_column(Integer)
+    #: Most negative Hessian eigenvalue (specs with ``sharpness_min_eigenvalue: true``).
+    hessian_min_eigenvalue: Mapped[float | None] = mapped_column(Float)
 
 
 class KeptModel(Timestamped, Base):

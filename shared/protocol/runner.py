@@ -88,6 +88,12 @@ class EvaluatedModel:
     sharpness: float | None = None
     #: What measuring it cost, outside the optimizer's gradient evaluations.
     sharpness_gradient_evaluations: int | None = None
+    #: Whether the sharpness's Lanczos residual met its tolerance within the budget.
+    sharpness_converged: bool | None = None
+    #: Hessian-vector products the sharpness estimate used.
+    sharpness_products: int | None = None
+    #: Most negative Hessian eigenvalue (when asked for, and converged).
+    hessian_min_eigenvalue: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -324,7 +330,7 @@ class TrajectoryRunner:
                 test_loss, targets, predictions = self._losses_and_predictions(
                     model, self.data.test, test_index
                 )
-                sharpness, sharpness_cost = self._sharpness(model)
+                sharpness = self._sharpness(model)
                 model.train()
                 metrics = classification_metrics(targets, predictions, self.task.multilabel)
                 record = EvaluatedModel(
@@ -337,8 +343,7 @@ class TrajectoryRunner:
                     running_loss=running,
                     test_loss=_finite(test_loss),
                     **metrics,
-                    sharpness=sharpness,
-                    sharpness_gradient_evaluations=sharpness_cost,
+                    **sharpness,
                 )
         progress.running_sum, progress.running_count = 0.0, 0
         progress.elapsed = record.wall_time
@@ -349,15 +354,22 @@ class TrajectoryRunner:
         if self.on_evaluation is not None:
             self.on_evaluation(record, self._checkpoint(model, optimizer, progress))
 
-    def _sharpness(self, model: nn.Module) -> tuple[float | None, int | None]:
-        """The largest Hessian eigenvalue on the fixed sharpness batch, and its cost."""
+    def _sharpness(self, model: nn.Module) -> dict[str, Any]:
+        """The largest Hessian eigenvalue on the fixed sharpness batch, with its cost and
+        convergence, as record fields (none when sharpness is not measured)."""
         settings = self.config.sharpness
         if settings is None or self.sharpness_index is None:
-            return None, None
+            return {}
         collate = self.data.collate or default_collate
         inputs, targets = _move(take(self.data.train, self.sharpness_index, collate), self.device)
         estimate = model_sharpness(model, self.task.loss, inputs, targets, settings)
-        return estimate.eigenvalue, estimate.gradient_evaluations
+        return {
+            "sharpness": estimate.eigenvalue,
+            "sharpness_gradient_evaluations": estimate.gradient_evaluations,
+            "sharpness_converged": estimate.converged,
+            "sharpness_products": estimate.products,
+            "hessian_min_eigenvalue": estimate.min_eigenvalue,
+        }
 
     def _checkpoint(self, model: nn.Module, optimizer: Any, progress: _Progress) -> bytes:
         state = {

@@ -1,8 +1,23 @@
 """Sharpness of a model: the largest eigenvalue of the Hessian of the training loss.
 
-Estimated by power iteration on Hessian-vector products (Pearlmutter's trick: the
+Estimated by the Lanczos method on Hessian-vector products (Pearlmutter's trick: the
 gradient of ``g·v``, with ``g`` the gradient built with ``create_graph``), over one fixed
 batch of training examples, from a start vector drawn from its own seeded generator.
+
+Why Lanczos and not power iteration: power iteration finds the eigenvalue of largest
+*magnitude*. Away from a minimum the Hessian has negative eigenvalues as large as or
+larger than its top positive one, and there power iteration stalls between ±λ or returns
+the wrong end. Lanczos builds the Krylov space of the start vector, whose Ritz values
+approach both ends of the spectrum at once, so the largest *algebraic* eigenvalue (and,
+for free, the most negative one) converge in a few dozen products whatever the signs.
+Every Lanczos vector is reorthogonalised against all earlier ones (twice, in float64),
+so no spurious copies of converged eigenvalues appear.
+
+Convergence is judged by the residual ‖Hv − θv‖ of the Ritz pair (θ, v), which Lanczos
+gives without another product (β_j·|last component of the Ritz vector|): it must fall to
+``tolerance`` × the largest |Ritz value| (an estimate of ‖H‖). A value that did not get
+there within the product budget is returned with ``converged=False``; the statistics
+leave such models out.
 
 Measuring must not change the trajectory it measures:
 
@@ -14,7 +29,8 @@ Measuring must not change the trajectory it measures:
 
 Cost, counted apart from the optimizer's budget: one gradient evaluation for the gradient
 graph and two per Hessian-vector product (a backward pass through that graph, which is
-about twice the size of the forward pass's).
+about twice the size of the forward pass's). Memory: the Lanczos basis holds one float64
+vector per product (``iterations`` × parameters × 8 bytes at most).
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -35,16 +52,19 @@ GRADIENT_EVALUATIONS_PER_PRODUCT = 2
 class SharpnessSettings:
     """How sharpness is measured at each evaluation point.
 
-    ``iterations``: the most power-iteration steps (each one Hessian-vector product);
-    ``batch_size``: fixed training examples the loss is taken over; ``tolerance``: stop
-    once the eigenvalue estimate changes by less than this, relative to its size;
-    ``seed``: the start vector's seed (the same for every model, so estimates compare).
+    ``iterations``: the most Lanczos steps (each one Hessian-vector product);
+    ``batch_size``: fixed training examples the loss is taken over; ``tolerance``: a Ritz
+    value has converged once its residual ‖Hv − θv‖ is at most this times the largest
+    |Ritz value|; ``seed``: the start vector's seed (the same for every model, so
+    estimates compare); ``min_eigenvalue``: also estimate the most negative eigenvalue
+    (the saddle measure), iterating until both ends converge or the budget is spent.
     """
 
-    iterations: int = 20
+    iterations: int = 40
     batch_size: int = 256
     tolerance: float = 1e-3
     seed: int = 0
+    min_eigenvalue: bool = False
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
@@ -56,64 +76,111 @@ class SharpnessSettings:
 
 
 @dataclass(frozen=True)
+class Spectrum:
+    """What Lanczos found: the extreme Ritz values with their residuals ‖Hv − θv‖.
+
+    ``largest``/``smallest`` are None when a product was not finite; ``products`` counts
+    the Hessian-vector products used."""
+
+    largest: float | None
+    largest_residual: float
+    smallest: float | None
+    smallest_residual: float
+    products: int
+    tolerance: float
+
+    @property
+    def scale(self) -> float:
+        """The largest |Ritz value|: what the residuals are measured against."""
+        values = [abs(v) for v in (self.largest, self.smallest) if v is not None]
+        return max(values, default=0.0)
+
+    def _converged(self, value: float | None, residual: float) -> bool:
+        return value is not None and residual <= self.tolerance * self.scale
+
+    @property
+    def largest_converged(self) -> bool:
+        return self._converged(self.largest, self.largest_residual)
+
+    @property
+    def smallest_converged(self) -> bool:
+        return self._converged(self.smallest, self.smallest_residual)
+
+
+@dataclass(frozen=True)
 class SharpnessEstimate:
     """``eigenvalue``: the largest Hessian eigenvalue (None when the loss or a product is
-    not finite); ``products``: Hessian-vector products computed; ``gradient_evaluations``:
-    their cost in gradient evaluations, gradient graph included."""
+    not finite); ``converged``: whether its residual met the tolerance within the budget
+    (None when there is no value); ``products``: Hessian-vector products computed;
+    ``gradient_evaluations``: their cost in gradient evaluations, gradient graph included;
+    ``min_eigenvalue``: the most negative eigenvalue, when asked for and converged."""
 
     eigenvalue: float | None
     products: int
     gradient_evaluations: int
+    converged: bool | None = None
+    min_eigenvalue: float | None = None
 
 
-def largest_eigenvalue(
+def extreme_eigenvalues(
     hessian_vector_product: Callable[[torch.Tensor], torch.Tensor],
     dimension: int,
     settings: SharpnessSettings,
     device: torch.device | str = "cpu",
     dtype: torch.dtype = torch.float32,
-) -> tuple[float | None, int]:
-    """The largest (algebraic) eigenvalue of a symmetric operator given by its products.
+) -> Spectrum:
+    """The largest (algebraic) and smallest eigenvalues of a symmetric operator given by
+    its products, by Lanczos with full reorthogonalisation.
 
-    Power iteration converges to the eigenvalue of largest magnitude; when that one is
-    negative (a saddle or a maximum), a second run on ``H − λI`` finds the largest one.
-    Returns the eigenvalue (None if a product is not finite) and the products used.
+    Stops when the largest Ritz value has converged (and the smallest too, with
+    ``settings.min_eigenvalue``), when the Krylov space stops growing (then the Ritz values
+    are eigenvalues), or after ``settings.iterations`` products.
     """
     generator = torch.Generator().manual_seed(settings.seed)
-    start = torch.randn(dimension, generator=generator, dtype=torch.float64)
-    start = start.to(device=device, dtype=dtype)
-    dominant, used = _power_iteration(hessian_vector_product, start, settings)
-    if dominant is None or dominant >= 0:
-        return dominant, used
-    shifted, more = _power_iteration(
-        lambda v: hessian_vector_product(v) - dominant * v, start, settings
-    )
-    return (None if shifted is None else shifted + dominant), used + more
-
-
-def _power_iteration(
-    product: Callable[[torch.Tensor], torch.Tensor],
-    start: torch.Tensor,
-    settings: SharpnessSettings,
-) -> tuple[float | None, int]:
-    vector = start / start.norm()
-    estimate: float | None = None
-    for used in range(1, settings.iterations + 1):
-        image = product(vector)
-        rayleigh = float(torch.dot(vector, image))
-        norm = float(image.norm())
-        if not (math.isfinite(rayleigh) and math.isfinite(norm)):
-            return None, used
-        if norm == 0.0:  # the vector is in the kernel: H v = 0
-            return rayleigh, used
-        converged = estimate is not None and abs(rayleigh - estimate) <= settings.tolerance * max(
-            abs(rayleigh), 1e-12
+    start = torch.randn(dimension, generator=generator, dtype=torch.float64).to(device)
+    steps = min(settings.iterations, dimension)
+    basis = torch.empty((steps, dimension), dtype=torch.float64, device=device)
+    basis[0] = start / start.norm()
+    alphas: list[float] = []
+    betas: list[float] = []
+    spectrum = Spectrum(None, math.inf, None, math.inf, 0, settings.tolerance)
+    for j in range(steps):
+        image = hessian_vector_product(basis[j].to(dtype)).to(torch.float64)
+        if not bool(torch.isfinite(image).all()):
+            return Spectrum(None, math.inf, None, math.inf, j + 1, settings.tolerance)
+        alphas.append(float(basis[j] @ image))
+        done = basis[: j + 1]
+        for _ in range(2):  # twice is enough (Kahan–Parlett)
+            image -= done.T @ (done @ image)
+        beta = float(image.norm())
+        ritz, vectors = np.linalg.eigh(_tridiagonal(alphas, betas))
+        spectrum = Spectrum(
+            largest=float(ritz[-1]),
+            largest_residual=beta * abs(float(vectors[-1, -1])),
+            smallest=float(ritz[0]),
+            smallest_residual=beta * abs(float(vectors[-1, 0])),
+            products=j + 1,
+            tolerance=settings.tolerance,
         )
-        estimate = rayleigh
-        if converged:
-            break
-        vector = image / norm
-    return estimate, used
+        exhausted = beta <= 1e-12 * max(spectrum.scale, 1e-300) or j + 1 == dimension
+        if exhausted:  # an invariant subspace: the Ritz values are exact eigenvalues
+            return Spectrum(
+                spectrum.largest, 0.0, spectrum.smallest, 0.0, j + 1, settings.tolerance
+            )
+        if spectrum.largest_converged and (
+            spectrum.smallest_converged or not settings.min_eigenvalue
+        ):
+            return spectrum
+        if j + 1 < steps:
+            betas.append(beta)
+            basis[j + 1] = image / beta
+    return spectrum
+
+
+def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:
+    """The Lanczos matrix T: ``alphas`` on the diagonal, ``betas`` beside it."""
+    off = np.asarray(betas[: len(alphas) - 1], dtype=float)
+    return np.diag(np.asarray(alphas, dtype=float)) + np.diag(off, 1) + np.diag(off, -1)
 
 
 def model_sharpness(
@@ -152,7 +219,7 @@ def model_sharpness(
                 )
                 return torch.cat([h.reshape(-1) for h in products]).detach()
 
-            eigenvalue, used = largest_eigenvalue(
+            spectrum = extreme_eigenvalues(
                 hessian_vector_product,
                 flat_gradient.numel(),
                 settings,
@@ -161,4 +228,13 @@ def model_sharpness(
             )
     finally:
         model.train(was_training)
-    return SharpnessEstimate(eigenvalue, used, 1 + GRADIENT_EVALUATIONS_PER_PRODUCT * used)
+    used = spectrum.products
+    return SharpnessEstimate(
+        eigenvalue=spectrum.largest,
+        products=used,
+        gradient_evaluations=1 + GRADIENT_EVALUATIONS_PER_PRODUCT * used,
+        converged=spectrum.largest_converged if spectrum.largest is not None else None,
+        min_eigenvalue=(
+            spectrum.smallest if settings.min_eigenvalue and spectrum.smallest_converged else None
+        ),
+    )

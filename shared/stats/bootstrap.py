@@ -6,11 +6,12 @@ models from 5 runs are closer to 5 observations than to 50). These intervals res
 *trajectories* with replacement and recompute the statistic on all models of the drawn
 trajectories; an interval is then as wide as the run-to-run variation makes it.
 
-The resampling is ``scipy.stats.bootstrap`` over trajectory indices (percentile method);
-the statistic looks the drawn trajectories' models up in a NaN-padded
-``(trajectories, longest)`` matrix. Memory is bounded: scipy's ``batch`` makes each
-vectorised call handle at most ``BOOTSTRAP_CELLS`` model values per sample, whatever
-``n_resamples`` and the population size are.
+The resampling is that of ``scipy.stats.bootstrap`` over trajectory indices (percentile
+method, the same draws for the same seed); the statistic looks the drawn trajectories'
+models up in a NaN-padded ``(trajectories, longest)`` matrix. Memory is bounded: each
+vectorised call handles at most ``BOOTSTRAP_CELLS`` model values per sample, whatever
+``n_resamples`` and the population size are, and the interval is the same however the
+resamples are batched (the indices, a few bytes per trajectory, are drawn first).
 """
 
 from __future__ import annotations
@@ -102,18 +103,31 @@ def _interval(
     confidence_level: float,
     n_resamples: int,
 ) -> tuple[float, float]:
-    result = stats.bootstrap(
-        samples,
-        statistic,
-        n_resamples=n_resamples,
-        batch=batch,
-        vectorized=True,
-        paired=paired,
-        confidence_level=confidence_level,
-        method="percentile",
-        rng=seed,
+    """The percentile interval of ``statistic`` over ``n_resamples`` resamples of the
+    trajectory indices ``samples``, evaluated ``batch`` resamples at a time.
+
+    Every resample is drawn before any is evaluated, in the order
+    ``scipy.stats.bootstrap`` draws them unbatched (one (resamples, n) index array per
+    sample; one shared by both when paired), and the interval is its percentile one
+    (``scipy.stats.quantile``). So the interval is scipy's, and the same whatever the
+    batch size: scipy itself draws batch by batch, interleaving the samples, so batching
+    an unpaired comparison would change its interval.
+    """
+    rng = np.random.default_rng(seed)
+    if paired:
+        drawn = rng.integers(0, samples[0].size, (n_resamples, samples[0].size))
+        draws = [samples[0][drawn], samples[1][drawn]]
+    else:
+        draws = [s[rng.integers(0, s.size, (n_resamples, s.size))] for s in samples]
+    values = np.concatenate(
+        [
+            statistic(*(d[start : start + batch] for d in draws), axis=-1)
+            for start in range(0, n_resamples, batch)
+        ]
     )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+    tail = (1 - confidence_level) / 2
+    low, high = stats.quantile(values, [tail, 1 - tail])
+    return float(low), float(high)
 
 
 def median_interval(

@@ -27,12 +27,15 @@ def tie_rule(alpha: float) -> str:
     """How the board decides ties, in words (the response carries it)."""
     return (
         "Each configuration's trajectories are reduced to their mean Set A metric and "
-        "compared with the best configuration's by an exact two-sided Mann–Whitney test "
-        "(whole trajectories, not models, are the observations), Holm-adjusted over all "
-        f"comparisons with the best. A configuration whose adjusted p is at least "
-        f"{alpha:g}, or that has too few trajectories for the test, shares rank 1. "
-        "The smallest p the test can reach is listed per entry: with few trajectories "
-        "nothing can be separated from the best."
+        "compared with the best configuration's by a two-sided Mann–Whitney test (whole "
+        "trajectories, not models, are the observations): exact with untied means and at "
+        "most 8 trajectories on a side (or tied ones whose arrangements can all be "
+        "listed), Monte Carlo for tied means with more arrangements, asymptotic with more "
+        "than 8 on both sides; each entry names its method and why. The p-values are "
+        f"Holm-adjusted over all comparisons with the best. A configuration whose adjusted "
+        f"p is at least {alpha:g}, or that has too few trajectories for the test, shares "
+        "rank 1. The smallest p the test can reach is listed per entry: with few "
+        "trajectories nothing can be separated from the best."
     )
 
 
@@ -51,9 +54,12 @@ class Ranked:
     Holm-adjusted over all comparisons with the best; None for the best itself, NaN when
     either side has fewer than 2 trajectories."""
     pvalue_floor: float | None
-    """The smallest p-value that comparison could give with these trajectory counts."""
+    """The smallest p-value that comparison could give with these trajectory means."""
     rank: int
     note: str | None = None
+    test_method: str | None = None
+    """How the comparison with the best was computed (``exact``, ``asymptotic`` or
+    ``monte_carlo``) and why; None for the best itself and for untested entries."""
 
 
 def rank_configurations(
@@ -83,7 +89,11 @@ def rank_configurations(
     means = {k: np.array([g.mean() for g in v]) for k, v in clean.items()}
     tests = trajectory_tests([(means[best], means[k]) for k in others], paired=False, seed=seed)
     adjusted = dict(zip(others, holm_finite([t[1] for t in tests]), strict=True))
-    floors = {k: t[3] for k, t in zip(others, tests, strict=True)}
+    floors = {k: t.floor for k, t in zip(others, tests, strict=True)}
+    methods = {
+        k: f"{t.method}: {t.method_reason}" if t.method else None
+        for k, t in zip(others, tests, strict=True)
+    }
     ranked = []
     for position, key in enumerate(order):
         p = None if key == best else float(adjusted[key])
@@ -107,6 +117,7 @@ def rank_configurations(
                 pvalue_floor=None if key == best else float(floors[key]),
                 rank=1 if tied else position + 1,
                 note=note or interval.note,
+                test_method=None if key == best else methods[key],
             )
         )
     return ranked

@@ -67,6 +67,13 @@ class SampleComparison:
     ``"trajectories"`` (whole runs, as population comparisons do)."""
     notes: dict[str, str] = field(default_factory=dict)
     """Why each undefined (NaN) statistic is undefined, keyed by its field name."""
+    mwu_method: str = ""
+    """How the Mann–Whitney p-value was computed: ``exact`` (the exact distribution of U)
+    or ``asymptotic`` (normal approximation with tie and continuity corrections); empty
+    when undefined."""
+    mwu_method_reason: str = ""
+    """Why that method (scipy's rule: exact only without ties and with at most 8 values
+    in a sample)."""
 
 
 def finite(values: ArrayLike) -> np.ndarray:
@@ -142,7 +149,8 @@ def compare_samples(
         )
 
     notes: dict[str, str] = {}
-    mwu = stats.mannwhitneyu(a, b, alternative="two-sided")
+    method, method_reason = mann_whitney_method(a, b)
+    mwu = stats.mannwhitneyu(a, b, alternative="two-sided", method=method)
     a12 = float(mwu.statistic) / (n1 * n2)
     student = welch = (nan, nan)
     # scipy's ttest_ind emits RuntimeWarnings whenever a sample is constant (common for
@@ -222,4 +230,23 @@ def compare_samples(
         median_difference_high=high,
         confidence_level=confidence_level,
         notes=notes,
+        mwu_method=method,
+        mwu_method_reason=method_reason,
     )
+
+
+def mann_whitney_method(a: np.ndarray, b: np.ndarray) -> tuple[str, str]:
+    """The method scipy's ``mannwhitneyu(method="auto")`` would choose, named, with why:
+    exact only without ties and with at most 8 values in one of the samples."""
+    if a.size > 8 and b.size > 8:
+        return "asymptotic", (
+            f"{a.size} and {b.size} models, more than 8 in both: normal approximation "
+            "with tie and continuity corrections"
+        )
+    pooled = np.concatenate([a, b])
+    if np.unique(pooled).size < pooled.size:
+        return "asymptotic", (
+            "tied values: normal approximation with tie and continuity corrections (the "
+            "exact distribution assumes no ties)"
+        )
+    return "exact", f"{a.size} and {b.size} untied models: the exact distribution of U"

@@ -60,6 +60,9 @@ class CandidateCounts:
     fewest_per_trajectory: int
     """Candidates of the trajectory with the fewest (0 for one that diverged at once)."""
     most_per_trajectory: int
+    sharpness_unconverged: int = 0
+    """Candidates whose sharpness estimate did not converge within its product budget:
+    left out of the sharpness statistics (not of Set A or Set B)."""
 
 
 def candidate_mask(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +102,7 @@ def candidate_counts(records: pd.DataFrame) -> dict[object, CandidateCounts]:
             "initial": initial,
             "broken": broken,
             "kept": kept,
+            "unconverged": kept & unconverged_sharpness(records),
         }
     )
     out: dict[object, CandidateCounts] = {}
@@ -112,8 +116,17 @@ def candidate_counts(records: pd.DataFrame) -> dict[object, CandidateCounts]:
             trajectories=int(per_trajectory.size),
             fewest_per_trajectory=int(per_trajectory.min()),
             most_per_trajectory=int(per_trajectory.max()),
+            sharpness_unconverged=int(rows["unconverged"].sum()),
         )
     return out
+
+
+def unconverged_sharpness(records: pd.DataFrame) -> np.ndarray:
+    """Rows whose sharpness estimate is flagged as not converged (False, not missing)."""
+    if "sharpness_converged" not in records.columns:
+        return np.zeros(len(records), dtype=bool)
+    flags = records["sharpness_converged"]
+    return flags.map(lambda flag: flag is False or flag == 0).to_numpy(bool)
 
 
 def population_size_error(records: pd.DataFrame, L: int) -> str | None:

@@ -88,6 +88,8 @@ class PairComparison:
 
     Each ``*_holm`` adjusts its own family – the same test over all optimizer pairs of one
     call. A NaN p-value stays NaN and does not count towards the family size.
+    ``comparison.disagree`` compares the raw p-values; ``disagree_holm`` the adjusted
+    ones, which is what a table of adjusted p-values shows beside it.
     """
 
     optimizer1: str
@@ -97,6 +99,9 @@ class PairComparison:
     student_pvalue_holm: float
     welch_pvalue_holm: float
     trajectory_pvalue_holm: float
+    disagree_holm: bool = False
+    """Exactly one of the Holm-adjusted model-level Mann–Whitney p and the Holm-adjusted
+    trajectory-level p is below α; False when either is NaN."""
 
 
 @dataclass(frozen=True)
@@ -292,10 +297,18 @@ def optimizer_pairs(
         holm_finite([c.model.welch_pvalue for *_, c in comparisons]),
         holm_finite([c.trajectory_pvalue for *_, c in comparisons]),
     ]
-    return [
-        PairComparison(first, second, comparison, *(float(f[i]) for f in families))
-        for i, (first, second, comparison) in enumerate(comparisons)
-    ]
+    out = []
+    for i, (first, second, comparison) in enumerate(comparisons):
+        mwu, student, welch, trajectory = (float(f[i]) for f in families)
+        disagree = not (math.isnan(mwu) or math.isnan(trajectory)) and (
+            (mwu < alpha) != (trajectory < alpha)
+        )
+        out.append(
+            PairComparison(
+                first, second, comparison, mwu, student, welch, trajectory, bool(disagree)
+            )
+        )
+    return out
 
 
 def rank_correlation(population_frame: pd.DataFrame, column: str, metric: str) -> Correlation:

@@ -8,8 +8,11 @@ populations as the metric comparisons – Set A by training loss, Set B by the t
 level and trajectory level), and Spearman's rank correlation between sharpness and the
 metric says whether flatter models generalize better within a population.
 
-Models whose sharpness was not measured (NaN) are left out of every statistic here; the
-populations themselves are chosen exactly as without sharpness.
+Models whose sharpness was not measured (NaN), and by default models whose estimate did
+not converge (``sharpness_converged`` False: its Lanczos residual missed the tolerance
+within the product budget), are left out of every statistic here; the populations
+themselves are chosen exactly as without sharpness, and the candidate counts say how many
+estimates were unconverged (``CandidateCounts.sharpness_unconverged``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from shared.stats.populations import candidates, population, set_a, set_b
+from shared.stats.families import PairFamily, pair_family
+from shared.stats.populations import (
+    candidates,
+    population,
+    set_a,
+    set_b,
+    unconverged_sharpness,
+)
 from shared.stats.set_comparisons import (
     Correlation,
     PairComparison,
@@ -37,6 +47,17 @@ from shared.stats.trajectory_level import ALPHA, GroupComparison
 
 SHARPNESS = "sharpness"
 """The record column: largest Hessian eigenvalue of the training loss (larger: sharper)."""
+
+
+def converged_sharpness(records: pd.DataFrame) -> pd.DataFrame:
+    """The records with the sharpness of unconverged estimates set to NaN, so the
+    statistics leave those models out (records without the flag are kept as they are)."""
+    unconverged = unconverged_sharpness(records)
+    if SHARPNESS not in records.columns or not unconverged.any():
+        return records
+    records = records.copy()
+    records.loc[unconverged, SHARPNESS] = np.nan
+    return records
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,9 @@ class SharpnessPairs:
     pairs: list[PairComparison]
     correlations: dict[str, Correlation]
     """Per optimizer, Spearman's ρ between sharpness and the metric over its Set ``which``."""
+    family: PairFamily | None = None
+    """What the Holm-adjusted trajectory-level family can reach at all, with a warning when
+    no pair can be significant."""
 
 
 def sharpness_recorded(records: pd.DataFrame) -> bool:
@@ -85,17 +109,21 @@ def sharpness_set_comparisons(
     seed: int | None = 0,
     paired: bool = True,
     alpha: float = ALPHA,
+    include_unconverged: bool = False,
 ) -> dict[str, SharpnessSetComparison]:
     """Per optimizer (sorted), Set A against Set B on sharpness, and the rank correlation
     of sharpness with ``metric`` within Set A, Set B and all candidates.
 
     The sets are those of :func:`shared.stats.set_comparisons.set_a_vs_set_b` (same L,
     same metric); ``paired``, ``seed`` and ``alpha`` mean what they mean there.
+    Unconverged estimates count only with ``include_unconverged``.
 
     Raises:
         ValueError: when the records have no ``sharpness`` column.
     """
     _check_sharpness(records)
+    if not include_unconverged:
+        records = converged_sharpness(records)
     chosen_a = split_by_optimizer(set_a(records, L))
     chosen_b = split_by_optimizer(set_b(records, L, metric))
     everything = split_by_optimizer(candidates(records))
@@ -125,18 +153,24 @@ def sharpness_optimizer_pairs(
     *,
     seed: int | None = 0,
     alpha: float = ALPHA,
+    include_unconverged: bool = False,
 ) -> SharpnessPairs:
     """Every optimizer pair on the sharpness of their Set ``which`` populations (Set B
     ranked by ``metric``), Holm-adjusted as the metric's pairs are, and per optimizer the
-    rank correlation of sharpness with ``metric`` over that population."""
+    rank correlation of sharpness with ``metric`` over that population. Unconverged
+    estimates count only with ``include_unconverged``."""
     _check_sharpness(records)
+    if not include_unconverged:
+        records = converged_sharpness(records)
     pairs = optimizer_pairs(records, L, metric, which, column=SHARPNESS, seed=seed, alpha=alpha)
     chosen = split_by_optimizer(population(records, which, L, metric))
     correlations = {
         str(optimizer): rank_correlation(chosen.get(optimizer, records.iloc[:0]), SHARPNESS, metric)
         for optimizer in optimizers(records)
     }
-    return SharpnessPairs(which=which, pairs=pairs, correlations=correlations)
+    return SharpnessPairs(
+        which=which, pairs=pairs, correlations=correlations, family=pair_family(pairs, alpha)
+    )
 
 
 def _check_sharpness(records: pd.DataFrame) -> None:

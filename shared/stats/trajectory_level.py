@@ -14,7 +14,11 @@ permutation test that moves whole trajectories:
 This is the honest unit, at the price of power: the p-value can never be below
 :func:`pvalue_floor` (2/252 ≈ 0.008 for 5 vs 5 independent trajectories, 2/32 = 0.0625
 for 5 paired ones), and :func:`trajectories_needed` says how many a test needs before it
-can reach a given α at all.
+can reach a given α at all. The floor a comparison reports is that of its own data: the
+p-value the test gives for the most extreme arrangement of the observed trajectory means.
+A zero difference between paired trajectories flips to itself, and means tied at the
+extreme of the pooled order can swap without changing U, so zeros (paired) and ties
+(independent) raise it: 6 pairs with one zero difference cannot go below 2/2^5 = 0.0625.
 
 The median-difference interval of a :class:`GroupComparison` is a cluster bootstrap
 (:mod:`shared.stats.bootstrap`), for the same reason.
@@ -26,11 +30,20 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
 
 from shared.stats.bootstrap import median_difference_interval
+from shared.stats.floors import (  # noqa: F401  (re-exported: the trajectory-level API)
+    TRAJECTORIES_LIMIT,
+    extreme_ties,
+    floor_warning,
+    pvalue_floor,
+    trajectories_needed,
+    zero_differences,
+)
 from shared.stats.model_level import ArrayLike, SampleComparison, compare_samples, finite
 
 PERMUTATION_RESAMPLES = 1999
@@ -40,51 +53,6 @@ up to 7 vs 6), and otherwise draws this many at random (Monte Carlo error of p a
 0.005 near 0.05)."""
 
 ALPHA = 0.05
-
-TRAJECTORIES_LIMIT = 10_000
-""":func:`trajectories_needed` stops counting here (α would have to be below 1e-3000)."""
-
-
-def pvalue_floor(n1: int, n2: int | None = None, *, paired: bool) -> float:
-    """The smallest p-value the exact trajectory-level test can give.
-
-    Paired (``n1`` pairs of trajectories): 2 of the 2^n1 sign patterns are as extreme as
-    the most extreme one, so 2/2^n1. Independent (``n1`` and ``n2`` trajectories):
-    2/C(n1 + n2, n1). At most 1; NaN below 2 trajectories (pairs) a side.
-    """
-    n2 = n1 if n2 is None else n2
-    if n1 < 2 or (not paired and n2 < 2):
-        return math.nan
-    arrangements = 2**n1 if paired else math.comb(n1 + n2, n1)
-    return min(1.0, 2 / arrangements)
-
-
-def trajectories_needed(alpha: float, *, paired: bool) -> int:
-    """The fewest trajectories per side (pairs, when ``paired``) for which the exact
-    trajectory-level test can give p < ``alpha`` at all: 6 pairs or 4 vs 4 independent
-    trajectories at α = 0.05."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: expected a number in (0, 1), got {alpha!r}")
-    n = 2
-    while pvalue_floor(n, n, paired=paired) >= alpha and n < TRAJECTORIES_LIMIT:
-        n += 1
-    return n
-
-
-def floor_warning(n1: int, n2: int, *, paired: bool, alpha: float) -> str | None:
-    """A sentence for a reader when the trajectory-level test cannot reach ``alpha`` with
-    these counts; None when it can (or is undefined, which its note explains)."""
-    floor = pvalue_floor(n1, n2, paired=paired)
-    if math.isnan(floor) or floor < alpha:
-        return None
-    counts = f"{n1} pairs of trajectories" if paired else f"{n1} and {n2} trajectories"
-    needed = trajectories_needed(alpha, paired=paired)
-    unit = "pairs" if paired else "trajectories on each side"
-    return (
-        f"With {counts} the trajectory-level test cannot give a p-value below "
-        f"{floor:.3g}, so it can never be significant at α = {alpha:g}; "
-        f"it needs at least {needed} {unit}."
-    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +72,9 @@ class GroupComparison:
 
     Either needs 2 trajectories (pairs) per side; with fewer its fields are NaN and
     ``notes`` says so. ``disagree`` is True when exactly one of the model-level
-    Mann–Whitney p and the trajectory-level p is below ``alpha``; False when either is NaN.
+    Mann–Whitney p and the trajectory-level p (both raw, as here) is below ``alpha``;
+    False when either is NaN. Optimizer pairs add the same verdict on their Holm-adjusted
+    p-values (``PairComparison.disagree_holm``).
     """
 
     model: SampleComparison
@@ -124,23 +94,42 @@ class GroupComparison:
     """True when the p-value comes from the complete permutation distribution (not a
     normal approximation or random permutations)."""
     trajectory_pvalue_floor: float
-    """The smallest p-value the test can give with these counts: 2 over the number of
-    arrangements (2/C(n1+n2, n1) independent, 2/2^pairs paired); with random
-    permutations 2/(resamples + 1)."""
+    """The smallest p-value the test can give on these trajectory means: the p of their
+    most extreme arrangement. Without zero differences or ties, 2 over the number of
+    arrangements (2/C(n1+n2, n1) independent, 2/2^pairs paired); each paired zero
+    difference doubles it, ties at the extreme multiply it; with random permutations
+    2/(resamples + 1)."""
     alpha: float
     disagree: bool
     trajectories_needed: int = 0
     """Trajectories per side (pairs, when paired) the exact test needs before its floor is
-    below ``alpha``."""
+    below ``alpha``, counting this comparison's zero differences (paired) and its ties at
+    the extreme (independent) as staying."""
     notes: dict[str, str] = field(default_factory=dict)
     """Why each undefined trajectory-level field is undefined, and (``floor``) a plain
-    warning when the test cannot reach ``alpha`` with these counts."""
+    warning when the test cannot reach ``alpha`` with these trajectories."""
+    trajectory_method: str = ""
+    """How the trajectory-level p-value was computed: ``exact`` (every arrangement),
+    ``asymptotic`` (normal approximation) or ``monte_carlo`` (seeded random arrangements);
+    empty when untested."""
+    trajectory_method_reason: str = ""
+    """Why that method: sizes, ties, number of arrangements."""
 
 
-TrajectoryTest = tuple[float, float, bool, float]
-"""(statistic, p-value, exact, floor) of one trajectory-level test."""
+class TrajectoryTest(NamedTuple):
+    """One trajectory-level test: its statistic and p-value, whether the p-value is exact,
+    its floor (the p-value of the most extreme arrangement of the same means), which
+    method computed it (``exact``, ``asymptotic``, ``monte_carlo``) and why."""
 
-_NO_TEST: TrajectoryTest = (math.nan, math.nan, False, math.nan)
+    statistic: float
+    pvalue: float
+    exact: bool
+    floor: float
+    method: str
+    method_reason: str
+
+
+_NO_TEST = TrajectoryTest(math.nan, math.nan, False, math.nan, "", "")
 
 
 def compare_groups(
@@ -208,12 +197,19 @@ def prepare(
         model = dataclasses.replace(model, median_difference_resampled="trajectories")
     if paired:
         kept = [(u, v) for u, v in zip(xs, ys, strict=True) if u.size and v.size]
-        means1 = np.array([u.mean() for u, _ in kept])
-        means2 = np.array([v.mean() for _, v in kept])
+        means1 = np.array([_mean(u) for u, _ in kept])
+        means2 = np.array([_mean(v) for _, v in kept])
     else:
-        means1 = np.array([u.mean() for u in xs if u.size])
-        means2 = np.array([v.mean() for v in ys if v.size])
+        means1 = np.array([_mean(u) for u in xs if u.size])
+        means2 = np.array([_mean(v) for v in ys if v.size])
     return model, means1, means2
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of sorted values: the same models chosen in another order (Set A ranks by
+    loss, Set B by metric) give bit-for-bit the same mean, so a zero difference or a tie
+    is recognised as one."""
+    return float(np.sort(values).mean())
 
 
 def group_comparison(
@@ -226,7 +222,7 @@ def group_comparison(
     alpha: float,
 ) -> GroupComparison:
     """Assemble a :class:`GroupComparison` from its parts."""
-    statistic, pvalue, exact, floor = test
+    statistic, pvalue, exact, floor, method, method_reason = test
     tested = not math.isnan(pvalue)
     disagree = bool(
         tested
@@ -246,8 +242,21 @@ def group_comparison(
             "trajectory_mean_difference",
         ):
             notes[name] = reason
-    elif (warning := floor_warning(n1, n2, paired=paired, alpha=alpha)) is not None:
-        notes["floor"] = warning
+    needed = trajectories_needed(alpha, paired=paired)
+    if tested:
+        zeros = zero_differences(means1, means2) if paired else 0
+        ties = 1 if paired else extreme_ties(means1, means2)
+        needed = trajectories_needed(alpha, paired=paired, zeros=zeros, extreme_ties=ties)
+        why = ""
+        if zeros:
+            why = f" ({zeros} of them with no difference)"
+        elif ties > 1:
+            why = " (tied means at the extreme of the ranking)"
+        warning = floor_warning(
+            n1, n2, paired=paired, alpha=alpha, floor=floor, needed=needed, why=why
+        )
+        if warning is not None:
+            notes["floor"] = warning
     return GroupComparison(
         model=model,
         paired=paired,
@@ -261,8 +270,10 @@ def group_comparison(
         trajectory_pvalue_floor=floor,
         alpha=alpha,
         disagree=disagree,
-        trajectories_needed=trajectories_needed(alpha, paired=paired),
+        trajectories_needed=needed,
         notes=notes,
+        trajectory_method=method,
+        trajectory_method_reason=method_reason,
     )
 
 
@@ -274,7 +285,10 @@ def trajectory_tests(
     n_permutations: int = PERMUTATION_RESAMPLES,
 ) -> list[TrajectoryTest]:
     """The trajectory-level test of each (means1, means2), as :class:`GroupComparison`
-    describes it.
+    describes it, with its floor: the smallest p-value the same test gives over every
+    arrangement of these means, which is that of the most extreme one (paired: every
+    non-zero difference of one sign; independent: one side holding the smallest, or the
+    largest, of the pooled means).
 
     Independent, small and tied comparisons that can be enumerated exactly are batched:
     comparisons with the same numbers of trajectories share one ``permutation_test`` call
@@ -282,40 +296,104 @@ def trajectory_tests(
     same p-values as one call each: about 1 ms for all 15 pairs of 6 optimizers instead
     of about 1 ms per pair).
     """
-    results: list[TrajectoryTest] = [_NO_TEST] * len(means)
-    tied_batches: dict[tuple[int, int], list[int]] = {}
+    cases: list[tuple[np.ndarray, np.ndarray]] = []
+    owners: list[tuple[int, bool]] = []  # (comparison, is it the observed arrangement)
     for index, (means1, means2) in enumerate(means):
+        if means1.size < 2 or means2.size < 2:
+            continue
+        cases.append((means1, means2))
+        owners.append((index, True))
+        for extreme in _extreme_arrangements(means1, means2, paired=paired):
+            cases.append(extreme)
+            owners.append((index, False))
+    run = _sign_flip_tests if paired else _rank_sum_tests
+    tested = run(cases, seed=seed, n_permutations=n_permutations)
+    observed: dict[int, TrajectoryTest] = {}
+    floors: dict[int, float] = {}
+    for (index, is_observed), test in zip(owners, tested, strict=True):
+        if is_observed:
+            observed[index] = test
+        else:
+            floors[index] = min(floors.get(index, math.inf), test.pvalue)
+    results = [_NO_TEST] * len(means)
+    for index, test in observed.items():
+        results[index] = test._replace(floor=floors[index])
+    return results
+
+
+def _extreme_arrangements(
+    means1: np.ndarray, means2: np.ndarray, *, paired: bool
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    if paired:  # only the differences matter: all of them made non-negative
+        return [(np.abs(means1 - means2), np.zeros(means1.size))]
+    pooled = np.sort(np.concatenate([means1, means2]))
+    n1, n2 = means1.size, means2.size
+    return [(pooled[:n1], pooled[n1:]), (pooled[n2:], pooled[:n2])]
+
+
+def _rank_sum_tests(
+    cases: Sequence[tuple[np.ndarray, np.ndarray]], *, seed: int | None, n_permutations: int
+) -> list[TrajectoryTest]:
+    """Mann–Whitney U of each (means1, means2) by the method its sizes and ties call for;
+    the floor field is filled in by the caller."""
+    results: list[TrajectoryTest] = [_NO_TEST] * len(cases)
+    tied_batches: dict[tuple[int, int], list[int]] = {}
+    for index, (means1, means2) in enumerate(cases):
         n1, n2 = means1.size, means2.size
-        if n1 < 2 or n2 < 2:
-            continue
-        if paired:
-            results[index] = _sign_flip_test(
-                means1, means2, seed=seed, n_permutations=n_permutations
-            )
-            continue
         arrangements = math.comb(n1 + n2, n1)
-        floor = pvalue_floor(n1, n2, paired=False)
         pooled = np.concatenate([means1, means2])
         if min(n1, n2) > 8:
             result = stats.mannwhitneyu(means1, means2, method="asymptotic")
-            results[index] = (float(result.statistic), float(result.pvalue), False, floor)
+            results[index] = TrajectoryTest(
+                float(result.statistic),
+                float(result.pvalue),
+                False,
+                math.nan,
+                "asymptotic",
+                "more than 8 trajectories on each side: scipy's normal approximation "
+                "with tie and continuity corrections",
+            )
         elif np.unique(pooled).size == pooled.size:
             result = stats.mannwhitneyu(means1, means2, method="exact")
-            results[index] = (float(result.statistic), float(result.pvalue), True, floor)
+            results[index] = TrajectoryTest(
+                float(result.statistic),
+                float(result.pvalue),
+                True,
+                math.nan,
+                "exact",
+                "untied trajectory means, at most 8 on a side: scipy's exact "
+                f"distribution of U over all {arrangements} arrangements",
+            )
         elif arrangements <= n_permutations:
             tied_batches.setdefault((n1, n2), []).append(index)
         else:
             ((statistic, pvalue),) = _tied_rank_sum(
                 means1[np.newaxis], means2[np.newaxis], seed=seed, n_permutations=n_permutations
             )
-            results[index] = (statistic, pvalue, False, 2 / (n_permutations + 1))
+            results[index] = TrajectoryTest(
+                statistic,
+                pvalue,
+                False,
+                math.nan,
+                "monte_carlo",
+                f"tied trajectory means and {arrangements} arrangements: the midrank "
+                f"permutation distribution from {n_permutations} seeded random ones",
+            )
     for (n1, n2), indices in tied_batches.items():
-        batch1 = np.stack([means[i][0] for i in indices])
-        batch2 = np.stack([means[i][1] for i in indices])
-        floor = pvalue_floor(n1, n2, paired=False)
+        batch1 = np.stack([cases[i][0] for i in indices])
+        batch2 = np.stack([cases[i][1] for i in indices])
         tested = _tied_rank_sum(batch1, batch2, seed=seed, n_permutations=n_permutations)
+        arrangements = math.comb(n1 + n2, n1)
         for index, (statistic, pvalue) in zip(indices, tested, strict=True):
-            results[index] = (statistic, pvalue, True, floor)
+            results[index] = TrajectoryTest(
+                statistic,
+                pvalue,
+                True,
+                math.nan,
+                "exact",
+                "tied trajectory means: the permutation distribution of the midrank sum "
+                f"over all {arrangements} arrangements",
+            )
     return results
 
 
@@ -359,20 +437,37 @@ def mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
 
-def _sign_flip_test(
-    means1: np.ndarray, means2: np.ndarray, *, seed: int | None, n_permutations: int
-) -> TrajectoryTest:
-    """Paired permutation test of mean(first − second): (statistic, p, exact, floor)."""
-    arrangements = 2**means1.size
-    result = stats.permutation_test(
-        (means1, means2),
-        mean_difference,
-        permutation_type="samples",
-        vectorized=True,
-        n_resamples=n_permutations,
-        alternative="two-sided",
-        rng=seed,
-    )
-    exact = arrangements <= n_permutations
-    floor = pvalue_floor(means1.size, paired=True) if exact else 2 / (n_permutations + 1)
-    return float(result.statistic), float(result.pvalue), exact, floor
+def _sign_flip_tests(
+    cases: Sequence[tuple[np.ndarray, np.ndarray]], *, seed: int | None, n_permutations: int
+) -> list[TrajectoryTest]:
+    """Paired permutation test of mean(first − second) for each case; the floor field is
+    filled in by the caller."""
+    results = []
+    for means1, means2 in cases:
+        arrangements = 2**means1.size
+        result = stats.permutation_test(
+            (means1, means2),
+            mean_difference,
+            permutation_type="samples",
+            vectorized=True,
+            n_resamples=n_permutations,
+            alternative="two-sided",
+            rng=seed,
+        )
+        exact = arrangements <= n_permutations
+        reason = (
+            f"all {arrangements} sign patterns of the per-pair differences"
+            if exact
+            else f"{n_permutations} seeded random sign patterns of the {arrangements}"
+        )
+        results.append(
+            TrajectoryTest(
+                float(result.statistic),
+                float(result.pvalue),
+                exact,
+                math.nan,
+                "exact" if exact else "monte_carlo",
+                reason,
+            )
+        )
+    return results

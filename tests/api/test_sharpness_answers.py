@@ -47,3 +47,15 @@ def test_no_sharpness_measured_answers_null() -> None:
     plain = records.drop(columns="sharpness")
     answer = optimizer_comparison_answer(plain, 10, "accuracy", "B", 0.05)
     assert OptimizerComparisons.model_validate(answer).on_sharpness is None
+
+
+def test_unconverged_sharpness_is_counted_in_candidates_and_left_out() -> None:
+    records = overfitting_records()
+    records["sharpness_converged"] = records.index % 5 != 2
+    raw = set_comparison_answer(records, 10, "accuracy", 0.05)
+    answer = SetComparisons.model_validate(raw)
+    sgd = records.query("optimizer == 'sgd' and step > 0")
+    expected = int((~sgd["sharpness_converged"]).sum())
+    assert answer.optimizers["sgd"].candidates.sharpness_unconverged == expected > 0
+    chosen = set_a(records, 10).query("optimizer == 'sgd'")
+    assert answer.on_sharpness["sgd"].set_a.n == int(chosen["sharpness_converged"].sum()) < 50

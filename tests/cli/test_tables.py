@@ -70,7 +70,7 @@ def test_the_pair_table_fits_100_columns() -> None:
                 "a12": 0.81,
                 "cliffs_delta": 0.62,
                 "trajectory_p_holm": 0.125,
-                "disagree": False,
+                "disagree_holm": False,
             }
         ]
     )

@@ -1,10 +1,13 @@
-"""Sharpness: power iteration on Hessian-vector products, checked against Hessians known
-in closed form, and measured without disturbing the trajectory."""
+"""Sharpness: Lanczos on Hessian-vector products, checked against spectra known by
+construction (the hard kinds for power iteration: ±λ dominating together, −λ dominating,
+a bulk near zero) and Hessians known in closed form, and measured without disturbing the
+trajectory."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -15,7 +18,7 @@ from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import (
     GRADIENT_EVALUATIONS_PER_PRODUCT,
     SharpnessSettings,
-    largest_eigenvalue,
+    extreme_eigenvalues,
     model_sharpness,
 )
 from shared.tasks.base import Task, TaskData
@@ -24,38 +27,98 @@ from shared.tasks.options import TaskOptions
 from tests.protocol.test_runner import Blobs
 
 
-def symmetric(eigenvalues: list[float], seed: int = 0) -> torch.Tensor:
-    """Q diag(eigenvalues) Qᵀ with a random orthogonal Q."""
+def symmetric(eigenvalues: list[float] | np.ndarray, seed: int = 0) -> torch.Tensor:
+    """Q diag(eigenvalues) Qᵀ with a random orthogonal Q (float64)."""
     generator = torch.Generator().manual_seed(seed)
-    q, _ = torch.linalg.qr(torch.randn(len(eigenvalues), len(eigenvalues), generator=generator))
-    return (q * torch.tensor(eigenvalues)) @ q.T
+    n = len(eigenvalues)
+    q, _ = torch.linalg.qr(torch.randn(n, n, generator=generator, dtype=torch.float64))
+    return (q * torch.as_tensor(eigenvalues, dtype=torch.float64)) @ q.T
 
 
-@pytest.mark.parametrize(
-    ("eigenvalues", "largest"),
-    [
-        ([5.0, 2.0, 1.0, 0.5, -0.3], 5.0),
-        ([-7.0, 3.0, 1.0, 0.1], 3.0),  # the dominant one is negative: the shift finds 3
-        ([-4.0, -2.0, -1.0], -1.0),  # negative definite: the largest is the least negative
-    ],
-)
-def test_power_iteration_finds_the_largest_eigenvalue(eigenvalues, largest) -> None:
-    matrix = symmetric(eigenvalues).double()
-    settings = SharpnessSettings(iterations=500, tolerance=1e-10)
-    value, used = largest_eigenvalue(
-        lambda v: matrix @ v, len(eigenvalues), settings, dtype=torch.float64
+def hard_spectrum(kind: str, seed: int, n: int = 400) -> np.ndarray:
+    """Eigenvalues of the kinds that defeat power iteration, over a bulk near zero."""
+    rng = np.random.default_rng(seed)
+    spectrum = rng.uniform(-0.5, 0.5, n)  # the bulk: 5% of the top eigenvalue
+    if kind == "plus_minus":  # +λ and −λ dominate together
+        spectrum[:2] = [10.0, -10.0]
+    elif kind == "negative_dominates":  # −λ four times the top positive one
+        spectrum[:4] = [5.0, -20.0, -15.0, -11.0]
+    elif kind == "close_top":  # a near-degenerate top beside a larger −λ
+        spectrum[:3] = [10.0, 9.7, -12.0]
+    elif kind == "bulk":  # random outliers on a Gaussian bulk
+        spectrum = rng.normal(0.0, 0.2, n)
+        spectrum[:6] = rng.uniform(1, 4, 3).tolist() + (-rng.uniform(1, 6, 3)).tolist()
+    elif kind == "negative_definite":  # a maximum: the largest is the least negative
+        spectrum = -rng.uniform(1.0, 20.0, n)
+        spectrum[0] = -0.8
+    return spectrum
+
+
+KINDS = ["plus_minus", "negative_dominates", "close_top", "bulk", "negative_definite"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_largest_eigenvalue_within_1_percent_at_the_default_budget(kind) -> None:
+    """Every seed tried (the spectrum, its basis and the start vector), at the defaults."""
+    settings = SharpnessSettings()
+    for seed in range(10):
+        spectrum = hard_spectrum(kind, seed)
+        matrix = symmetric(spectrum, seed)
+        result = extreme_eigenvalues(
+            lambda v, m=matrix: m @ v,
+            len(spectrum),
+            SharpnessSettings(seed=seed, min_eigenvalue=True),
+            dtype=torch.float64,
+        )
+        largest = result.largest
+        assert largest == pytest.approx(spectrum.max(), rel=0.01), (kind, seed)
+        assert result.largest_converged and result.products <= settings.iterations
+        # The most negative one too, where it stands out of the bulk (in a negative
+        # definite spectrum it sits in a dense band, and a converged flag is not promised).
+        if result.smallest_converged or kind != "negative_definite":
+            assert result.smallest_converged
+            assert result.smallest == pytest.approx(spectrum.min(), rel=0.01), (kind, seed)
+        # The residual ‖Hv − θv‖ Lanczos reports bounds the distance to an eigenvalue.
+        assert abs(largest - spectrum.max()) <= result.largest_residual + 1e-9
+
+
+def test_a_float32_operator_converges_as_well() -> None:
+    """Products in float32 (as a network's are), accumulated in float64."""
+    spectrum = hard_spectrum("plus_minus", 3)
+    matrix = symmetric(spectrum, 3).float()
+    result = extreme_eigenvalues(lambda v: matrix @ v, len(spectrum), SharpnessSettings())
+    assert result.largest == pytest.approx(10.0, rel=1e-3) and result.largest_converged
+
+
+def test_an_unconverged_estimate_is_flagged_and_stops_at_the_budget() -> None:
+    # A dense spectrum with a tiny top gap: 5 products cannot resolve it.
+    spectrum = np.linspace(-3.0, 3.0, 300)
+    matrix = symmetric(spectrum, 1)
+    settings = SharpnessSettings(iterations=5, seed=7)
+    first = extreme_eigenvalues(lambda v: matrix @ v, 300, settings, dtype=torch.float64)
+    again = extreme_eigenvalues(lambda v: matrix @ v, 300, settings, dtype=torch.float64)
+    assert first == again and first.products == 5
+    assert not first.largest_converged
+    assert first.largest <= 3.0 + 1e-12  # a Ritz value never exceeds the top eigenvalue
+    assert first.largest_residual > settings.tolerance * first.scale
+
+
+def test_a_small_operator_is_solved_exactly() -> None:
+    """Once the Krylov space is the whole space the Ritz values are the eigenvalues."""
+    matrix = symmetric([-4.0, -2.0, -1.0], 2)
+    result = extreme_eigenvalues(
+        lambda v: matrix @ v, 3, SharpnessSettings(tolerance=0.0), dtype=torch.float64
     )
-    assert value == pytest.approx(largest, rel=1e-6)
-    assert 1 <= used <= 2 * settings.iterations
+    assert result.largest == pytest.approx(-1.0, rel=1e-10)
+    assert result.smallest == pytest.approx(-4.0, rel=1e-10)
+    assert result.products <= 3 and result.largest_converged
 
 
-def test_power_iteration_is_seeded_and_stops_at_the_iteration_cap() -> None:
-    matrix = symmetric([3.0, 2.9, 1.0]).double()  # a small gap: converges slowly
-    settings = SharpnessSettings(iterations=4, tolerance=0.0, seed=7)
-    first = largest_eigenvalue(lambda v: matrix @ v, 3, settings, dtype=torch.float64)
-    again = largest_eigenvalue(lambda v: matrix @ v, 3, settings, dtype=torch.float64)
-    assert first == again and first[1] == 4
-    assert first[0] <= 3.0 + 1e-12  # a Rayleigh quotient never exceeds the top eigenvalue
+def test_a_non_finite_product_gives_no_value() -> None:
+    result = extreme_eigenvalues(
+        lambda v: v * float("nan"), 4, SharpnessSettings(), dtype=torch.float64
+    )
+    assert result.largest is None and not result.largest_converged and result.products == 1
 
 
 class Quadratic(nn.Module):
@@ -83,6 +146,7 @@ def test_model_sharpness_of_least_squares_is_the_top_eigenvalue_of_xtx() -> None
     estimate = model_sharpness(Quadratic(6), squared_error, inputs, targets, settings)
     assert estimate.eigenvalue == pytest.approx(expected, rel=1e-4)
     assert estimate.gradient_evaluations == 1 + GRADIENT_EVALUATIONS_PER_PRODUCT * estimate.products
+    assert estimate.converged and estimate.products <= 6  # 6 parameters: exact by then
 
 
 def test_model_sharpness_of_softmax_regression_matches_the_full_hessian() -> None:
@@ -100,6 +164,19 @@ def test_model_sharpness_of_softmax_regression_matches_the_full_hessian() -> Non
     settings = SharpnessSettings(iterations=300, tolerance=1e-8)
     estimate = model_sharpness(model, nn.functional.cross_entropy, inputs, targets, settings)
     assert estimate.eigenvalue == pytest.approx(expected, rel=1e-3)
+    assert estimate.converged and estimate.min_eigenvalue is None  # not asked for
+    both = model_sharpness(
+        model,
+        nn.functional.cross_entropy,
+        inputs,
+        targets,
+        SharpnessSettings(min_eigenvalue=True),
+    )
+    assert both.eigenvalue == pytest.approx(expected, rel=1e-3)
+    # Softmax regression's Hessian is singular (the logits' shift): its smallest is 0.
+    assert both.min_eigenvalue == pytest.approx(
+        float(torch.linalg.eigvalsh(hessian).min()), abs=1e-4
+    )
 
 
 def test_model_sharpness_leaves_mode_buffers_grads_and_rng_alone() -> None:
@@ -217,6 +294,7 @@ def test_runner_records_the_closed_form_sharpness_at_every_point() -> None:
     assert len(records) == 7
     for record in records:
         assert record.sharpness == pytest.approx(expected, rel=1e-4)
+        assert record.sharpness_converged and record.sharpness_products <= 5
         assert record.sharpness_gradient_evaluations >= 1 + GRADIENT_EVALUATIONS_PER_PRODUCT
     # Outside the optimizer's budget: 2 steps per epoch, 3 epochs.
     assert records[-1].gradient_evaluations == 6
@@ -241,7 +319,9 @@ def test_measuring_sharpness_does_not_change_the_trajectory(optimizer) -> None:
         [r.comparable()[k] for k in keys] for r in plain
     ]
     assert all(r.sharpness is not None and r.sharpness > 0 for r in measured)
+    assert all(r.sharpness_products and r.sharpness_converged is not None for r in measured)
     assert all(r.sharpness is None and r.sharpness_gradient_evaluations is None for r in plain)
+    assert all(r.sharpness_converged is None and r.sharpness_products is None for r in plain)
 
 
 def test_resume_with_sharpness_gives_identical_records() -> None:
@@ -268,6 +348,8 @@ def test_the_spec_turns_sharpness_on_with_bounded_settings() -> None:
     spec = parse_spec({**TRAINING, "sharpness": True, "sharpness_iterations": 7})
     settings = trajectory_config(spec, "sgd", 0).sharpness
     assert settings == SharpnessSettings(iterations=7, batch_size=spec.sharpness_batch)
+    both = parse_spec({**TRAINING, "sharpness": True, "sharpness_min_eigenvalue": True})
+    assert trajectory_config(both, "sgd", 0).sharpness == SharpnessSettings(min_eigenvalue=True)
     assert trajectory_config(parse_spec(TRAINING), "sgd", 0).sharpness is None
     for field, value in [("sharpness_iterations", 0), ("sharpness_batch", 10**6)]:
         with pytest.raises(ValidationError, match=field):

@@ -101,6 +101,32 @@ def test_memory_is_bounded_by_chunks(monkeypatch) -> None:
     assert max(seen) <= 10_000 and len(seen) > 100
     monkeypatch.setattr(bootstrap, "BOOTSTRAP_CELLS", 1 << 24)
     whole = median_difference_interval(x, y, n_resamples=999)
-    # different chunking draws differently; both estimate the same interval
-    assert chunked.low == pytest.approx(whole.low, abs=0.1)
-    assert chunked.high == pytest.approx(whole.high, abs=0.1)
+    # The same seed gives the same interval however it is batched, and it is scipy's.
+    assert (chunked.low, chunked.high) == (whole.low, whole.high)
+    direct = stats.bootstrap(
+        (np.concatenate(x), np.concatenate(y)),
+        median_difference,
+        n_resamples=999,
+        method="percentile",
+        rng=0,
+    )
+    assert whole.low != direct.confidence_interval.low  # trajectories, not models, drawn
+
+
+@pytest.mark.parametrize("paired", [False, True])
+@pytest.mark.parametrize("cells", [60, 700, 10_000, 1 << 24])
+def test_batched_or_not_the_interval_is_identical(monkeypatch, paired, cells) -> None:
+    """Any batch size, paired or not, one population or two, ragged or not."""
+    rng = np.random.default_rng(8)
+    x = [rng.normal(0, 1, size) for size in (3, 7, 5, 6, 2, 9)]
+    y = [rng.normal(0.3, 1, size) for size in (4, 4, 8, 1, 6, 5)]
+    reference = (
+        median_difference_interval(x, y, paired=paired, seed=5),
+        median_interval(x, seed=5),
+    )
+    monkeypatch.setattr(bootstrap, "BOOTSTRAP_CELLS", cells)
+    again = (
+        median_difference_interval(x, y, paired=paired, seed=5),
+        median_interval(x, seed=5),
+    )
+    assert again == reference

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from shared.stats.populations import set_a, set_b
+from shared.stats.populations import candidate_counts, set_a, set_b
 from shared.stats.sharpness import (
     sharpness_optimizer_pairs,
     sharpness_recorded,
@@ -93,6 +93,9 @@ def test_optimizer_pairs_on_sharpness_find_the_flatter_optimizer() -> None:
     assert pair.comparison.model.median1 < pair.comparison.model.median2
     assert pair.mwu_pvalue_holm == pytest.approx(pair.comparison.model.mwu_pvalue)  # 1 pair
     assert set(answer.correlations) == {"sam", "sgd"}
+    # One pair of 5 vs 5 trajectories: the family can reach α (floor 2/252).
+    assert answer.family.pairs == 1 and answer.family.warning is None
+    assert answer.family.trajectory_pvalue_floor_holm == pytest.approx(2 / 252)
     sam_a = a.query("optimizer == 'sam'")
     assert answer.correlations["sam"].rho == pytest.approx(
         stats.spearmanr(sam_a["sharpness"], sam_a["accuracy"]).statistic
@@ -127,3 +130,29 @@ def test_sharpness_recorded() -> None:
     assert not sharpness_recorded(records.drop(columns="sharpness"))
     records["sharpness"] = None
     assert not sharpness_recorded(records)
+
+
+def test_unconverged_estimates_are_left_out_by_default_and_counted() -> None:
+    records = overfitting_records()
+    records["sharpness_converged"] = True
+    # Poison every fourth estimate: were it used, Set A's median would change.
+    flagged = records.index % 4 == 1
+    records.loc[flagged, "sharpness_converged"] = False
+    records.loc[flagged, "sharpness"] = 1e6
+    result = sharpness_set_comparisons(records, 10, "accuracy")["sgd"]
+    a = set_a(records, 10).query("optimizer == 'sgd'")
+    kept = a.loc[a["sharpness_converged"].astype(bool), "sharpness"]
+    assert 0 < len(kept) < 50 and result.set_a.n == len(kept)
+    assert result.set_a.median == pytest.approx(kept.median())
+    pairs = sharpness_optimizer_pairs(records, 10, "accuracy", "A")
+    assert pairs.pairs[0].comparison.model.n2 == len(kept)
+    # Asked for, they count again (the sets themselves never change).
+    everything = sharpness_set_comparisons(records, 10, "accuracy", include_unconverged=True)
+    assert everything["sgd"].set_a.n == 50
+    counts = candidate_counts(records)["sgd"]
+    candidates = records.query("optimizer == 'sgd' and step > 0")
+    assert counts.sharpness_unconverged == int((~candidates["sharpness_converged"]).sum()) > 0
+    # Records from before convergence was recorded (None) are kept and not counted.
+    records["sharpness_converged"] = None
+    assert candidate_counts(records)["sgd"].sharpness_unconverged == 0
+    assert sharpness_set_comparisons(records, 10, "accuracy")["sgd"].set_a.n == 50

@@ -212,9 +212,10 @@ export interface paths {
         /**
          * Plan
          * @description With this experiment as a pilot: how many trajectories per side give ``power`` to
-         *     detect its observed differences at ``alpha`` with the trajectory-level tests,
-         *     simulated from its between-trajectory variance (Set A vs Set B per optimizer, and
-         *     optimizer pairs on Set ``which``).
+         *     detect its observed differences with the trajectory-level tests, simulated from its
+         *     between-trajectory variance (Set A vs Set B per optimizer at ``alpha``, and optimizer
+         *     pairs on Set ``which`` at the Holm level the optimizer comparison reports, α/m for m
+         *     pairs, or one stated ``pair`` at ``alpha``); ``levels`` says which.
          */
         get: operations["plan_api_v1_experiments__experiment_id__plan_get"];
         put?: never;
@@ -589,6 +590,13 @@ export interface components {
              */
             records: number;
             /**
+             * Sharpness Unconverged
+             * @description Candidates whose sharpness estimate did not converge within its product budget:
+             *     left out of the sharpness statistics (not of Set A or Set B).
+             * @default 0
+             */
+            sharpness_unconverged: number;
+            /**
              * Trajectories
              * @description Trajectories with at least one record.
              */
@@ -840,7 +848,9 @@ export interface components {
          *
          *     Either needs 2 trajectories (pairs) per side; with fewer its fields are NaN and
          *     ``notes`` says so. ``disagree`` is True when exactly one of the model-level
-         *     Mann–Whitney p and the trajectory-level p is below ``alpha``; False when either is NaN.
+         *     Mann–Whitney p and the trajectory-level p (both raw, as here) is below ``alpha``;
+         *     False when either is NaN. Optimizer pairs add the same verdict on their Holm-adjusted
+         *     p-values (``PairComparison.disagree_holm``).
          */
         GroupComparison: {
             /** Alpha */
@@ -851,7 +861,7 @@ export interface components {
             /**
              * Notes
              * @description Why each undefined trajectory-level field is undefined, and (``floor``) a plain
-             *     warning when the test cannot reach ``alpha`` with these counts.
+             *     warning when the test cannot reach ``alpha`` with these trajectories.
              * @default {}
              */
             notes: {
@@ -862,7 +872,8 @@ export interface components {
             /**
              * Trajectories Needed
              * @description Trajectories per side (pairs, when paired) the exact test needs before its floor is
-             *     below ``alpha``.
+             *     below ``alpha``, counting this comparison's zero differences (paired) and its ties at
+             *     the extreme (independent) as staying.
              * @default 0
              */
             trajectories_needed: number;
@@ -884,13 +895,29 @@ export interface components {
              * @description Mean of the first side's trajectory means − mean of the second's.
              */
             trajectory_mean_difference: number | null;
+            /**
+             * Trajectory Method
+             * @description How the trajectory-level p-value was computed: ``exact`` (every arrangement),
+             *     ``asymptotic`` (normal approximation) or ``monte_carlo`` (seeded random arrangements);
+             *     empty when untested.
+             * @default
+             */
+            trajectory_method: string;
+            /**
+             * Trajectory Method Reason
+             * @description Why that method: sizes, ties, number of arrangements.
+             * @default
+             */
+            trajectory_method_reason: string;
             /** Trajectory Pvalue */
             trajectory_pvalue: number | null;
             /**
              * Trajectory Pvalue Floor
-             * @description The smallest p-value the test can give with these counts: 2 over the number of
-             *     arrangements (2/C(n1+n2, n1) independent, 2/2^pairs paired); with random
-             *     permutations 2/(resamples + 1).
+             * @description The smallest p-value the test can give on these trajectory means: the p of their
+             *     most extreme arrangement. Without zero differences or ties, 2 over the number of
+             *     arrangements (2/C(n1+n2, n1) independent, 2/2^pairs paired); each paired zero
+             *     difference doubles it, ties at the extreme multiply it; with random permutations
+             *     2/(resamples + 1).
              */
             trajectory_pvalue_floor: number | null;
             /**
@@ -1183,7 +1210,7 @@ export interface components {
             optimizer: string;
             /**
              * Pvalue Floor
-             * @description The smallest p-value that comparison could give with these trajectory counts.
+             * @description The smallest p-value that comparison could give with these trajectory means.
              */
             pvalue_floor: number | null;
             /**
@@ -1197,6 +1224,12 @@ export interface components {
             rank: number;
             /** Submitter */
             submitter: string;
+            /**
+             * Test Method
+             * @description How the comparison with the best was computed (``exact``, ``asymptotic`` or
+             *     ``monte_carlo``) and why; None for the best itself and for untested entries.
+             */
+            test_method?: string | null;
             /** Trajectories */
             trajectories: number;
         };
@@ -1256,6 +1289,8 @@ export interface components {
             candidates: {
                 [key: string]: components["schemas"]["CandidateCounts"];
             };
+            /** @description what the Holm-adjusted trajectory-level family can reach at all */
+            family: components["schemas"]["PairFamily"];
             /** L */
             L: number;
             /**
@@ -1273,6 +1308,11 @@ export interface components {
              * @enum {string}
              */
             set: "A" | "B";
+            /**
+             * Warnings
+             * @description in words, e.g. when no pair can be significant at the trajectory level
+             */
+            warnings: string[];
         };
         /**
          * OptimizerDistribution
@@ -2544,9 +2584,18 @@ export interface components {
          *
          *     Each ``*_holm`` adjusts its own family – the same test over all optimizer pairs of one
          *     call. A NaN p-value stays NaN and does not count towards the family size.
+         *     ``comparison.disagree`` compares the raw p-values; ``disagree_holm`` the adjusted
+         *     ones, which is what a table of adjusted p-values shows beside it.
          */
         PairComparison: {
             comparison: components["schemas"]["GroupComparison"];
+            /**
+             * Disagree Holm
+             * @description Exactly one of the Holm-adjusted model-level Mann–Whitney p and the Holm-adjusted
+             *     trajectory-level p is below α; False when either is NaN.
+             * @default false
+             */
+            disagree_holm: boolean;
             /** Mwu Pvalue Holm */
             mwu_pvalue_holm: number | null;
             /** Optimizer1 */
@@ -2564,8 +2613,9 @@ export interface components {
          * PairedTest
          * @description Bowker's symmetry test on the paired table of two optimizers' outcomes.
          *
-         *     ``method``: ``bowker`` (χ² approximation), ``exact`` (enumerated conditional law),
-         *     ``monte_carlo`` (the same law, sampled) or ``none`` (no discordant restart).
+         *     ``method``: ``exact`` (the enumerated conditional law), ``bowker`` (χ²
+         *     approximation), ``monte_carlo`` (the conditional law, sampled) or ``none`` (no
+         *     discordant restart). ``dof``: pairs of categories with a discordant restart.
          *     ``agreement``: the fraction of restarts that end in the same category under both.
          */
         PairedTest: {
@@ -2579,10 +2629,44 @@ export interface components {
             method: string;
             /** Pvalue */
             pvalue: number | null;
+            /**
+             * Pvalue Standard Error
+             * @description The Monte Carlo p-value's standard error; None for the other methods.
+             */
+            pvalue_standard_error?: number | null;
             /** Restarts */
             restarts: number;
             /** Statistic */
             statistic: number | null;
+        };
+        /**
+         * PairFamily
+         * @description The optimizer pairs' trajectory-level family under Holm's correction.
+         */
+        PairFamily: {
+            /** Alpha */
+            alpha: number | null;
+            /**
+             * Pairs
+             * @description Pairs with a trajectory-level p-value: the family Holm adjusts over.
+             */
+            pairs: number;
+            /**
+             * Trajectories Needed Holm
+             * @description Trajectories per side (untied) before that floor is below α; None without pairs.
+             */
+            trajectories_needed_holm: number | null;
+            /**
+             * Trajectory Pvalue Floor Holm
+             * @description The smallest Holm-adjusted trajectory-level p any pair can reach: the number of
+             *     pairs times the smallest of their floors (at most 1); NaN without a tested pair.
+             */
+            trajectory_pvalue_floor_holm: number | null;
+            /**
+             * Warning
+             * @description In words, when no pair can be significant at the trajectory level.
+             */
+            warning?: string | null;
         };
         /**
          * PairSummary
@@ -2619,6 +2703,11 @@ export interface components {
             /** L */
             L: number;
             /**
+             * Levels
+             * @description in words, the level each kind of comparison is planned at
+             */
+            levels: string;
+            /**
              * Metric
              * @enum {string}
              */
@@ -2627,6 +2716,16 @@ export interface components {
             note?: string | null;
             /** Optimizer Pairs */
             optimizer_pairs: components["schemas"]["PlannedPair"][];
+            /**
+             * Pair Family Size
+             * @description pairs the optimizer comparison Holm-adjusts over (1 for a stated pair)
+             */
+            pair_family_size: number;
+            /**
+             * Pair Level
+             * @description the level each pair is planned at: α / family size
+             */
+            pair_level: number;
             /** Power */
             power: number;
             /**
@@ -2735,6 +2834,11 @@ export interface components {
             epoch: number | null;
             /** Gradient Evaluations */
             gradient_evaluations: number;
+            /**
+             * Hessian Min Eigenvalue
+             * @description most negative Hessian eigenvalue, when the spec asked for it and it converged
+             */
+            hessian_min_eigenvalue?: number | null;
             /** Loss Evaluations */
             loss_evaluations: number;
             /**
@@ -2760,10 +2864,22 @@ export interface components {
              */
             sharpness?: number | null;
             /**
+             * Sharpness Converged
+             * @description whether the sharpness's Lanczos residual ‖Hv − λv‖ met its tolerance within the product
+             * budget; false values are left out of the sharpness statistics (null: not measured, or measured before
+             * convergence was recorded)
+             */
+            sharpness_converged?: boolean | null;
+            /**
              * Sharpness Gradient Evaluations
              * @description gradient evaluations the sharpness estimate cost
              */
             sharpness_gradient_evaluations?: number | null;
+            /**
+             * Sharpness Products
+             * @description Hessian-vector products the sharpness estimate used
+             */
+            sharpness_products?: number | null;
             /** Step */
             step: number;
             /**
@@ -2905,6 +3021,21 @@ export interface components {
             median1: number | null;
             /** Median2 */
             median2: number | null;
+            /**
+             * Mwu Method
+             * @description How the Mann–Whitney p-value was computed: ``exact`` (the exact distribution of U)
+             *     or ``asymptotic`` (normal approximation with tie and continuity corrections); empty
+             *     when undefined.
+             * @default
+             */
+            mwu_method: string;
+            /**
+             * Mwu Method Reason
+             * @description Why that method (scipy's rule: exact only without ties and with at most 8 values
+             *     in a sample).
+             * @default
+             */
+            mwu_method_reason: string;
             /** Mwu Pvalue */
             mwu_pvalue: number | null;
             /**
@@ -3008,6 +3139,11 @@ export interface components {
             correlations: {
                 [key: string]: components["schemas"]["Correlation"];
             };
+            /**
+             * @description What the Holm-adjusted trajectory-level family can reach at all, with a warning when
+             *     no pair can be significant.
+             */
+            family?: components["schemas"]["PairFamily"] | null;
             /** Pairs */
             pairs: components["schemas"]["PairComparison"][];
             /** Which */
@@ -3251,9 +3387,9 @@ export interface components {
             seed: number;
             /**
              * Sharpness
-             * @description record the largest Hessian eigenvalue of the training loss at every evaluation point (power
-             * iteration on Hessian-vector products over a fixed training batch); its cost is counted apart from the
-             * optimizer's gradient evaluations
+             * @description record the largest Hessian eigenvalue of the training loss at every evaluation point
+             * (Lanczos on Hessian-vector products over a fixed training batch, with whether it converged); its cost is
+             * counted apart from the optimizer's gradient evaluations
              * @default false
              */
             sharpness: boolean;
@@ -3265,10 +3401,18 @@ export interface components {
             sharpness_batch: number;
             /**
              * Sharpness Iterations
-             * @description most power-iteration steps per sharpness estimate
-             * @default 20
+             * @description most Hessian-vector products (Lanczos steps) per sharpness estimate; one that has not
+             * converged by then is flagged and left out of the statistics
+             * @default 40
              */
             sharpness_iterations: number;
+            /**
+             * Sharpness Min Eigenvalue
+             * @description also record the most negative Hessian eigenvalue (the saddle measure), within the same
+             * product budget
+             * @default false
+             */
+            sharpness_min_eigenvalue: boolean;
             /**
              * Task
              * @enum {string}
@@ -3386,6 +3530,18 @@ export interface components {
             between_std1: number | null;
             /** Between Std2 */
             between_std2: number | null;
+            /**
+             * Family Size
+             * @description Comparisons in the family the answer's p-values are adjusted over (Holm): pairs of
+             *     the experiment, or 1 for Set A vs Set B and for a single stated pair.
+             * @default 1
+             */
+            family_size: number;
+            /**
+             * Level
+             * @description The level each simulated test is judged at: ``alpha / family_size``.
+             */
+            level?: number | null;
             /** Note */
             note?: string | null;
             /**
@@ -3410,6 +3566,13 @@ export interface components {
              *     reaches ``power`` (``note`` says why).
              */
             trajectories: number | null;
+            /**
+             * Zero Fraction
+             * @description Paired: the share of the pilot's trajectory differences that are exactly zero,
+             *     simulated as such.
+             * @default 0
+             */
+            zero_fraction: number | null;
         };
         /**
          * TunedOut
@@ -4243,6 +4406,9 @@ export interface operations {
                 /** @description look no further than this */
                 max_trajectories?: number;
                 metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description two optimizers (`pair=sgd&pair=sam`): plan only this pair, at α (a family of one)
+                 * instead of every pair at the Holm level */
+                pair?: string[] | null;
                 /** @description power to reach */
                 power?: number;
                 which?: "A" | "B";

@@ -84,7 +84,8 @@ function TrainingPair({ experiment, params }: Props) {
             Set A: Mann–Whitney p = {formatP(m.mwu_pvalue)} (Holm {formatP(p.mwu_pvalue_holm)}), Welch p ={" "}
             {formatP(m.welch_pvalue)}, A12 = {fixed(m.a12, 3)}, median difference {fixed(m.median_difference)}{" "}
             [{fixed(m.median_difference_low)}, {fixed(m.median_difference_high)}]; trajectory level p ={" "}
-            {formatP(p.comparison.trajectory_pvalue)}{p.comparison.disagree ? " — the two levels disagree" : ""}.
+            {formatP(p.comparison.trajectory_pvalue)} (Holm {formatP(p.trajectory_pvalue_holm)},{" "}
+            {p.comparison.trajectory_method}){p.disagree_holm ? " — after Holm the two levels disagree" : ""}.
           </p>
         );
       }}</Pickers>

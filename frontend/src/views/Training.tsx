@@ -130,20 +130,27 @@ function Candidates({ rows }: { rows: SetComparison[] }) {
         { header: "at or after divergence", cell: (r) => r.candidates.at_or_after_divergence },
         { header: "candidates", cell: (r) => r.candidates.candidates },
         { header: "fewest per trajectory", cell: (r) => r.candidates.fewest_per_trajectory },
+        { header: "sharpness unconverged", cell: (r) => r.candidates.sharpness_unconverged },
       ]} />
   );
 }
 
 function PairTable({ pairs }: { pairs: OptimizerPairs }) {
   return (
-    <Table id="pairs" rows={pairs.pairs} rowKey={(p) => `${p.optimizer1}/${p.optimizer2}`}
-      empty="One optimizer: nothing to compare." columns={[
-        { header: "pair", cell: (p) => `${p.optimizer1} vs ${p.optimizer2}` },
-        { header: "MWU p", cell: (p) => formatP(p.comparison.model.mwu_pvalue) },
-        { header: "Holm", cell: (p) => formatP(p.mwu_pvalue_holm) },
-        { header: "A12", cell: (p) => fixed(p.comparison.model.a12, 3) },
-        { header: "trajectory p (Holm)", cell: (p) => formatP(p.trajectory_pvalue_holm) },
-        { header: "levels disagree", cell: (p) => (p.comparison.disagree ? "yes" : "no") },
-      ]} />
+    <>
+      <Table id="pairs" rows={pairs.pairs} rowKey={(p) => `${p.optimizer1}/${p.optimizer2}`}
+        empty="One optimizer: nothing to compare." columns={[
+          { header: "pair", cell: (p) => `${p.optimizer1} vs ${p.optimizer2}` },
+          { header: "MWU p", cell: (p) => formatP(p.comparison.model.mwu_pvalue) },
+          { header: "Holm", cell: (p) => formatP(p.mwu_pvalue_holm) },
+          { header: "A12", cell: (p) => fixed(p.comparison.model.a12, 3) },
+          { header: "trajectory p (Holm)", cell: (p) => formatP(p.trajectory_pvalue_holm) },
+          { header: "trajectory test", cell: (p) => p.comparison.trajectory_method },
+          { header: "levels disagree (Holm p)", cell: (p) => (p.disagree_holm ? "yes" : "no") },
+        ]} />
+      {pairs.warnings.length > 0 && (
+        <ul id="pair-warnings" class="warning">{pairs.warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+      )}
+    </>
   );
 }
