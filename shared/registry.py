@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.metadata
+import importlib.util
 import json
 import logging
 import os
@@ -137,9 +138,24 @@ def configured_contributions(text: str | None, variable: str) -> list[Contributi
         name, sep, target = (part.strip() for part in item.partition("="))
         if not sep or not name or ":" not in target:
             raise RegistryConfigError(f"{variable}: {item!r} is not of the form name=module:Object")
-        package, version = _distribution_of(target.partition(":")[0])
-        found.append(Contribution(name, target, Origin("configuration", package, version, target)))
+        # The providing package is found where the plugin is described (reading every
+        # installed package's file list costs a start-up a third of a second).
+        found.append(Contribution(name, target, Origin("configuration", target=target)))
     return found
+
+
+def module_stamp(target: str) -> str:
+    """Where ``target``'s top-level module lives and when it last changed, found without
+    importing it: part of the cache key of a configured plugin, which has no version."""
+    top = target.partition(":")[0].split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return "missing"
+    where = spec.origin if spec is not None and spec.origin else None
+    if where is None or not os.path.exists(where):
+        return "unlocated"
+    return f"{where}:{os.stat(where).st_mtime_ns}"
 
 
 @dataclass(frozen=True)
@@ -228,6 +244,12 @@ class Registry(Generic[T]):
         which ``adopt`` refuses with a ValueError) is listed as unavailable."""
         for c in contributions:
             described = descriptions.get(c.name) or {"error": "not described"}
+            if described.get("package") and c.origin.package is None:
+                c = Contribution(
+                    c.name,
+                    c.target,
+                    Origin(c.origin.source, described["package"], described["version"], c.target),
+                )
             try:
                 if "error" in described:
                     raise ValueError(described["error"])
@@ -261,11 +283,16 @@ def describe_in_child(
     if not contributions:
         return {}
     payload = [{"name": c.name, "target": c.target} for c in contributions]
-    key = hashlib.sha256(
-        json.dumps(
-            [describer, sys.executable, [(c.name, c.target, str(c.origin)) for c in contributions]]
-        ).encode()
-    ).hexdigest()[:24]
+    stamps = [
+        (
+            c.name,
+            c.target,
+            str(c.origin),
+            module_stamp(c.target) if c.origin.package is None else "",
+        )
+        for c in contributions
+    ]
+    key = hashlib.sha256(json.dumps([describer, sys.executable, stamps]).encode()).hexdigest()[:24]
     cached = cache_dir / f"plugins-{key}.json" if cache_dir is not None else None
     answers = _described.get(key)
     if answers is None and cached is not None and cached.is_file():
@@ -326,11 +353,13 @@ def describe_here(describer: str, items: list[dict[str, str]]) -> dict[str, dict
     describe = load_object(describer)
     answers: dict[str, dict[str, Any]] = {}
     for item in items:
+        package, version = _distribution_of(item["target"].partition(":")[0])
         try:
-            answers[item["name"]] = {"declaration": describe(item["name"], item["target"])}
+            answer = {"declaration": describe(item["name"], item["target"])}
         except Exception as error:  # a plugin's failure is its own, in one line
             text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            answers[item["name"]] = {"error": f"{type(error).__name__}: {text}".rstrip(": ")}
+            answer = {"error": f"{type(error).__name__}: {text}".rstrip(": ")}
+        answers[item["name"]] = {**answer, "package": package, "version": version}
     return answers
 
 
