@@ -1,0 +1,174 @@
+"""Tuning studies on the platform: trials as runs, equal budgets, pruning, accounting
+that survives redelivery, the validation split, and base vs tuned populations."""
+
+from __future__ import annotations
+
+import optuna
+from sqlalchemy import select, text
+
+from shared.db.models import Experiment, ModelRecord, Run, Status, TunedConfiguration, TuningTrial
+from shared.db.session import engine_for, session_scope
+from shared.tuning.storage import study_name
+from tests.platform.conftest import Tokens
+
+API = "/api/v1"
+
+
+def study_spec(**tuning) -> dict:
+    return {
+        "kind": "tuning",
+        "task": "digits",
+        "task_options": {"train_size": 300},
+        "optimizers": ["sgd"],
+        "budget": {"epochs": 1},
+        "evaluate_every": 0.25,
+        "batch_size": 32,
+        "device": "cpu",
+        "tuning": {"trials": 4, "parallel": 2, "pruner": "none", **tuning},
+    }
+
+
+def drive(url: str, experiment_id: int, limit: int = 200) -> list[str]:
+    """Run every queued run of the experiment and its study in this process, as the
+    workers would, until none is left; returns each run's outcome."""
+    from worker.training import run_training
+    from worker.trials import run_trial
+
+    outcomes = []
+    for _ in range(limit):
+        with session_scope(url) as session:
+            ids = [experiment_id] + list(
+                session.scalars(select(Experiment.id).where(Experiment.parent_id == experiment_id))
+            )
+            queued = session.execute(
+                select(Run.id, Experiment.kind)
+                .join(Experiment)
+                .where(Run.experiment_id.in_(ids), Run.status == Status.queued)
+                .order_by(Run.id)
+            ).first()
+        if queued is None:
+            return outcomes
+        run_id, kind = queued
+        job = run_trial if kind == "tuning" else run_training
+        outcomes.append(job(url, run_id))
+    raise AssertionError("runs kept coming")
+
+
+def tuning(client, headers, experiment_id: int) -> dict:
+    answer = client.get(f"{API}/experiments/{experiment_id}/tuning", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_study_runs_its_trials_saves_the_best_and_keeps_optuna_apart(
+    client, tokens, in_process_worker
+) -> None:
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    accepted = client.post(f"{API}/experiments", json=study_spec(name="digits-t"), headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    study = accepted.json()["id"]
+    assert accepted.json()["runs"] == 2  # `parallel` trials at once
+    outcomes = drive(url, study)
+    assert outcomes == ["complete"] * 4
+    answer = tuning(client, headers, study)
+    assert answer["status"] == "succeeded" and answer["objective"] == "accuracy"
+    [row] = answer["budgets"]
+    assert (row["unit"], row["granted"], row["used"], row["complete"]) == ("trials", 4, 4, 4)
+    trials = answer["trials"]
+    assert [t["number"] for t in trials] == [0, 1, 2, 3]
+    with session_scope(url) as session:
+        for t in trials:  # a trial's value is its best validation accuracy after step 0
+            stored = session.scalars(
+                select(ModelRecord.accuracy).where(
+                    ModelRecord.run_id == t["run"], ModelRecord.step > 0
+                )
+            ).all()
+            assert t["value"] == max(stored)
+            assert [p["value"] for p in t["intermediate"]] == list(stored)
+            assert t["started_at"].endswith("Z") and t["worker"]
+        best = max(trials, key=lambda t: (t["value"], -t["number"]))
+        saved = session.scalar(
+            select(TunedConfiguration).where(TunedConfiguration.name == "digits-t-sgd")
+        )
+        assert saved is not None and saved.hyperparameters == best["hyperparameters"]
+        assert row["best_value"] == best["value"] == saved.value
+    assert row["tuned_configuration"] == "digits-t-sgd"
+    # Optuna's tables are in their own schema, its trials the same four
+    with session_scope(url) as session:
+        created = session.get(Experiment, study).created_at
+    stored = optuna.load_study(
+        study_name=study_name(study, created, "sgd"),
+        storage=optuna.storages.RDBStorage(
+            url, engine_kwargs={"connect_args": {"options": "-csearch_path=optuna"}}
+        ),
+    )
+    assert [t.state for t in stored.trials] == [optuna.trial.TrialState.COMPLETE] * 4
+    assert sorted(t.value for t in stored.trials) == sorted(t["value"] for t in trials)
+    with engine_for(url).connect() as connection:
+        schemas = (
+            connection.execute(
+                text(
+                    "SELECT table_schema FROM information_schema.tables "
+                    "WHERE table_name = 'alembic_version' ORDER BY table_schema"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert schemas == ["optuna", "public"]
+    # the tuned configuration is a `tuned:` reference for later experiments
+    later = client.post(
+        f"{API}/experiments",
+        json={
+            "kind": "training",
+            "task": "digits",
+            "optimizers": [{"name": "sgd", "tuned": "digits-t-sgd"}],
+            "trajectories": 1,
+            "budget": {"epochs": 1},
+            "population_size": 1,
+        },
+        headers=headers,
+    )
+    assert later.status_code == 202, later.text
+
+
+def test_every_trial_failing_fails_the_study_with_the_first_cause(
+    client, tokens, in_process_worker, monkeypatch
+) -> None:
+    import worker.trials
+
+    def broken(name, options):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the data set is unreadable")
+
+    monkeypatch.setattr(worker.trials, "task_and_data", broken)
+    headers = Tokens.header(tokens.alice)
+    spec = study_spec(trials=3, parallel=1)
+    study = client.post(f"{API}/experiments", json=spec, headers=headers).json()["id"]
+    assert drive(in_process_worker.database_url, study) == ["failed"] * 3
+    answer = tuning(client, headers, study)
+    assert answer["status"] == "failed"
+    assert answer["error"] == (
+        "every trial failed; the first: RuntimeError: the data set is unreadable"
+    )
+    assert answer["budgets"][0]["failed"] == 3
+    assert answer["budgets"][0]["best_value"] is None
+
+
+def test_a_redelivered_trial_is_counted_once(client, tokens, in_process_worker) -> None:
+    from worker.trials import run_trial
+
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    study = client.post(
+        f"{API}/experiments", json=study_spec(trials=1, parallel=1), headers=headers
+    ).json()["id"]
+    with session_scope(url) as session:
+        [run_id] = session.scalars(select(Run.id).where(Run.experiment_id == study)).all()
+    assert run_trial(url, run_id) == "complete"
+    assert run_trial(url, run_id) == "already succeeded"  # the message came again
+    with session_scope(url) as session:
+        assert session.scalar(select(TuningTrial.settled).where(TuningTrial.run_id == run_id))
+        assert session.get(Experiment, study).status == Status.succeeded
+        assert len(session.scalars(select(Run).where(Run.experiment_id == study)).all()) == 1
+    assert tuning(client, headers, study)["budgets"][0]["used"] == 1
