@@ -37,9 +37,8 @@ def drive(url: str, experiment_id: int, limit: int = 200) -> list[str]:
     outcomes = []
     for _ in range(limit):
         with session_scope(url) as session:
-            ids = [experiment_id] + list(
-                session.scalars(select(Experiment.id).where(Experiment.parent_id == experiment_id))
-            )
+            children = select(Experiment.id).where(Experiment.parent_id == experiment_id)
+            ids = [experiment_id, *session.scalars(children)]
             queued = session.execute(
                 select(Run.id, Experiment.kind)
                 .join(Experiment)
@@ -172,3 +171,88 @@ def test_a_redelivered_trial_is_counted_once(client, tokens, in_process_worker) 
         assert session.get(Experiment, study).status == Status.succeeded
         assert len(session.scalars(select(Run).where(Run.experiment_id == study)).all()) == 1
     assert tuning(client, headers, study)["budgets"][0]["used"] == 1
+
+
+def test_gradient_budgets_are_equal_and_count_sams_second_gradient(
+    client, tokens, in_process_worker
+) -> None:
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    spec = {
+        **study_spec(),
+        "optimizers": ["sgd", "sam"],
+        "budget": {"gradient_evaluations": 40},
+        "tuning": {"gradient_evaluations": 130, "parallel": 2, "pruner": "none"},
+    }
+    accepted = client.post(f"{API}/experiments", json=spec, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    drive(url, accepted.json()["id"])
+    answer = tuning(client, headers, accepted.json()["id"])
+    rows = {r["optimizer"]: r for r in answer["budgets"]}
+    assert answer["equal_budgets"] and {r["granted"] for r in rows.values()} == {130}
+    # 40 a trial: three fit in 130 (a fourth would need 160), for SGD and SAM alike
+    assert rows["sgd"]["trials"] == rows["sam"]["trials"] == 3
+    assert rows["sgd"]["used"] == rows["sam"]["used"] == 120
+    with session_scope(url) as session:
+        for t in answer["trials"]:
+            last = session.execute(
+                select(ModelRecord.step, ModelRecord.gradient_evaluations)
+                .where(ModelRecord.run_id == t["run"])
+                .order_by(ModelRecord.step.desc())
+                .limit(1)
+            ).one()
+            # SAM pays two gradients a step: half the steps for the same budget
+            steps = 20 if t["optimizer"] == "sam" else 40
+            assert tuple(last) == (steps, 40) and t["gradient_evaluations"] == 40
+
+
+def test_the_test_set_is_never_read_while_tuning(client, tokens, in_process_worker, monkeypatch):
+    import dataclasses
+
+    import worker.trials
+    from worker.training import task_and_data
+
+    class Untouchable:
+        def __len__(self) -> int:
+            raise AssertionError("the test set was read during tuning")
+
+        def __getitem__(self, index):  # type: ignore[no-untyped-def]
+            raise AssertionError("the test set was read during tuning")
+
+    def guarded(name, options):  # type: ignore[no-untyped-def]
+        task, data = task_and_data(name, options)
+        return task, dataclasses.replace(data, test=Untouchable())
+
+    monkeypatch.setattr(worker.trials, "task_and_data", guarded)
+    headers = Tokens.header(tokens.alice)
+    study = client.post(f"{API}/experiments", json=study_spec(trials=2), headers=headers).json()[
+        "id"
+    ]
+    assert drive(in_process_worker.database_url, study) == ["complete", "complete"]
+
+
+def test_the_median_pruner_stops_trials_in_a_bad_region(client, tokens, in_process_worker):
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    spec = study_spec(
+        trials=6,
+        parallel=1,
+        pruner="median",
+        pruner_startup_trials=1,
+        pruner_warmup_evaluations=1,
+        search={"sgd": {"lr": {"choices": [0.2, 1e-5]}, "momentum": 0.9}},
+    )
+    study = client.post(f"{API}/experiments", json=spec, headers=headers).json()["id"]
+    outcomes = drive(url, study)
+    answer = tuning(client, headers, study)
+    trials = answer["trials"]
+    pruned = [t for t in trials if t["state"] == "pruned"]
+    complete = [t for t in trials if t["state"] == "complete"]
+    assert outcomes.count("pruned") == len(pruned) == answer["budgets"][0]["pruned"] >= 1
+    assert all(t["hyperparameters"]["lr"] == 1e-5 for t in pruned)
+    assert all(t["hyperparameters"]["momentum"] == 0.9 for t in trials)
+    # pruned at the second evaluation point (one point of warm-up), not before
+    assert {len(t["intermediate"]) for t in pruned} == {2}
+    assert max(t["gradient_evaluations"] for t in pruned) < min(
+        t["gradient_evaluations"] for t in complete
+    )
