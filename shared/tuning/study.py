@@ -263,7 +263,10 @@ def _start_tuned_populations(
 ) -> None:
     """The parent runs each optimizer again at its tuned hyperparameters, as ``KEY@tuned``
     (or, where the study found nothing, records why that population cannot run)."""
-    parent = session.get(Experiment, study.parent_id, with_for_update=True)
+    session.execute(
+        select(Experiment.id).where(Experiment.id == study.parent_id).with_for_update()
+    )
+    parent = session.get(Experiment, study.parent_id, populate_existing=True)
     if parent is None:
         return
     parent_spec = parse_spec(parent.spec)

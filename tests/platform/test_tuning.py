@@ -256,3 +256,62 @@ def test_the_median_pruner_stops_trials_in_a_bad_region(client, tokens, in_proce
     assert max(t["gradient_evaluations"] for t in pruned) < min(
         t["gradient_evaluations"] for t in complete
     )
+
+
+def test_a_training_spec_with_tuning_runs_base_and_tuned_side_by_side(
+    client, tokens, in_process_worker
+) -> None:
+    from worker.training import run_training
+
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    spec = {
+        "kind": "training",
+        "task": "digits",
+        "task_options": {"train_size": 300},
+        "optimizers": ["sgd"],
+        "trajectories": 2,
+        "budget": {"epochs": 1},
+        "evaluate_every": 0.25,
+        "batch_size": 32,
+        "population_size": 2,
+        "device": "cpu",
+        "tuning": {
+            "trials": 2,
+            "pruner": "none",
+            "name": "paper",
+            "search": {"sgd": {"lr": {"low": 0.01, "high": 0.5}}},
+        },
+    }
+    accepted = client.post(f"{API}/experiments", json=spec, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    experiment = accepted.json()["id"]
+    assert accepted.json()["runs"] == 4  # two trajectories at base, two trials
+    state = client.get(f"{API}/experiments/{experiment}", headers=headers).json()
+    study = state["study_id"]
+    assert study is not None and study != experiment
+    with session_scope(url) as session:
+        base = session.scalars(select(Run.id).where(Run.experiment_id == experiment)).all()
+    assert [run_training(url, r) for r in base] == ["succeeded", "succeeded"]
+    # the base population is done, but the tuned one has not run: not finished yet
+    state = client.get(f"{API}/experiments/{experiment}", headers=headers).json()
+    assert state["status"] == "running"
+    drive(url, experiment)
+    state = client.get(f"{API}/experiments/{experiment}", headers=headers).json()
+    assert state["status"] == "succeeded", state
+    assert state["runs"] == {"succeeded": 4}
+    answer = tuning(client, headers, experiment)  # the study, through its training experiment
+    assert answer["experiment"] == study and answer["parent"] == experiment
+    [row] = answer["budgets"]
+    assert row["tuned_configuration"] == "paper-sgd"
+    tuned = next(o for o in state["spec"]["optimizers"] if o.get("label") == "sgd@tuned")
+    assert tuned["tuned"] == "paper-sgd"
+    assert tuned["hyperparameters"] == row["best_hyperparameters"]
+    assert 0.01 <= tuned["hyperparameters"]["lr"] <= 0.5
+    comparison = client.get(f"{API}/experiments/{experiment}/optimizer-comparison", headers=headers)
+    assert comparison.status_code == 200, comparison.text
+    assert "sgd@tuned" in comparison.text and '"sgd"' in comparison.text
+    # the study cannot be deleted on its own; its training experiment takes it along
+    assert client.delete(f"{API}/experiments/{study}", headers=headers).status_code == 409
+    assert client.delete(f"{API}/experiments/{experiment}", headers=headers).status_code == 204
+    assert client.get(f"{API}/experiments/{study}", headers=headers).status_code == 404
