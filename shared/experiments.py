@@ -181,7 +181,12 @@ def request_cancel(session: Session, experiment: Experiment) -> Experiment:
 
 
 def progress(session: Session, experiment_id: int) -> float:
-    """Mean run progress, 0–1 (finished runs count as 1)."""
+    """Mean run progress, 0–1 (finished runs count as 1); a study's share of its budget."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is not None and experiment.kind == "tuning":
+        from shared.tuning.study import study_progress
+
+        return study_progress(session, experiment)
     rows = session.execute(
         select(Run.status, Run.progress).where(Run.experiment_id == experiment_id)
     ).all()

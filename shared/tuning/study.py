@@ -263,9 +263,7 @@ def _start_tuned_populations(
 ) -> None:
     """The parent runs each optimizer again at its tuned hyperparameters, as ``KEY@tuned``
     (or, where the study found nothing, records why that population cannot run)."""
-    session.execute(
-        select(Experiment.id).where(Experiment.id == study.parent_id).with_for_update()
-    )
+    session.execute(select(Experiment.id).where(Experiment.id == study.parent_id).with_for_update())
     parent = session.get(Experiment, study.parent_id, populate_existing=True)
     if parent is None:
         return
@@ -354,3 +352,26 @@ def tuning_violations(session: Session, spec: Any, settings: Any) -> list[dict[s
                 }
             )
     return issues
+
+
+def study_progress(session: Session, experiment: Experiment) -> float:
+    """The share of the study's budget spent or committed, 0–1: trials finished plus the
+    progress of those running, over the trials granted (or, for a budget in gradient
+    evaluations, gradient evaluations spent over those granted)."""
+    if experiment.status.terminal:
+        return 1.0
+    spec = parse_spec(experiment.spec)
+    assert isinstance(spec, TuningSpec)
+    rows = session.execute(
+        select(TuningTrial.settled, TuningTrial.gradient_evaluations, Run.progress)
+        .join(Run, Run.id == TuningTrial.run_id)
+        .where(TuningTrial.experiment_id == experiment.id)
+    ).all()
+    tuning = spec.tuning
+    optimizers = len(spec.optimizers)
+    if tuning.trials is not None:
+        done = sum(1.0 if settled else p for settled, _, p in rows)
+        return min(1.0, done / (tuning.trials * optimizers))
+    trial_ge = trial_gradient_evaluations(spec, tuning) or 0
+    spent = sum((ge or 0) if settled else p * trial_ge for settled, ge, p in rows)
+    return min(1.0, spent / ((tuning.gradient_evaluations or 1) * optimizers))
