@@ -239,7 +239,16 @@ def finish_study(session: Session, experiment: Experiment, spec: TuningSpec) -> 
                     "trial": b.trial,
                     "budget": spec.tuning.budget_text(),
                     "tuning": spec.tuning.as_search_record(),
-                    "trials": sum(1 for t in trials if t.optimizer == o.key),
+                    "trials": [
+                        {
+                            "number": t.number,
+                            "state": t.state,
+                            "value": t.value,
+                            "params": t.hyperparameters,
+                        }
+                        for t in trials
+                        if t.optimizer == o.key
+                    ],
                 },
             )
         )
