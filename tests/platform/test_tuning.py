@@ -315,3 +315,30 @@ def test_a_training_spec_with_tuning_runs_base_and_tuned_side_by_side(
     assert client.delete(f"{API}/experiments/{study}", headers=headers).status_code == 409
     assert client.delete(f"{API}/experiments/{experiment}", headers=headers).status_code == 204
     assert client.get(f"{API}/experiments/{study}", headers=headers).status_code == 404
+
+
+def test_cancelling_a_tuned_training_experiment_cancels_its_study(
+    client, tokens, in_process_worker
+) -> None:
+    headers = Tokens.header(tokens.alice)
+    spec = {
+        "kind": "training",
+        "task": "digits",
+        "optimizers": ["sgd"],
+        "trajectories": 1,
+        "budget": {"epochs": 1},
+        "evaluate_every": 0.25,
+        "population_size": 2,
+        "tuning": {"trials": 3, "parallel": 2},
+    }
+    experiment = client.post(f"{API}/experiments", json=spec, headers=headers).json()["id"]
+    cancelled = client.post(f"{API}/experiments/{experiment}/cancel", headers=headers)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    answer = tuning(client, headers, experiment)
+    assert answer["status"] == "cancelled"
+    assert [t["state"] for t in answer["trials"]] == ["cancelled", "cancelled"]  # no third
+    assert answer["budgets"][0]["tuned_configuration"] is None
+    state = client.get(f"{API}/experiments/{experiment}", headers=headers).json()
+    assert state["runs"] == {"cancelled": 2}  # the base trajectory and the tuned one
+    with session_scope(in_process_worker.database_url) as session:
+        assert session.scalar(select(TunedConfiguration.id)) is None

@@ -124,3 +124,22 @@ def test_equal_gradient_budgets_admit_sam_beside_sgd(limited, tokens) -> None:
     }
     answer = limited.post(f"{API}/experiments", json=body, headers=Tokens.header(tokens.alice))
     assert answer.status_code == 202, answer.text
+
+
+def test_a_training_specs_trial_budget_is_held_to_the_servers_limits(limited, tokens) -> None:
+    body = {
+        "kind": "training",
+        "task": "digits",
+        "optimizers": ["sgd"],
+        "budget": {"epochs": 2},
+        "population_size": 2,
+        "tuning": {"trials": 2, "trial_budget": {"gradient_evaluations": 5000}},
+    }
+    answer = limited.post(f"{API}/experiments", json=body, headers=Tokens.header(tokens.alice))
+    assert answer.status_code == 422, answer.text
+    [issue] = answer.json()["detail"]
+    assert issue["loc"] == ["body", "tuning", "trial_budget", "gradient_evaluations"]
+    assert "over this server's limit of 1000" in issue["msg"]
+    body["tuning"]["trial_budget"] = {"epochs": 100, "gradient_evaluations": 5}
+    answer = limited.post(f"{API}/experiments", json=body, headers=Tokens.header(tokens.alice))
+    assert answer.status_code == 422 and "give epochs or gradient_evaluations" in answer.text
