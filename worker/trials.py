@@ -100,7 +100,7 @@ def run_trial(database_url: str, run_id: int) -> str:
         return started
     run, experiment = started
     attempt = run.attempts
-    handle: search.TrialHandle | None = None
+    bound: tuple[StudyKey, str, str, int] | None = None  # to tell Optuna the outcome
     try:
         spec = parse_spec(experiment.spec)
         assert isinstance(spec, TuningSpec) and run.trajectory is not None
@@ -108,7 +108,8 @@ def run_trial(database_url: str, run_id: int) -> str:
         direction = objective_metrics(spec.task)[objective]
         key = (experiment.id, experiment.created_at)
         trial_id, values = _bind(database_url, spec, key, run, direction)
-        outcome, handle = _train(database_url, spec, run, key, trial_id, values, direction)
+        bound = (key, run.optimizer, direction, trial_id)
+        outcome = _train(database_url, spec, run, key, trial_id, values, direction)
     except AttemptSuperseded:
         log.warning("trial run %s: a newer attempt took over; this one stops", run_id)
         return "superseded"
@@ -120,8 +121,8 @@ def run_trial(database_url: str, run_id: int) -> str:
     except Exception:
         log.exception("trial run %s failed", run_id)
         outcome = Outcome("failed", error=traceback.format_exc(limit=5))
-    if handle is not None:
-        handle.tell(outcome.state, outcome.value)
+    if bound is not None:  # before the platform settles it: a repeated tell is a no-op
+        search.tell(database_url, *bound, outcome.state, outcome.value)
     return finish_trial(database_url, run_id, attempt, outcome)
 
 
@@ -133,7 +134,7 @@ def _train(
     trial_id: int,
     values: dict[str, Any],
     direction: str,
-) -> tuple[Outcome, search.TrialHandle]:
+) -> Outcome:
     experiment_id = experiment[0]
     optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
     task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
@@ -192,8 +193,11 @@ def _train(
     runner.on_evaluation = on_evaluation
     try:
         with heartbeat(database_url, run.id):
-            last = _last_reported(database_url, run.id)
-            if last is not None and handle.should_prune():  # decided before a kill
+            # a resumed trial: what it reported before the kill, and the pruner's verdict
+            reported = _reported(database_url, run.id, column)
+            for step, value in reported:
+                handle.report(value, step)
+            if reported and handle.should_prune():
                 raise Pruned
             try:
                 runner.run(checkpoint=artifacts.restore())
@@ -205,17 +209,22 @@ def _train(
     else:
         outcome = _outcome(database_url, run.id, column, direction, "complete")
     artifacts.release_checkpoint(keep=False)
-    return outcome, handle
+    return outcome
 
 
-def _last_reported(database_url: str, run_id: int) -> int | None:
+def _reported(database_url: str, run_id: int, column: str) -> list[tuple[int, float]]:
+    """The objective at each stored evaluation point after step 0, by step."""
     with session_factory(database_url)() as session:
-        return session.scalar(
-            select(ModelRecord.step)
-            .where(ModelRecord.run_id == run_id, ModelRecord.step > 0)
-            .order_by(ModelRecord.step.desc())
-            .limit(1)
-        )
+        rows = session.execute(
+            select(ModelRecord.step, getattr(ModelRecord, column))
+            .where(
+                ModelRecord.run_id == run_id,
+                ModelRecord.step > 0,
+                ModelRecord.diverged.is_(False),
+            )
+            .order_by(ModelRecord.step)
+        ).all()
+    return [(step, float(value)) for step, value in rows if value is not None]
 
 
 def _outcome(database_url: str, run_id: int, column: str, direction: str, state: str) -> Outcome:

@@ -112,12 +112,23 @@ class TrialHandle:
     def should_prune(self) -> bool:
         return self.trial.should_prune()
 
-    def tell(self, state: str, value: float | None) -> None:
-        """Record the outcome in Optuna (a second tell of a finished trial is a no-op)."""
-        number = self.store.get_trial(self.trial_id).number
-        optuna_state = STATES[state]
-        values = value if optuna_state == TrialState.COMPLETE else None
-        self.study.tell(number, values, state=optuna_state, skip_if_finished=True)
+
+def tell(
+    database_url: str,
+    experiment: tuple[int, datetime],
+    key: str,
+    direction: str,
+    trial_id: int,
+    state: str,
+    value: float | None,
+) -> None:
+    """Record a trial's outcome in Optuna (a second tell of a finished trial is a no-op,
+    so a worker that dies between this and settling the trial can tell it again)."""
+    study = open_study(database_url, experiment, key, direction)
+    number = storage(database_url).get_trial(trial_id).number
+    optuna_state = STATES[state]
+    values = value if optuna_state == TrialState.COMPLETE else None
+    study.tell(number, values, state=optuna_state, skip_if_finished=True)
 
 
 def discard(database_url: str, experiment_id: int, key: str, direction: str, trial_id: int) -> None:

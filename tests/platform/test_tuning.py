@@ -152,6 +152,16 @@ def test_every_trial_failing_fails_the_study_with_the_first_cause(
     )
     assert answer["budgets"][0]["failed"] == 3
     assert answer["budgets"][0]["best_value"] is None
+    with session_scope(in_process_worker.database_url) as session:
+        created = session.get(Experiment, study).created_at
+    told = optuna.load_study(
+        study_name=study_name(study, created, "sgd"),
+        storage=optuna.storages.RDBStorage(
+            in_process_worker.database_url,
+            engine_kwargs={"connect_args": {"options": "-csearch_path=optuna"}},
+        ),
+    )
+    assert [t.state for t in told.trials] == [optuna.trial.TrialState.FAIL] * 3
 
 
 def test_a_redelivered_trial_is_counted_once(client, tokens, in_process_worker) -> None:
