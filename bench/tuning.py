@@ -149,7 +149,8 @@ def main() -> None:
     print(f"  embedded platform, 2 worker processes, submit → succeeded: {parallel:.1f} s")
     print(f"  the same trials one after another in one process:        {one_by_one:.1f} s")
     print(
-        f"  ratio {parallel / one_by_one:.2f} (target ≤ 0.6); most trials running at once: {overlap}"
+        f"  ratio {parallel / one_by_one:.2f} (target ≤ 0.6); "
+        f"most trials running at once: {overlap}"
     )
     spent = study["budgets"][0]["gradient_evaluations"]
     saved = pruned["budgets"][0]["gradient_evaluations"]
