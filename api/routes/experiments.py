@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
@@ -41,10 +42,11 @@ from shared.experiments import (
 )
 from shared.failures import one_line
 from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
-from shared.spec import ExperimentSpec, limit_violations
+from shared.spec import ExperimentSpec, limit_violations, parse_spec
 from shared.tuning.study import new_runs, study_of, tuning_violations
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
+log = logging.getLogger(__name__)
 
 #: Paging of end points: restarts a page, snapshots a path, and their product.
 MAX_RESTARTS_PAGE, MAX_PATH_POINTS, MAX_PATH_VALUES = 5000, 200, 200_000
@@ -214,7 +216,11 @@ def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) 
     responses=responses(*READ, 403, 404, 409, 422),
 )
 def delete(
-    experiment_id: ExperimentId, session: SessionDep, user: CurrentUser, store: ArtifactsDep
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: CurrentUser,
+    store: ArtifactsDep,
+    settings: SettingsDep,
 ) -> Response:
     """Delete an experiment with its runs, results and files (checkpoints, kept models);
     503, deleting nothing, while the artifact store cannot be reached."""
@@ -231,10 +237,27 @@ def delete(
     if study is not None and study.id != experiment.id:
         delete_experiment_files(store, study.id)
     delete_experiment_files(store, experiment.id)
+    studies = None
+    if study is not None:  # its Optuna studies are named by id, creation time and key
+        keys = [o.key for o in parse_spec(study.spec).optimizers]
+        studies = (study.id, study.created_at, keys)
     session.delete(experiment)
     session.commit()
+    if studies is not None:
+        forget_studies(settings.database_url, *studies)
     delete_experiment_files(store, experiment_id)  # any file a worker wrote meanwhile
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def forget_studies(database_url: str, experiment_id: int, created: Any, keys: list[str]) -> None:
+    """Optuna's side of a deleted study; the experiment is gone either way, so a failure
+    here is logged, not answered."""
+    from shared.tuning.storage import delete_studies
+
+    try:
+        delete_studies(database_url, experiment_id, created, keys)
+    except Exception:
+        log.exception("the Optuna studies of deleted experiment %s were not dropped", experiment_id)
 
 
 def _landscape(session: SessionDep, experiment_id: int) -> Experiment:

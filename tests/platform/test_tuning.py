@@ -323,8 +323,17 @@ def test_a_training_spec_with_tuning_runs_base_and_tuned_side_by_side(
     assert "sgd@tuned" in comparison.text and '"sgd"' in comparison.text
     # the study cannot be deleted on its own; its training experiment takes it along
     assert client.delete(f"{API}/experiments/{study}", headers=headers).status_code == 409
+    with session_scope(url) as session:
+        created = session.get(Experiment, study).created_at
+    store = optuna.storages.RDBStorage(
+        url, engine_kwargs={"connect_args": {"options": "-csearch_path=optuna"}}
+    )
+    names = {s.study_name for s in store.get_all_studies()}
+    assert study_name(study, created, "sgd") in names
     assert client.delete(f"{API}/experiments/{experiment}", headers=headers).status_code == 204
     assert client.get(f"{API}/experiments/{study}", headers=headers).status_code == 404
+    # Optuna's side goes with it
+    assert study_name(study, created, "sgd") not in {s.study_name for s in store.get_all_studies()}
 
 
 def test_cancelling_a_tuned_training_experiment_cancels_its_study(
