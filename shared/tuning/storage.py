@@ -69,3 +69,18 @@ def study_name(experiment_id: int, created: datetime, optimizer_key: str) -> str
     wiped or restored while Optuna's tables stay cannot hand a new study an old one's
     trials."""
     return f"optbench-{experiment_id}-{created.astimezone(UTC):%Y%m%dT%H%M%S%f}-{optimizer_key}"
+
+
+def delete_studies(
+    database_url: str, experiment_id: int, created: datetime, keys: list[str]
+) -> int:
+    """Drop a deleted experiment's Optuna studies (its trials and values); returns how
+    many there were. Studies never created (no trial asked for yet) are skipped."""
+    import optuna
+
+    store = storage(database_url)
+    names = {study_name(experiment_id, created, key) for key in keys}
+    found = [s for s in store.get_all_studies() if s.study_name in names]
+    for study in found:
+        optuna.delete_study(study_name=study.study_name, storage=store)
+    return len(found)
