@@ -66,6 +66,19 @@ def reconcile_at_start(sender: Any = None, **_: Any) -> None:
 @worker_init.connect
 def _before_forking(**_: Any) -> None:
     remember_worker_pid()
+    _prepare_tuning_storage()
+
+
+def _prepare_tuning_storage() -> None:
+    """Optuna's tables, created once before the pool forks (see shared.tuning.storage)."""
+    import logging
+
+    from shared.tuning.storage import prepare
+
+    try:
+        prepare(get_settings().database_url)
+    except Exception:  # a study's first trial creates them then; nothing is lost
+        logging.getLogger(__name__).warning("Optuna's tables not prepared", exc_info=True)
 
 
 @worker_process_init.connect

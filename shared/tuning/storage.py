@@ -54,6 +54,16 @@ def _prepare(database_url: str, url: str) -> None:
         connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
 
 
+def prepare(database_url: str) -> None:
+    """Create Optuna's tables now, in one process, so that worker processes starting
+    together do not race to create them; leaves no engine behind (safe before a fork)."""
+    import optuna
+
+    url, engine_kwargs = storage_location(database_url)
+    _prepare(database_url, url)
+    optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs).engine.dispose()
+
+
 @lru_cache(maxsize=4)
 def storage(database_url: str) -> optuna.storages.RDBStorage:
     """The Optuna storage of this platform database (one per process)."""
