@@ -43,7 +43,8 @@ from shared.experiments import (
 from shared.failures import one_line
 from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
 from shared.spec import ExperimentSpec, limit_violations, parse_spec
-from shared.tuning.study import new_runs, study_of, tuning_violations
+from shared.tuning.admission import tuning_violations
+from shared.tuning.study import new_runs, study_of
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 log = logging.getLogger(__name__)

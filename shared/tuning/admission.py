@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from shared.config import Settings
+from shared.db.models import TunedConfiguration
 from shared.optim.declarations import declaration
+from shared.spec import TrainingSpec, TuningSpec, limit_violations, study_spec
 from shared.tuning.objective import default_objective, objective_metrics
 from shared.tuning.settings import TuningSettings
 from shared.tuning.space import SearchSpace, SearchSpaceError, search_space
@@ -143,3 +149,63 @@ def _overshoot(optimizer: str) -> int:
 def reserved_cost(optimizer: str, trial_ge: int | None) -> int | None:
     """The most gradient evaluations one trial may spend (None: not known in advance)."""
     return None if trial_ge is None else trial_ge + _overshoot(optimizer)
+
+
+def tuning_violations(session: Session, spec: Any, settings: Any) -> list[dict[str, Any]]:
+    """A submission's study problems (the checks above, and a tuned training spec's), and a tuned
+    configuration name the study would save that is taken already."""
+    tuning = spec.tuning if isinstance(spec, TrainingSpec | TuningSpec) else None
+    if tuning is None:
+        return []
+    issues = study_violations(spec, tuning, settings)
+    if isinstance(spec, TrainingSpec):
+        issues += _training_study_violations(spec, settings)
+    if tuning.name is not None:
+        names = [f"{tuning.name}-{o.key}"[:100] for o in spec.optimizers]
+        taken = session.scalars(
+            select(TunedConfiguration.name).where(TunedConfiguration.name.in_(names))
+        ).all()
+        if taken:
+            issues.append(
+                {
+                    "loc": ["body", "tuning", "name"],
+                    "msg": f"a tuned configuration {taken[0]!r} exists already; choose "
+                    "another name",
+                    "type": "value_error",
+                }
+            )
+    return issues
+
+
+def _training_study_violations(spec: TrainingSpec, settings: Any) -> list[dict[str, Any]]:
+    """What a training spec's study and its ``KEY@tuned`` populations need: labels that
+    stay within bounds, and a trial budget the server allows."""
+    issues: list[dict[str, Any]] = []
+    keys = {o.key for o in spec.optimizers}
+    for i, o in enumerate(spec.optimizers):
+        label = f"{o.key}@tuned"
+        if len(label) > 200 - 8:  # room for the runs' "/N" keys too
+            issues.append(_issue(["optimizers", i, "label"], f"{o.key!r} is too long to tune"))
+        elif label in keys:
+            issues.append(
+                _issue(["optimizers", i, "label"], f"{label!r} is the tuned population's label")
+            )
+    trial = spec.tuning.trial_budget if spec.tuning is not None else None
+    if trial is None:
+        return issues
+    try:
+        study = study_spec(spec)
+    except ValidationError as error:
+        first = error.errors()[0]
+        return [*issues, _issue(["tuning", "trial_budget"], first["msg"])]
+    for problem in limit_violations(study, settings):
+        if problem["loc"][1] == "budget":
+            field = ".".join(str(p) for p in problem["loc"][2:])
+            issues.append(
+                _issue(
+                    ["tuning", "trial_budget", *problem["loc"][2:]],
+                    problem["msg"].replace(f"budget.{field}", f"tuning.trial_budget.{field}"),
+                    "limit_exceeded",
+                )
+            )
+    return issues

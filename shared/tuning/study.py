@@ -337,34 +337,6 @@ def study_of(session: Session, experiment: Experiment) -> Experiment | None:
     return session.scalar(select(Experiment).where(Experiment.parent_id == experiment.id))
 
 
-def tuning_violations(session: Session, spec: Any, settings: Any) -> list[dict[str, Any]]:
-    """A submission's study problems (see :mod:`shared.tuning.admission`), and a tuned
-    configuration name the study would save that is taken already."""
-    from shared.tuning.admission import study_violations
-
-    tuning = spec.tuning if isinstance(spec, TrainingSpec | TuningSpec) else None
-    if tuning is None:
-        return []
-    issues = study_violations(spec, tuning, settings)
-    if isinstance(spec, TrainingSpec):
-        issues += _training_study_violations(spec, settings)
-    if tuning.name is not None:
-        names = [f"{tuning.name}-{o.key}"[:100] for o in spec.optimizers]
-        taken = session.scalars(
-            select(TunedConfiguration.name).where(TunedConfiguration.name.in_(names))
-        ).all()
-        if taken:
-            issues.append(
-                {
-                    "loc": ["body", "tuning", "name"],
-                    "msg": f"a tuned configuration {taken[0]!r} exists already; choose "
-                    "another name",
-                    "type": "value_error",
-                }
-            )
-    return issues
-
-
 def study_progress(session: Session, experiment: Experiment) -> float:
     """The share of the study's budget spent or committed, 0–1: trials finished plus the
     progress of those running, over the trials granted (or, for a budget in gradient
@@ -386,45 +358,3 @@ def study_progress(session: Session, experiment: Experiment) -> float:
     trial_ge = trial_gradient_evaluations(spec, tuning) or 0
     spent = sum((ge or 0) if settled else p * trial_ge for settled, ge, p in rows)
     return min(1.0, spent / ((tuning.gradient_evaluations or 1) * optimizers))
-
-
-def _training_study_violations(spec: TrainingSpec, settings: Any) -> list[dict[str, Any]]:
-    """What a training spec's study and its ``KEY@tuned`` populations need: labels that
-    stay within bounds, and a trial budget the server allows."""
-    from pydantic import ValidationError
-
-    from shared.spec import limit_violations, study_spec
-
-    issues: list[dict[str, Any]] = []
-    keys = {o.key for o in spec.optimizers}
-    for i, o in enumerate(spec.optimizers):
-        label = f"{o.key}@tuned"
-        if len(label) > 200 - 8:  # room for the runs' "/N" keys too
-            issues.append(_issue(["optimizers", i, "label"], f"{o.key!r} is too long to tune"))
-        elif label in keys:
-            issues.append(
-                _issue(["optimizers", i, "label"], f"{label!r} is the tuned population's label")
-            )
-    trial = spec.tuning.trial_budget if spec.tuning is not None else None
-    if trial is None:
-        return issues
-    try:
-        study = study_spec(spec)
-    except ValidationError as error:
-        first = error.errors()[0]
-        return [*issues, _issue(["tuning", "trial_budget"], first["msg"])]
-    for problem in limit_violations(study, settings):
-        if problem["loc"][1] == "budget":
-            field = ".".join(str(p) for p in problem["loc"][2:])
-            issues.append(
-                _issue(
-                    ["tuning", "trial_budget", *problem["loc"][2:]],
-                    problem["msg"].replace(f"budget.{field}", f"tuning.trial_budget.{field}"),
-                    "limit_exceeded",
-                )
-            )
-    return issues
-
-
-def _issue(loc: list[Any], message: str, kind: str = "value_error") -> dict[str, Any]:
-    return {"loc": ["body", *loc], "msg": message, "type": kind}
