@@ -1,7 +1,7 @@
 """Benchmark: a tuning study on the embedded platform's 2 worker processes, against the
 same trials run one after another; and what pruning saves on a study with a bad region.
 
-    python -m bench.tuning [--trials 16] [--epochs 2] [--port 8766]
+    python -m bench.tuning [--trials 16] [--epochs 4] [--port 8766]
 
 1. Starts ``optbench serve --workers 2`` in a fresh home, warms both workers up with a
    2-trial study, then times a ``--trials``-trial digits study (SGD; lr searched over
@@ -64,6 +64,8 @@ def study_spec(trials: int, epochs: float, pruner: str) -> dict:
     return {
         "kind": "tuning",
         "task": "digits",
+        # a wider MLP than the default: a trial worth distributing (about a second of CPU)
+        "task_options": {"hidden_width": 256},
         "optimizers": [{"name": "sgd", "hyperparameters": {"momentum": 0.9}}],
         "budget": {"epochs": epochs},
         "evaluate_every": 0.25,
@@ -91,7 +93,7 @@ def run_study(client: Client, spec: dict) -> tuple[float, dict]:
 
 def sequential(study: dict, spec: dict) -> float:
     """The study's trials, one after another, with the same runner and split."""
-    task = build_task("digits", {})
+    task = build_task("digits", spec["task_options"])
     data = task.load()
     split = validation_split(data, 0.2, seed=spec["seed"])
     started = time.perf_counter()
@@ -123,7 +125,7 @@ def most_at_once(trials: list[dict]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=4.0)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     plain = study_spec(args.trials, args.epochs, "none")
