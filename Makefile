@@ -41,6 +41,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.bootstrap
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.artifacts
+	$(BIN)/python -m bench.tuning
 
 # Soak (not in CI): the load benchmark for 10 minutes while a worker is killed every 60 s
 # and PostgreSQL is restarted once (the whole local server: run it when nothing else uses

@@ -14,7 +14,7 @@ from api.deps import authorized
 from api.limits import BodySizeLimit, invalid_request
 from api.methods import method_not_allowed
 from api.queue import Dispatcher
-from api.routes import catalog, experiments, health, leaderboard, models, training
+from api.routes import catalog, experiments, health, leaderboard, models, training, tuning
 from api.schemas.openapi import publish_openapi
 from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog.router,
         experiments.router,
         training.router,
+        tuning.router,
         leaderboard.router,
         models.router,
     ):

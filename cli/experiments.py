@@ -175,7 +175,19 @@ def results(
     """Results as tables: a landscape experiment's stationary distribution, or a training
     experiment's Set A vs Set B per optimizer and its optimizer pairs."""
     client = make_client(url, token)
-    kind = call_api(client.experiment, experiment_id)["kind"]
+    state = call_api(client.experiment, experiment_id)
+    kind = state["kind"]
+    if kind == "tuning" or state.get("study_id") is not None:
+        from cli.tuning_tables import render_tuning
+
+        study = call_api(client.tuning, experiment_id)
+        if as_json and kind == "tuning":
+            _print_json(study)
+            return
+        if not as_json:
+            render_tuning(study)
+        if kind == "tuning":
+            return
     if kind == "landscape":
         if per_trajectory is not None or metric is not None or which != "A":
             _fail("--L, --metric and --set: only for training experiments")

@@ -69,6 +69,17 @@ def db_upgrade() -> None:
     typer.echo("database is at the latest revision")
 
 
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="a revision id, `-1` for one step, `base`")],
+) -> None:
+    """Undo migrations down to REVISION (Optuna's tables, kept apart, are untouched)."""
+    from shared.db.migrate import downgrade
+
+    downgrade(get_settings().database_url, revision)
+    typer.echo(f"database is at revision {revision}")
+
+
 def ensure_local_token(settings: Settings, *, new: bool = False) -> str:
     """The embedded admin token: reuse the one on disk while it is valid, else mint one.
     With ``new``, mint one and revoke every earlier local admin token. The file is

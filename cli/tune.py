@@ -1,122 +1,138 @@
-"""``optbench tune``: find a tuned version of an optimizer for a task, and store it."""
+"""``optbench tune``: submit a tuning study to the platform, follow it, print the result.
+
+The search runs on the platform's workers (the CLI only talks to the API), with the same
+budget for every optimizer; each optimizer's best configuration is saved as a tuned
+configuration that later specs reference with ``tuned: NAME-OPTIMIZER``.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from shared.config import get_settings
+from cli import experiments
+from cli.experiments import Token, Url, call_api, watch
+from cli.tuning_tables import render_tuning
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            typer.echo(f"error: {what}: expected NAME=VALUE, got {item!r}", err=True)
+            raise typer.Exit(2)
+        out[key] = value
+    return out
+
+
+def _number(text: str) -> Any:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() and "." not in text and "e" not in text else value
+
+
+def _search(items: list[str], optimizers: list[str]) -> dict[str, dict[str, Any]]:
+    """``NAME=LOW:HIGH[:log]`` for every optimizer, or ``OPTIMIZER.NAME=…`` for one."""
+    search: dict[str, dict[str, Any]] = {}
+    for text in items:
+        name, _, bounds = text.partition("=")
+        parts = bounds.split(":")
+        if not name or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
+            typer.echo(f"error: --search: expected NAME=LOW:HIGH[:log], got {text!r}", err=True)
+            raise typer.Exit(2)
+        entry: dict[str, Any] = {"low": float(parts[0]), "high": float(parts[1])}
+        if len(parts) == 3:
+            entry["log"] = True
+        owner, dot, hyperparameter = name.rpartition(".")
+        for key in [owner] if dot and owner in optimizers else optimizers:
+            search.setdefault(key, {})[hyperparameter if dot else name] = entry
+    return search
 
 
 def tune(
     task: Annotated[str, typer.Option(help="task name, e.g. digits")],
-    optimizer: Annotated[str, typer.Option(help="optimizer name, e.g. sgd")],
-    search: Annotated[
-        list[str], typer.Option(help="NAME=LOW:HIGH[:log], repeatable, e.g. lr=1e-4:0.5:log")
+    optimizer: Annotated[
+        list[str], typer.Option(help="optimizer to tune, repeatable, e.g. --optimizer sgd")
     ],
+    search: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=LOW:HIGH[:log] (every optimizer) or OPTIMIZER.NAME=…, repeatable; "
+            "without it, the default space"
+        ),
+    ] = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="budget: trials per optimizer")] = None,
+    gradient_evaluations: Annotated[
+        int | None,
+        typer.Option(min=1, help="budget: gradient evaluations per optimizer, over its trials"),
+    ] = None,
+    epochs: Annotated[float, typer.Option(min=0.01, help="each trial's epochs")] = 5.0,
+    trial_gradient_evaluations: Annotated[
+        int | None, typer.Option(min=1, help="each trial's gradient evaluations (not epochs)")
+    ] = None,
     name: Annotated[
         str | None,
-        typer.Option(
-            help="store the result under this name (experiments reference it as tuned: NAME)"
-        ),
+        typer.Option(help="save the best as tuned configurations NAME-OPTIMIZER"),
     ] = None,
     fix: Annotated[
         list[str] | None,
-        typer.Option("--set", help="a fixed hyperparameter NAME=VALUE, repeatable"),
+        typer.Option("--set", help="a fixed hyperparameter NAME=VALUE (every optimizer)"),
     ] = None,
     option: Annotated[
         list[str] | None, typer.Option("--option", help="a task option NAME=VALUE, repeatable")
     ] = None,
-    trials: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
-    epochs: Annotated[float, typer.Option(min=0.01)] = 5.0,
+    objective: Annotated[str | None, typer.Option(help="default: the task's metric")] = None,
+    pruner: Annotated[str, typer.Option(help="median or none")] = "median",
+    parallel: Annotated[int, typer.Option(min=1, help="trials per optimizer at once")] = 4,
     batch_size: Annotated[int, typer.Option(min=1)] = 128,
+    evaluate_every: Annotated[float, typer.Option(min=0.01)] = 0.5,
     seed: int = 0,
-    owner: Annotated[str, typer.Option(help="who the stored configuration belongs to")] = "local",
+    wait: Annotated[bool, typer.Option(help="follow the study to its end")] = True,
+    url: Url = None,
+    token: Token = None,
 ) -> None:
-    """Optuna (seeded TPE) over the given ranges, each trial one trajectory trained on a
-    validation split carved from the training data — never the test set."""
-    from shared.optim.declarations import UnknownOptimizerError, resolve_hyperparameters
-    from shared.optim.hyperparameters import HyperparameterError
-    from shared.protocol.tuning import Range
-    from shared.protocol.tuning import tune as run_search
-    from shared.tasks.base import TaskDataError
-    from shared.tasks.declarations import UnknownTaskError
-    from shared.tasks.registry import build_task
-
-    def pairs(items: list[str] | None, what: str) -> dict[str, str]:
-        out = {}
-        for item in items or []:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise HyperparameterError(what, f"expected NAME=VALUE, got {item!r}")
-            out[key] = value
-        return out
-
-    try:
-        fixed = resolve_hyperparameters(optimizer, pairs(fix, "--set"))
-        ranges = [Range.parse(optimizer, text) for text in search]
-        task_object = build_task(task, pairs(option, "--option"))
-        data = task_object.load()
-        result = run_search(
-            task_object,
-            data,
-            optimizer,
-            ranges,
-            fixed={k: fixed[k] for k in pairs(fix, "--set")},
-            trials=trials,
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=seed,
-        )
-    except (
-        HyperparameterError,
-        UnknownOptimizerError,
-        UnknownTaskError,
-        TaskDataError,
-        ValueError,
-        RuntimeError,
-    ) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    console = Console()
-    console.print(f"best {result.metric} on the validation split: {result.best_value:.4f}")
-    console.print(json.dumps(result.best_hyperparameters))
-    if name is None:
+    """Tune optimizers on the platform's workers with one budget for all: each trial trains
+    on a validation split carved from the training data (never the test set)."""
+    if trials is None and gradient_evaluations is None:
+        trials = 20
+    fixed = {k: _number(v) for k, v in _pairs(fix, "--set").items()}
+    tuning: dict[str, Any] = {
+        "search": _search(search or [], optimizer),
+        "pruner": pruner,
+        "parallel": parallel,
+    }
+    for key, value in (
+        ("trials", trials),
+        ("gradient_evaluations", gradient_evaluations),
+        ("objective", objective),
+        ("name", name),
+    ):
+        if value is not None:
+            tuning[key] = value
+    spec = {
+        "kind": "tuning",
+        "task": task,
+        "task_options": {k: _number(v) for k, v in _pairs(option, "--option").items()},
+        "optimizers": [{"name": o, "hyperparameters": fixed} for o in optimizer],
+        "budget": {"gradient_evaluations": trial_gradient_evaluations}
+        if trial_gradient_evaluations
+        else {"epochs": epochs},
+        "evaluate_every": evaluate_every,
+        "batch_size": batch_size,
+        "seed": seed,
+        "tuning": tuning,
+    }
+    client = experiments.make_client(url, token)
+    experiment_id = call_api(client.submit, spec)
+    typer.echo(f"study {experiment_id}", err=True)
+    if not wait:
+        typer.echo(experiment_id)
         return
-    from sqlalchemy import select
-
-    from shared.db.models import TunedConfiguration, User
-    from shared.db.session import session_scope
-
-    with session_scope(get_settings().database_url) as session:
-        if (
-            session.scalar(select(TunedConfiguration.id).where(TunedConfiguration.name == name))
-            is not None
-        ):
-            typer.echo(f"error: name: a tuned configuration {name!r} exists already", err=True)
-            raise typer.Exit(2)
-        user = session.scalar(select(User).where(User.name == owner)) or User(name=owner)
-        session.add(
-            TunedConfiguration(
-                name=name,
-                owner=user,
-                task=task,
-                task_options=pairs(option, "--option"),
-                optimizer=optimizer,
-                hyperparameters=result.best_hyperparameters,
-                metric=result.metric,
-                value=result.best_value,
-                search={
-                    "ranges": search,
-                    "fixed": pairs(fix, "--set"),
-                    "trials": result.trials,
-                    "epochs": epochs,
-                    "batch_size": batch_size,
-                    "seed": seed,
-                },
-            )
-        )
-    console.print(f"stored as tuned configuration {name!r}")
+    state = watch(client, experiment_id)
+    render_tuning(call_api(client.tuning, experiment_id))
+    if state["status"] != "succeeded":
+        raise typer.Exit(1)

@@ -346,6 +346,29 @@ class Client(TrainingResults, KeptModels):
 
     # -- results -----------------------------------------------------------------------
 
+    def tuning(self, experiment_id: int) -> dict[str, Any]:
+        """A study (or the study a training spec with ``tuning:`` ran): settings, the
+        per-optimizer budget table and every trial."""
+        return self._request("GET", f"/experiments/{experiment_id}/tuning")
+
+    def budget_frame(self, experiment_id: int) -> pd.DataFrame:
+        """The study's budget table: per optimizer, granted, used, trials complete, pruned
+        and failed, gradient evaluations, and the best value with its configuration."""
+        return pd.DataFrame(self.tuning(experiment_id)["budgets"])
+
+    def trials_frame(self, experiment_id: int) -> pd.DataFrame:
+        """Every trial: optimizer, number, state, value, gradient evaluations, worker, times,
+        and one column per hyperparameter."""
+        trials = self.tuning(experiment_id)["trials"]
+        rows = [
+            {
+                **{k: v for k, v in t.items() if k not in ("hyperparameters", "intermediate")},
+                **(t["hyperparameters"] or {}),
+            }
+            for t in trials
+        ]
+        return pd.DataFrame(rows)
+
     def distribution(self, experiment_id: int, **params: Any) -> dict[str, Any]:
         return self._request("GET", f"/experiments/{experiment_id}/distribution", params=params)
 

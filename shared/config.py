@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     max_trajectories: int = 100
     max_epochs: int = 1_000
     max_gradient_evaluations: int = 100_000_000
+    #: Trials per optimizer a tuning study may ask for.
+    max_trials: int = Field(1_000, ge=1)
 
     #: The data root: datasets by task name (``<data_dir>/cifar10/``, …) and local models
     #: (``<data_dir>/models/``); specs name paths relative to it. Default ``$OPTBENCH_HOME/data``.

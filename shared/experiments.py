@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
 from shared.optim.declarations import declaration
-from shared.spec import LandscapeSpec, OptimizerSpec, TrainingSpec
+from shared.spec import AnySpec, LandscapeSpec, OptimizerSpec, TrainingSpec, TuningSpec, study_spec
 from shared.sweeps import expand
 from shared.tasks.declarations import task_declaration
 from shared.version import code_version
 
 #: Celery task names, by run kind: the API sends by name and never imports the worker.
-TASK_NAMES = {"landscape": "optbench.run_landscape", "training": "optbench.run_training"}
+TASK_NAMES = {
+    "landscape": "optbench.run_landscape",
+    "training": "optbench.run_training",
+    "tuning": "optbench.run_trial",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class RunPlan:
     origin: dict[str, Any] | None = None
 
 
-def expand_sweeps(spec: LandscapeSpec | TrainingSpec) -> LandscapeSpec | TrainingSpec:
+def expand_sweeps(spec: AnySpec) -> AnySpec:
     """The spec with every swept optimizer entry replaced by its grid's configurations
     (see :mod:`shared.sweeps`); what is stored, so workers see plain configurations."""
     if not any(o.sweep for o in spec.optimizers):
@@ -46,9 +50,12 @@ def _origin(optimizer: str) -> dict[str, Any]:
     return declaration(optimizer).origin.as_dict()
 
 
-def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
+def plan_runs(spec: AnySpec) -> list[RunPlan]:
     """One run per (function, configuration) — a batch of restarts — or per trajectory;
-    a sweep's configurations are planned one by one."""
+    a sweep's configurations are planned one by one. A study's trials are planned as the
+    budget allows (:func:`shared.tuning.study.plan_trials`), so none here."""
+    if isinstance(spec, TuningSpec):
+        return []
     spec = expand_sweeps(spec)
     if isinstance(spec, LandscapeSpec):
         return [
@@ -78,9 +85,23 @@ def plan_runs(spec: LandscapeSpec | TrainingSpec) -> list[RunPlan]:
     ]
 
 
+def active_runs_asked(spec: AnySpec) -> int:
+    """Runs a submission queues at once (a study: its first trials)."""
+    tuning = spec.tuning if not isinstance(spec, LandscapeSpec) else None
+    first_trials = 0
+    if tuning is not None:
+        budget = tuning.trials if tuning.trials is not None else tuning.parallel
+        first_trials = len(spec.optimizers) * min(tuning.parallel, budget)
+    return len(plan_runs(spec)) + first_trials
+
+
 def create_experiment(
-    session: Session, owner: User, spec: LandscapeSpec | TrainingSpec
+    session: Session, owner: User, spec: AnySpec, parent: Experiment | None = None
 ) -> Experiment:
+    """The experiment and its runs; a study's first trials, and the study a training
+    spec with ``tuning:`` starts (its trials' runs are in ``new_runs(session)``)."""
+    from shared.tuning.study import plan_trials
+
     spec = expand_sweeps(spec)
     experiment = Experiment(
         owner=owner,
@@ -101,9 +122,14 @@ def create_experiment(
             )
             for p in plan_runs(spec)
         ],
+        parent_id=parent.id if parent is not None else None,
     )
     session.add(experiment)
     session.flush()
+    if isinstance(spec, TuningSpec):
+        plan_trials(session, experiment, spec)
+    elif isinstance(spec, TrainingSpec) and spec.tuning is not None:
+        create_experiment(session, owner, study_spec(spec), parent=experiment)
     return experiment
 
 
@@ -117,6 +143,10 @@ def refresh_status(session: Session, experiment_id: int) -> Experiment:
     session.execute(select(Experiment.id).where(Experiment.id == experiment_id).with_for_update())
     experiment = session.get(Experiment, experiment_id, populate_existing=True)
     assert experiment is not None
+    if experiment.kind == "tuning":
+        from shared.tuning.study import advance_study
+
+        advance_study(session, experiment)
     counts = dict(
         session.execute(
             select(Run.status, func.count())
@@ -126,8 +156,12 @@ def refresh_status(session: Session, experiment_id: int) -> Experiment:
     )
     total = sum(counts.values())
     finished = sum(counts.get(s, 0) for s in Status if s.terminal)
-    if total and finished == total:
-        if counts.get(Status.failed):
+    if total and finished == total and not _awaiting_study(session, experiment):
+        if experiment.kind == "tuning":  # failed trials are part of a study's search
+            status = Status.failed if experiment.error else Status.succeeded
+            if experiment.cancel_requested:
+                status = Status.cancelled
+        elif counts.get(Status.failed):
             status = Status.failed
         elif counts.get(Status.cancelled):
             status = Status.cancelled
@@ -143,10 +177,20 @@ def refresh_status(session: Session, experiment_id: int) -> Experiment:
     return experiment
 
 
+def _awaiting_study(session: Session, experiment: Experiment) -> bool:
+    from shared.tuning.study import awaiting_study
+
+    return awaiting_study(session, experiment)
+
+
 def request_cancel(session: Session, experiment: Experiment) -> Experiment:
-    """Queued runs are cancelled now; running ones stop at their next progress report."""
+    """Queued runs are cancelled now; running ones stop at their next progress report.
+    A training experiment's study is cancelled with it."""
     if experiment.status.terminal:
         return experiment
+    study = session.scalar(select(Experiment).where(Experiment.parent_id == experiment.id))
+    if study is not None:
+        request_cancel(session, study)
     experiment.cancel_requested = True
     for run in experiment.runs:
         if run.status == Status.queued:
@@ -157,7 +201,12 @@ def request_cancel(session: Session, experiment: Experiment) -> Experiment:
 
 
 def progress(session: Session, experiment_id: int) -> float:
-    """Mean run progress, 0–1 (finished runs count as 1)."""
+    """Mean run progress, 0–1 (finished runs count as 1); a study's share of its budget."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is not None and experiment.kind == "tuning":
+        from shared.tuning.study import study_progress
+
+        return study_progress(session, experiment)
     rows = session.execute(
         select(Run.status, Run.progress).where(Run.experiment_id == experiment_id)
     ).all()
@@ -166,9 +215,7 @@ def progress(session: Session, experiment_id: int) -> float:
     return sum(1.0 if s.terminal else p for s, p in rows) / len(rows)
 
 
-def resolve_tuned(
-    session: Session, spec: LandscapeSpec | TrainingSpec
-) -> tuple[LandscapeSpec | TrainingSpec, list[dict]]:
+def resolve_tuned(session: Session, spec: AnySpec) -> tuple[AnySpec, list[dict]]:
     """Fill in hyperparameters from referenced tuned configurations (explicit ones win).
 
     Returns the resolved spec, which is what gets stored, so an experiment stays
@@ -189,7 +236,7 @@ def resolve_tuned(
         row = session.scalar(
             select(TunedConfiguration).where(TunedConfiguration.name == optimizer.tuned)
         )
-        if not isinstance(spec, TrainingSpec):
+        if isinstance(spec, LandscapeSpec):
             problem("tuned configurations apply to training experiments only")
         elif row is None:
             problem(f"no tuned configuration named {optimizer.tuned!r}")

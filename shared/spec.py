@@ -45,6 +45,7 @@ from shared.sweeps import (
 )
 from shared.tasks.admission import task_option_violations
 from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
+from shared.tuning.settings import TuningSettings
 
 SEED_MAX = 2**63 - 1
 #: Longest lists and mappings the schema accepts, checked before any entry is validated
@@ -331,6 +332,11 @@ class TrainingSpec(_Strict):
     sharpness_batch: int = Field(
         256, ge=1, le=4096, description="fixed training examples the sharpness is taken over"
     )
+    tuning: TuningSettings | None = Field(
+        None,
+        description="tune every optimizer first (an equal budget each), then run each twice: "
+        "at its base hyperparameters (`sgd`) and at its tuned ones (`sgd@tuned`)",
+    )
 
     @field_validator("optimizers", mode="before")
     @classmethod
@@ -402,13 +408,95 @@ class TrainingSpec(_Strict):
         return typed.model_dump(exclude_unset=True)
 
 
-ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="kind")]
-spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
+class TuningSpec(_Strict):
+    """A tuning study: each optimizer searched on a validation split carved from the
+    training data, with one budget for all (``tuning``); ``budget`` is each trial's."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=add_task_options_schemas)
+
+    kind: Literal["tuning"]
+    name: str = Field("", max_length=200)
+    task: str = Field(json_schema_extra={"enum": list(TASKS)})
+    task_options: dict[str, Scalar | bool] = Field(
+        default_factory=dict, description="the task's typed options (GET /api/v1/tasks)"
+    )
+    optimizers: list[OptimizerSpec] = Field(
+        min_length=1, max_length=MAX_LIST_ENTRIES, json_schema_extra=_bare_names_schema
+    )
+    budget: EpochBudget | GradientBudget = Field(
+        default_factory=lambda: EpochBudget(epochs=5), description="each trial's budget"
+    )
+    evaluate_every: float = Field(
+        0.5,
+        ge=MIN_EVALUATE_EVERY,
+        allow_inf_nan=False,
+        description="epochs between evaluation points (the pruner's intermediate values)",
+    )
+    batch_size: int = Field(128, gt=0, le=65536)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    mixed_precision: bool = False
+    tuning: TuningSettings
+
+    @field_validator("optimizers", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        return _optimizers(value)
+
+    @field_validator("evaluate_every")
+    @classmethod
+    def _bounded_schedule(cls, every: float, info: ValidationInfo) -> float:
+        return TrainingSpec._bounded_schedule(every, info)
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, name: str) -> str:
+        return _registered(task_declaration, name).name
+
+    @field_validator("optimizers")
+    @classmethod
+    def _distinct(cls, optimizers: list[OptimizerSpec]) -> list[OptimizerSpec]:
+        return _unique_keys(optimizers)
+
+    @field_validator("task_options")
+    @classmethod
+    def _typed_options(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return TrainingSpec._typed_options(options, info)
 
 
-def parse_spec(
-    data: Any, *, stored: bool = True, catalog: bool = True
-) -> LandscapeSpec | TrainingSpec:
+def study_spec(spec: TrainingSpec) -> TuningSpec:
+    """The tuning study a training spec with ``tuning:`` runs first."""
+    assert spec.tuning is not None
+    trial = spec.tuning.trial_budget
+    budget = spec.budget
+    if trial is not None:
+        budget = (
+            EpochBudget(epochs=trial.epochs)
+            if trial.epochs is not None
+            else GradientBudget(gradient_evaluations=trial.gradient_evaluations or 1)
+        )
+    return TuningSpec(
+        kind="tuning",
+        name=f"{spec.name or spec.task}: tuning",
+        task=spec.task,
+        task_options=dict(spec.task_options),
+        optimizers=list(spec.optimizers),
+        budget=budget,
+        evaluate_every=spec.evaluate_every,
+        batch_size=spec.batch_size,
+        seed=spec.seed,
+        device=spec.device,
+        mixed_precision=spec.mixed_precision,
+        tuning=spec.tuning.model_copy(update={"trial_budget": None}),
+    )
+
+
+AnySpec = LandscapeSpec | TrainingSpec | TuningSpec
+ExperimentSpec = Annotated[AnySpec, Field(discriminator="kind")]
+spec_adapter: TypeAdapter[AnySpec] = TypeAdapter(ExperimentSpec)
+
+
+def parse_spec(data: Any, *, stored: bool = True, catalog: bool = True) -> AnySpec:
     """Validate a spec from plain data (raises ``pydantic.ValidationError``).
 
     ``stored=True`` (the default) reads a spec as stored with an experiment: checks that
@@ -424,7 +512,7 @@ def parse_spec(
     return spec_adapter.validate_python(data, context={"stored": stored, "catalog": catalog})
 
 
-def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> list[dict]:
+def limit_violations(spec: AnySpec, settings: Settings) -> list[dict]:
     """Where the spec asks for more than this server allows (its limits, downloads, paths
     outside its data root), as 422-style error entries."""
     checks: list[tuple[str, float, float]] = [
@@ -439,7 +527,8 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
             ("functions", len(spec.functions), settings.max_functions),
         ]
     else:
-        checks.append(("trajectories", spec.trajectories, settings.max_trajectories))
+        if isinstance(spec, TrainingSpec):
+            checks.append(("trajectories", spec.trajectories, settings.max_trajectories))
         if isinstance(spec.budget, EpochBudget):
             checks.append(("budget.epochs", spec.budget.epochs, settings.max_epochs))
         else:
@@ -452,7 +541,7 @@ def limit_violations(spec: LandscapeSpec | TrainingSpec, settings: Settings) -> 
             )
     task_options = (
         task_option_violations(spec.task, spec.task_options, settings)
-        if isinstance(spec, TrainingSpec)
+        if not isinstance(spec, LandscapeSpec)
         else []
     )
     return [
@@ -474,6 +563,7 @@ __all__ = [
     "LandscapeSpec",
     "OptimizerSpec",
     "TrainingSpec",
+    "TuningSpec",
     "limit_violations",
     "parse_spec",
 ]

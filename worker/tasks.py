@@ -11,6 +11,7 @@ from shared.db.session import session_scope
 from shared.experiments import TASK_NAMES
 from shared.optim.plugins import discover_for as discover_optimizers
 from shared.reconcile import reconcile
+from shared.tuning.study import new_runs
 from worker.app import app
 from worker.inflight import runs_in_flight
 from worker.jobs import run_landscape
@@ -31,6 +32,13 @@ def run_training_task(run_id: int) -> str:
     return run_training(get_settings().database_url, run_id)
 
 
+@app.task(name="optbench.run_trial", acks_late=True)
+def run_trial_task(run_id: int) -> str:
+    from worker.trials import run_trial  # torch, the tasks and Optuna load only here
+
+    return run_trial(get_settings().database_url, run_id)
+
+
 @app.task(name=RECONCILE)
 def reconcile_task() -> dict[str, Any]:
     """Send again every run the database says should be running but no worker holds."""
@@ -43,7 +51,8 @@ def reconcile_task() -> dict[str, Any]:
             max_attempts=settings.max_attempts,
             in_flight=in_flight,
         )
-        resend = [(r.id, r.queue, r.experiment.kind) for r in outcome.resend]
+        # and the trials a study planned once a trial given up on was settled
+        resend = [(r.id, r.queue, r.experiment.kind) for r in [*outcome.resend, *new_runs(session)]]
         failed = [r.id for r in outcome.failed]
     for run_id, queue, kind in resend:  # after the commit, so workers see the rows
         app.send_task(TASK_NAMES[kind], args=[run_id], queue=queue)
@@ -60,6 +69,19 @@ def _before_forking(**_: Any) -> None:
     remember_worker_pid()
     # Before the pool forks, so every process of this worker sees the same plugins.
     discover_optimizers(get_settings())
+    _prepare_tuning_storage()
+
+
+def _prepare_tuning_storage() -> None:
+    """Optuna's tables, created once before the pool forks (see shared.tuning.storage)."""
+    import logging
+
+    from shared.tuning.storage import prepare
+
+    try:
+        prepare(get_settings().database_url)
+    except Exception:  # a study's first trial creates them then; nothing is lost
+        logging.getLogger(__name__).warning("Optuna's tables not prepared", exc_info=True)
 
 
 @worker_process_init.connect

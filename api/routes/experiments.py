@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
@@ -33,17 +34,20 @@ from api.services.end_points import end_points_page
 from api.services.models import delete_experiment_files, stored_size
 from shared.db.models import Experiment, Role, Run, Status, User
 from shared.experiments import (
+    active_runs_asked,
     create_experiment,
-    plan_runs,
     progress,
     request_cancel,
     resolve_tuned,
 )
 from shared.failures import one_line
 from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
-from shared.spec import ExperimentSpec, limit_violations
+from shared.spec import ExperimentSpec, limit_violations, parse_spec
+from shared.tuning.admission import tuning_violations
+from shared.tuning.study import new_runs, study_of
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
+log = logging.getLogger(__name__)
 
 #: Paging of end points: restarts a page, snapshots a path, and their product.
 MAX_RESTARTS_PAGE, MAX_PATH_POINTS, MAX_PATH_VALUES = 5000, 200, 200_000
@@ -60,6 +64,7 @@ def load_experiment(session: SessionDep, experiment_id: int) -> Experiment:
 
 def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
     stored, kept = stored_size(session, experiment.id)
+    study = study_of(session, experiment) if experiment.kind == "training" else None
     counts = dict(
         session.execute(
             select(Run.status, func.count())
@@ -85,6 +90,8 @@ def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
         spec=experiment.spec,
         stored_bytes=stored,
         kept_models=kept,
+        parent_id=experiment.parent_id,
+        study_id=study.id if study is not None else None,
     )
 
 
@@ -111,9 +118,12 @@ def submit(
         check_submission_rate(session, user.id, settings.max_submissions_per_minute)
         violations = limit_violations(spec, settings)
         spec, unresolved = resolve_tuned(session, spec)
-        if violations or unresolved:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations + unresolved)
-        check_active_runs(session, user.id, len(plan_runs(spec)), settings.max_active_runs_per_user)
+        violations += unresolved + tuning_violations(session, spec, settings)
+        if violations:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations)
+        check_active_runs(
+            session, user.id, active_runs_asked(spec), settings.max_active_runs_per_user
+        )
     except QuotaExceeded as exceeded:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -121,12 +131,14 @@ def submit(
             headers={"Retry-After": str(exceeded.retry_after)},
         ) from None
     experiment = create_experiment(session, user, spec)
+    trials = new_runs(session)  # a study's first trials
     session.commit()  # the request's one commit; workers must see the rows
     dispatcher.send(experiment.runs, experiment.kind)
+    dispatcher.send(trials, "tuning")
     return Accepted(
         id=experiment.id,
         status=experiment.status,
-        runs=len(experiment.runs),
+        runs=len(experiment.runs) + len(trials),
         url=str(request.url_for("get_experiment", experiment_id=experiment.id)),
     )
 
@@ -136,7 +148,7 @@ def list_experiments(
     session: SessionDep,
     user: Reader,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    kind: Literal["landscape", "training"] | None = None,
+    kind: Literal["landscape", "training", "tuning"] | None = None,
     owner: Annotated[str | None, Query(max_length=100, description="a user name, or `me`")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -202,21 +214,51 @@ def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) 
 @router.delete(
     "/{experiment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(*READ, 403, 404, 422),
+    responses=responses(*READ, 403, 404, 409, 422),
 )
 def delete(
-    experiment_id: ExperimentId, session: SessionDep, user: CurrentUser, store: ArtifactsDep
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    user: CurrentUser,
+    store: ArtifactsDep,
+    settings: SettingsDep,
 ) -> Response:
     """Delete an experiment with its runs, results and files (checkpoints, kept models);
     503, deleting nothing, while the artifact store cannot be reached."""
     experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may delete")
+    if experiment.parent_id is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"experiment {experiment_id} is the tuning study of experiment "
+            f"{experiment.parent_id}; delete that one (it takes its study with it)",
+        )
+    study = study_of(session, experiment)
+    if study is not None and study.id != experiment.id:
+        delete_experiment_files(store, study.id)
     delete_experiment_files(store, experiment.id)
+    studies = None
+    if study is not None:  # its Optuna studies are named by id, creation time and key
+        keys = [o.key for o in parse_spec(study.spec, catalog=False).optimizers]
+        studies = (study.id, study.created_at, keys)
     session.delete(experiment)
     session.commit()
+    if studies is not None:
+        forget_studies(settings.database_url, *studies)
     delete_experiment_files(store, experiment_id)  # any file a worker wrote meanwhile
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def forget_studies(database_url: str, experiment_id: int, created: Any, keys: list[str]) -> None:
+    """Optuna's side of a deleted study; the experiment is gone either way, so a failure
+    here is logged, not answered."""
+    from shared.tuning.storage import delete_studies
+
+    try:
+        delete_studies(database_url, experiment_id, created, keys)
+    except Exception:
+        log.exception("the Optuna studies of deleted experiment %s were not dropped", experiment_id)
 
 
 def _landscape(session: SessionDep, experiment_id: int) -> Experiment:

@@ -12,7 +12,7 @@ from api.schemas.catalog import MinimumInfo, OriginInfo
 from shared.db.models import Status
 from shared.landscapes.summary import PairSummary
 
-Kind = Literal["landscape", "training"]
+Kind = Literal["landscape", "training", "tuning"]
 
 
 class Accepted(Strict):
@@ -76,6 +76,12 @@ class ExperimentOut(Strict):
         0, description="bytes its files take in the artifact store (kept models, checkpoints)"
     )
     kept_models: int = Field(0, description="evaluated models whose weights are kept")
+    parent_id: int | None = Field(
+        None, description="a tuning study started by a training spec: that experiment"
+    )
+    study_id: int | None = Field(
+        None, description="a training spec with `tuning:`: the study it runs first"
+    )
 
 
 class ExperimentPage(Strict):

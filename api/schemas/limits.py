@@ -31,6 +31,11 @@ def apply_server_limits(definitions: dict[str, dict[str, Any]], settings: Settin
             "trajectories": ("maximum", settings.max_trajectories),
             "optimizers": ("maxItems", settings.max_optimizers),
         },
+        "TuningSpec": {"optimizers": ("maxItems", settings.max_optimizers)},
+        "TuningSettings": {
+            "trials": ("maximum", settings.max_trials),
+            "gradient_evaluations": ("maximum", settings.max_gradient_evaluations),
+        },
         "EpochBudget": {"epochs": ("maximum", settings.max_epochs)},
         "GradientBudget": {"gradient_evaluations": ("maximum", settings.max_gradient_evaluations)},
     }

@@ -100,6 +100,11 @@ class Experiment(Timestamped, Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A tuning study started by a training spec's ``tuning:``: the training experiment
+    #: whose ``NAME@tuned`` populations wait for it.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
 
     owner: Mapped[User] = relationship(lazy="joined")
     runs: Mapped[list[Run]] = relationship(
@@ -246,3 +251,34 @@ class TunedConfiguration(Timestamped, Base):
     search: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     owner: Mapped[User] = relationship(lazy="joined")
+
+
+class TuningTrial(Base):
+    """One trial of a tuning study: a training run on the validation split, bound to an
+    Optuna trial when a worker first claims it. The study's accounting (budget used,
+    trials pruned and failed) is read from these rows; ``settled`` is set once, in the
+    transaction that finishes the run, so no trial is ever counted twice."""
+
+    __tablename__ = "tuning_trials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    #: The optimizer configuration's key (one Optuna study per key).
+    optimizer: Mapped[str] = mapped_column(String(200))
+    #: 0, 1, … per optimizer, in the order trials were created.
+    number: Mapped[int] = mapped_column(Integer)
+    #: Optuna's trial id in the study's storage (None until a worker asks for it).
+    optuna_trial_id: Mapped[int | None] = mapped_column(Integer)
+    hyperparameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: ``queued``, ``running``, ``complete``, ``pruned``, ``failed`` or ``cancelled``.
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    value: Mapped[float | None] = mapped_column(Float)
+    #: The most gradient evaluations the trial may spend (held against the budget while
+    #: it runs), and what it spent.
+    reserved_gradient_evaluations: Mapped[int | None] = mapped_column(BigInteger)
+    gradient_evaluations: Mapped[int | None] = mapped_column(BigInteger)
+    settled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    error: Mapped[str | None] = mapped_column(Text)

@@ -399,78 +399,56 @@ def test_killed_trajectory_resumes_into_identical_records(
 
 
 def test_tune_store_and_reference_a_tuned_configuration(
-    client, tokens, settings, monkeypatch
+    client, tokens, in_process_worker, monkeypatch
 ) -> None:
+    """``optbench tune`` submits a study; its best is stored as a tuned configuration
+    that later specs reference by name."""
+    from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
+    import cli.experiments
+    from api.app import create_app
     from cli.main import app
-    from shared.config import get_settings
+    from client.api import Client
+    from tests.platform.test_tuning import drive
 
-    monkeypatch.setenv("OPTBENCH_DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(
-            app,
-            [
-                "tune",
-                "--task",
-                "digits",
-                "--optimizer",
-                "sgd",
-                "--search",
-                "lr=1e-3:0.5:log",
-                "--set",
-                "momentum=0.5",
-                "--trials",
-                "3",
-                "--epochs",
-                "1",
-                "--batch-size",
-                "64",
-                "--name",
-                "sgd-digits",
-            ],
-        )
-        again = CliRunner().invoke(
-            app,
-            [
-                "tune",
-                "--task",
-                "digits",
-                "--optimizer",
-                "sgd",
-                "--search",
-                "lr=1e-3:0.5:log",
-                "--trials",
-                "1",
-                "--epochs",
-                "0.2",
-                "--name",
-                "sgd-digits",
-            ],
-        )
-        bad = CliRunner().invoke(
-            app, ["tune", "--task", "digits", "--optimizer", "sgd", "--search", "rho=0:1"]
-        )
-    finally:
-        get_settings.cache_clear()
+    web = TestClient(create_app(in_process_worker), base_url="http://testserver/api/v1")
+    web.headers["Authorization"] = f"Bearer {tokens.alice}"
+
+    def connected(url: str | None, token: str | None) -> Client:
+        api = Client("http://testserver", tokens.alice)
+        api.http = web
+        return api
+
+    monkeypatch.setattr(cli.experiments, "make_client", connected)
+    tune = ["tune", "--task", "digits", "--optimizer", "sgd", "--search", "lr=1e-3:0.5:log"]
+    result = CliRunner().invoke(
+        app,
+        [*tune, "--set", "momentum=0.5", "--trials", "3", "--epochs", "1", "--batch-size", "64",
+         "--name", "sgd-digits", "--no-wait"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
+    drive(in_process_worker.database_url, int(result.stdout.strip().splitlines()[-1]))
+    again = CliRunner().invoke(app, [*tune, "--trials", "1", "--name", "sgd-digits"])
+    bad = CliRunner().invoke(
+        app, ["tune", "--task", "digits", "--optimizer", "sgd", "--search", "rho=0:1"]
+    )
     assert again.exit_code == 2 and "exists already" in again.stderr
-    assert bad.exit_code == 2 and "sgd.rho" in bad.stderr
+    assert bad.exit_code == 2 and "tuning.search.sgd.rho" in bad.stderr
     headers = Tokens.header(tokens.alice)
     stored = client.get(f"{API}/tuned", params={"task": "digits"}, headers=headers).json()
-    assert [t["name"] for t in stored] == ["sgd-digits"] and stored[0]["trials"] == 3
+    assert [t["name"] for t in stored] == ["sgd-digits-sgd"] and stored[0]["trials"] == 3
     best_lr = stored[0]["hyperparameters"]["lr"]
     assert 1e-3 <= best_lr <= 0.5 and stored[0]["hyperparameters"]["momentum"] == 0.5
 
     spec = {
         **SPEC,
         "optimizers": [
-            {"name": "sgd", "tuned": "sgd-digits"},
+            {"name": "sgd", "tuned": "sgd-digits-sgd"},
             {
                 "name": "sgd",
                 "label": "sgd-slow",
-                "tuned": "sgd-digits",
+                "tuned": "sgd-digits-sgd",
                 "hyperparameters": {"lr": 0.001},
             },
         ],
@@ -483,7 +461,7 @@ def test_tune_store_and_reference_a_tuned_configuration(
     assert (slow["lr"], slow["momentum"]) == (0.001, 0.5)
     for optimizer, reason in [
         ({"name": "sgd", "tuned": "nope"}, "no tuned configuration"),
-        ({"name": "sam", "tuned": "sgd-digits"}, "tunes sgd, not sam"),
+        ({"name": "sam", "tuned": "sgd-digits-sgd"}, "tunes sgd, not sam"),
     ]:
         response = client.post(
             f"{API}/experiments", json={**SPEC, "optimizers": [optimizer]}, headers=headers

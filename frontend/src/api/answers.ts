@@ -47,3 +47,6 @@ export type Correlation = Schemas["Correlation"];
 export type ModelRecord = Schemas["RecordOut"];
 export type TrainingSweeps = Schemas["TrainingSweeps"];
 export type TrainingSweepSeries = Schemas["TrainingSweepSeries"];
+export type Tuning = Schemas["Tuning"];
+export type Trial = Schemas["TrialOut"];
+export type BudgetRow = Schemas["BudgetRow"];

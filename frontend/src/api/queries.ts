@@ -131,3 +131,9 @@ export function trainingSweeps(id: Id, query: Population, signal: AbortSignal): 
   const path = "/api/v1/experiments/{experiment_id}/sweep";
   return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
 }
+
+/** A tuning study (or the one a training spec with `tuning:` ran): trials and budgets. */
+export function tuning(id: Id, signal: AbortSignal): Promise<A.Tuning> {
+  const path = "/api/v1/experiments/{experiment_id}/tuning";
+  return must(client.GET(path, { params: { path: { experiment_id: id } }, signal }));
+}

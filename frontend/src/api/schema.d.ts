@@ -332,6 +332,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{experiment_id}/tuning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tuning
+         * @description The study of a tuning experiment, or the one a training spec with `tuning:` ran
+         *     first: each trial (optimizer, state, hyperparameters, intermediate and final values
+         *     on the validation split, gradient evaluations, worker, times) and, per optimizer,
+         *     the budget granted and used, trials pruned and failed, and the best configuration.
+         */
+        get: operations["tuning_api_v1_experiments__experiment_id__tuning_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/functions": {
         parameters: {
             query?: never;
@@ -561,6 +584,60 @@ export interface components {
             url: string;
         };
         /**
+         * BudgetRow
+         * @description One optimizer's budget: granted (the same for all), used, and what it bought.
+         */
+        BudgetRow: {
+            /** Best Hyperparameters */
+            best_hyperparameters: {
+                [key: string]: unknown;
+            } | null;
+            /** Best Trial */
+            best_trial: number | null;
+            /**
+             * Best Value
+             * @description null where the value is undefined (NaN or infinite)
+             */
+            best_value: number | null;
+            /** Complete */
+            complete: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Gradient Evaluations
+             * @description spent by every trial together
+             */
+            gradient_evaluations: number;
+            /** Granted */
+            granted: number;
+            /** Optimizer */
+            optimizer: string;
+            /** Pruned */
+            pruned: number;
+            /**
+             * Running
+             * @description queued or running
+             */
+            running: number;
+            /** Trials */
+            trials: number;
+            /**
+             * Tuned Configuration
+             * @description the name later specs can use (`tuned: NAME`)
+             */
+            tuned_configuration: string | null;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "trials" | "gradient_evaluations";
+            /**
+             * Used
+             * @description in the budget's unit; running trials count as started
+             */
+            used: number;
+        };
+        /**
          * CandidateCounts
          * @description How one optimizer's records became candidates for Set A and Set B.
          */
@@ -645,6 +722,27 @@ export interface components {
              */
             std: (number | null)[];
         };
+        /** Dimension */
+        Dimension: {
+            /** Choices */
+            choices?: unknown[] | null;
+            /** High */
+            high?: number | null;
+            /**
+             * Integer
+             * @default false
+             */
+            integer: boolean;
+            /**
+             * Log
+             * @default false
+             */
+            log: boolean;
+            /** Low */
+            low?: number | null;
+            /** Name */
+            name: string;
+        };
         /**
          * Distribution
          * @description The stationary distribution of a landscape experiment, per function.
@@ -726,11 +824,16 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "landscape" | "training";
+            kind: "landscape" | "training" | "tuning";
             /** Name */
             name: string;
             /** Owner */
             owner: string;
+            /**
+             * Parent Id
+             * @description a tuning study started by a training spec: that experiment
+             */
+            parent_id?: number | null;
             /** Progress */
             progress: number;
             /**
@@ -758,6 +861,11 @@ export interface components {
              * @default 0
              */
             stored_bytes: number;
+            /**
+             * Study Id
+             * @description a training spec with `tuning:`: the study it runs first
+             */
+            study_id?: number | null;
         };
         /**
          * ExperimentPage
@@ -975,6 +1083,21 @@ export interface components {
              * @description float, int, bool or str
              */
             type: string;
+        };
+        /**
+         * IntermediateValue
+         * @description The objective on the validation split at one evaluation point of a trial.
+         */
+        IntermediateValue: {
+            /** Gradient Evaluations */
+            gradient_evaluations: number;
+            /** Step */
+            step: number;
+            /**
+             * Value
+             * @description null where the value is undefined (NaN or infinite)
+             */
+            value: number | null;
         };
         /**
          * Invalid
@@ -3065,6 +3188,39 @@ export interface components {
             welch_statistic: number | null;
         };
         /**
+         * SearchChoices
+         * @description A categorical search over the listed values.
+         */
+        SearchChoices: {
+            /** Choices */
+            choices: (number | string)[];
+        };
+        /**
+         * SearchRange
+         * @description A numeric range; ``log`` defaults to the hyperparameter's usual scale (log for
+         *     learning rates and weight decay, linear elsewhere).
+         */
+        SearchRange: {
+            /** High */
+            high: number;
+            /** Log */
+            log?: boolean | null;
+            /** Low */
+            low: number;
+        };
+        /** SearchSpaceOut */
+        SearchSpaceOut: {
+            /** Dimensions */
+            dimensions: components["schemas"]["Dimension"][];
+            /**
+             * Fixed
+             * @description hyperparameters held at these values
+             */
+            fixed: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * SetComparison
          * @description One optimizer's Set A (first) against its Set B (second).
          */
@@ -3431,6 +3587,9 @@ export interface components {
              * @default 5
              */
             trajectories: number;
+            /** @description tune every optimizer first (an equal budget each), then run each twice: at its base
+             * hyperparameters (`sgd`) and at its tuned ones (`sgd@tuned`) */
+            tuning?: components["schemas"]["TuningSettings"] | null;
         } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -3575,6 +3734,74 @@ export interface components {
             zero_fraction: number | null;
         };
         /**
+         * TrialBudget
+         * @description Each trial's training budget: epochs or gradient evaluations.
+         */
+        TrialBudget: {
+            /** Epochs */
+            epochs?: number | null;
+            /** Gradient Evaluations */
+            gradient_evaluations?: number | null;
+        };
+        /** TrialOut */
+        TrialOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Error
+             * @description why it failed, in one line
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Gradient Evaluations
+             * @description spent so far (all of it once settled)
+             */
+            gradient_evaluations: number;
+            /**
+             * Hyperparameters
+             * @description every hyperparameter of the trial (null until a worker asks for it)
+             */
+            hyperparameters: {
+                [key: string]: unknown;
+            } | null;
+            /** Intermediate */
+            intermediate: components["schemas"]["IntermediateValue"][];
+            /**
+             * Number
+             * @description the trial's number among the optimizer's trials
+             */
+            number: number;
+            /**
+             * Optimizer
+             * @description the optimizer configuration's key
+             */
+            optimizer: string;
+            /**
+             * Run
+             * @description the run that trains it (GET …/runs)
+             */
+            run: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "complete" | "pruned" | "failed" | "cancelled";
+            /**
+             * Value
+             * @description best objective along the trial (complete or pruned)
+             */
+            value: number | null;
+            /**
+             * Worker
+             * @description the worker instance that ran it last
+             */
+            worker: string | null;
+        };
+        /**
          * TunedOut
          * @description A stored tuned configuration (``optbench tune``).
          */
@@ -3606,6 +3833,204 @@ export interface components {
              */
             value: number | null;
         };
+        /**
+         * Tuning
+         * @description A study: its settings, the per-optimizer budget table and every trial.
+         */
+        Tuning: {
+            /**
+             * Budget
+             * @description what every optimizer was granted, in words
+             */
+            budget: string;
+            /** Budgets */
+            budgets: components["schemas"]["BudgetRow"][];
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
+            /**
+             * Equal Budgets
+             * @description every optimizer was granted the same budget
+             */
+            equal_budgets: boolean;
+            /** Error */
+            error: string | null;
+            /**
+             * Experiment
+             * @description the study (a tuning experiment)
+             */
+            experiment: number;
+            /** Objective */
+            objective: string;
+            /**
+             * Parent
+             * @description the training experiment that started it, if any
+             */
+            parent: number | null;
+            /**
+             * Pruner
+             * @enum {string}
+             */
+            pruner: "median" | "none";
+            /** Search Spaces */
+            search_spaces: {
+                [key: string]: components["schemas"]["SearchSpaceOut"];
+            };
+            status: components["schemas"]["Status"];
+            /** Trials */
+            trials: components["schemas"]["TrialOut"][];
+            /** Validation Fraction */
+            validation_fraction: number;
+        };
+        /**
+         * TuningSettings
+         * @description How to tune: one budget for every optimizer, spent on trials that train on a
+         *     validation split carved from the training data (never the test set).
+         */
+        TuningSettings: {
+            /**
+             * Gradient Evaluations
+             * @description the budget: gradient evaluations per optimizer, summed over its trials (SAM's second
+             * gradient counts); needs trials budgeted in gradient evaluations
+             */
+            gradient_evaluations?: number | null;
+            /**
+             * Name
+             * @description save each optimizer's best configuration as the tuned configuration NAME-KEY (default:
+             * study-ID-KEY)
+             */
+            name?: string | null;
+            /**
+             * Objective
+             * @description the validation metric to optimise (default: the task's metric; `loss` is the validation
+             * loss)
+             */
+            objective?: string | null;
+            /**
+             * Parallel
+             * @description trials per optimizer queued or running at once
+             * @default 4
+             */
+            parallel: number;
+            /**
+             * Pruner
+             * @description stop trials early that fall below the median at a point
+             * @default median
+             * @enum {string}
+             */
+            pruner: "median" | "none";
+            /**
+             * Pruner Startup Trials
+             * @description finished trials before the pruner may prune
+             * @default 5
+             */
+            pruner_startup_trials: number;
+            /**
+             * Pruner Warmup Evaluations
+             * @description evaluation points of a trial before it may be pruned
+             * @default 1
+             */
+            pruner_warmup_evaluations: number;
+            /**
+             * Search
+             * @description per optimizer key, the search space: each hyperparameter a range {low, high, log}, {choices:
+             * […]} or a fixed value; an optimizer named here is searched over exactly these, the others over the
+             * default space (every numeric hyperparameter, log scale for learning rates and weight decay)
+             */
+            search?: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["SearchRange"] | components["schemas"]["SearchChoices"]
+                        | number | string;
+                };
+            };
+            /** @description each trial's training budget (default: the spec's budget) */
+            trial_budget?: components["schemas"]["TrialBudget"] | null;
+            /**
+             * Trials
+             * @description the budget: this many trials per optimizer
+             */
+            trials?: number | null;
+            /**
+             * Validation Fraction
+             * @description share of the training data held out to validate
+             * @default 0.2
+             */
+            validation_fraction: number;
+        };
+        /**
+         * TuningSpec
+         * @description A tuning study: each optimizer searched on a validation split carved from the
+         *     training data, with one budget for all (``tuning``); ``budget`` is each trial's.
+         */
+        TuningSpec: {
+            /**
+             * Batch Size
+             * @default 128
+             */
+            batch_size: number;
+            /**
+             * Budget
+             * @description each trial's budget
+             */
+            budget?: components["schemas"]["EpochBudget"] | components["schemas"]["GradientBudget"];
+            /**
+             * Device
+             * @default auto
+             * @enum {string}
+             */
+            device: "auto" | "cpu" | "cuda";
+            /**
+             * Evaluate Every
+             * @description epochs between evaluation points (the pruner's intermediate values)
+             * @default 0.5
+             */
+            evaluate_every: number;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "tuning";
+            /**
+             * Mixed Precision
+             * @default false
+             */
+            mixed_precision: boolean;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Optimizers */
+            optimizers: (components["schemas"]["OptimizerSpec"] | ("sgd" | "nig_sgd" | "nim_sgd" | "sam" | "nig_bh"
+                | "nim_bh" | "nig_mbh" | "nim_mbh" | "adam" | "adamw" | "rmsprop" | "adagrad" | "nadam" | "radam"
+                | "adamax" | "nig" | "nim" | "bh" | "mbh"))[];
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+            /**
+             * Task Options
+             * @description the task's typed options (GET /api/v1/tasks)
+             */
+            task_options?: {
+                [key: string]: boolean | number | string;
+            };
+            tuning: components["schemas"]["TuningSettings"];
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "tuning";
+        });
         /**
          * WrapperInfo
          * @description A perturbation that takes a base optimizer: ``{"name": "sam", "base": "adamw"}``.
@@ -3645,7 +4070,7 @@ export interface operations {
     list_experiments_api_v1_experiments_get: {
         parameters: {
             query?: {
-                kind?: ("landscape" | "training") | null;
+                kind?: ("landscape" | "training" | "tuning") | null;
                 limit?: number;
                 offset?: number;
                 /** @description a user name, or `me` */
@@ -3705,7 +4130,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LandscapeSpec"] | components["schemas"]["TrainingSpec"];
+                "application/json": components["schemas"]["LandscapeSpec"] | components["schemas"]["TrainingSpec"]
+                    | components["schemas"]["TuningSpec"];
             };
         };
         responses: {
@@ -3873,6 +4299,15 @@ export interface operations {
             };
             /** @description no such experiment, function or resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the experiment is of the other kind, or has no results yet */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4785,6 +5220,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingSweeps"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such experiment, function or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the experiment is of the other kind, or has no results yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tuning_api_v1_experiments__experiment_id__tuning_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description experiment id */
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tuning"];
                 };
             };
             /** @description no bearer token, or one that is not valid */

@@ -68,7 +68,8 @@ export function specFields(definition: JsonSchema): Field[] {
     } else if (prop.type === "integer" || prop.type === "number") {
       const value = typeof prop.default === "number" ? String(prop.default) : "";
       fields.push({ name, control: "number", integer: prop.type === "integer", value, description });
-    } else if (prop.type === "object") {
+    } else if (prop.type === "object" || prop.$ref !== undefined) {
+      // a nested model, e.g. a training spec's `tuning:` block, is written as JSON
       fields.push({ name, control: "json", value: "", description });
     } else {
       const value = typeof prop.default === "string" ? prop.default : "";

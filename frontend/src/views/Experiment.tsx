@@ -9,6 +9,7 @@ import { localTime } from "../shape";
 import { TERMINAL } from "./Experiments";
 import { Landscape } from "./Landscape";
 import { Training } from "./Training";
+import { Tuning } from "./Tuning";
 
 /** One experiment: status and progress (refreshed until it ends), then its results. */
 export function Experiment({ id, params }: { id: number; params: URLSearchParams }) {
@@ -43,6 +44,13 @@ function Header({ experiment: e, onChange }: { experiment: ExperimentAnswer; onC
 }
 
 function Results({ experiment: e, params }: { experiment: ExperimentAnswer; params: URLSearchParams }) {
+  // a study is shown while it runs; a training spec's study beside its populations
+  const study = e.kind === "tuning" || e.study_id != null ? <Tuning id={e.id} /> : null;
+  if (e.kind === "tuning") return study;
+  return <>{study}<Populations experiment={e} params={params} /></>;
+}
+
+function Populations({ experiment: e, params }: { experiment: ExperimentAnswer; params: URLSearchParams }) {
   if (!TERMINAL.has(e.status)) {
     return <p class="empty">Results appear when the experiment finishes; this page refreshes itself.</p>;
   }

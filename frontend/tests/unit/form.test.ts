@@ -20,6 +20,7 @@ const served = {
       device: { default: "auto", enum: ["auto", "cpu", "cuda"], type: "string" },
       sharpness: { default: false, type: "boolean" },
       label: { anyOf: [{ type: "string" }, { type: "null" }], default: null },
+      tuning: { anyOf: [{ $ref: "#/$defs/TuningSettings" }, { type: "null" }], default: null },
     } },
     OptimizerSpec: { properties: { name: { type: "string" }, label: {}, sweep: {} } },
   },
@@ -41,7 +42,7 @@ describe("the spec schema", () => {
     const fields = specFields(specDefinition(asSpecSchema(served), "training"));
     expect(fields.map((f) => [f.name, f.control])).toEqual([
       ["task", "task"], ["task_options", "json"], ["budget", "budget"], ["device", "choice"],
-      ["sharpness", "boolean"], ["label", "text"],
+      ["sharpness", "boolean"], ["label", "text"], ["tuning", "json"],
     ]);
     expect(fields.find((f) => f.name === "device")).toMatchObject({ choices: ["auto", "cpu", "cuda"], value: "auto" });
     const landscape = specFields(specDefinition(asSpecSchema(served), "landscape"));
