@@ -75,8 +75,9 @@ class SearchSpaceError(ValueError):
 
 
 def log_scale(h: Hyperparameter) -> bool:
-    """Learning rates and weight decay are searched on a log scale by default."""
-    return h.type is float and (h.name.endswith("lr") or h.name.endswith("weight_decay"))
+    """What its declaration marks log (learning rates, decay rates, eps), and any learning
+    rate or weight decay, is searched on a log scale by default."""
+    return h.type is float and (h.log or h.name.endswith("lr") or h.name.endswith("weight_decay"))
 
 
 def default_dimension(h: Hyperparameter) -> Dimension | None:

@@ -129,3 +129,12 @@ def test_objectives_are_the_metrics_the_task_reports() -> None:
         "loss": "lower",
     }
     assert objective_metrics("goemotions")["micro_f1"] == "higher"
+
+
+def test_a_wrapped_base_and_a_baseline_get_default_spaces_from_their_declarations() -> None:
+    space = search_space("sam(adamw)", {}, None)
+    by_name = {d.name: d for d in space.dimensions}
+    assert by_name["base.lr"] == Dimension("base.lr", 1e-5, 0.1, log=True)  # AdamW's 1e-3
+    assert by_name["rho"].log is False and "base.amsgrad" not in by_name
+    adam = {d.name: d for d in search_space("adam", {}, None).dimensions}
+    assert adam["beta2"].high < 1.0 and adam["eps"].log
