@@ -35,6 +35,7 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.landscape
 	$(BIN)/python -m bench.landscape_torch
+	$(BIN)/python -m bench.plugin_discovery
 	$(BIN)/python -m bench.platform
 	$(BIN)/python -m bench.runner
 	$(BIN)/python -m bench.set_comparison

@@ -32,7 +32,12 @@ def test_the_examples_cover_both_kinds() -> None:
 
 #: The paper's optimizers for real tasks (it leaves monotonic basin hopping out of them).
 REAL_TASK_SET = {"sgd", "nig_sgd", "nim_sgd", "sam", "nig_bh", "nim_bh"}
-TRAINING = [p for p in EXAMPLES if yaml.safe_load(p.read_text())["kind"] == "training"]
+#: The paper's replications (the baselines example compares other optimizers, on purpose).
+TRAINING = [
+    p
+    for p in EXAMPLES
+    if yaml.safe_load(p.read_text())["kind"] == "training" and "baselines" not in p.name
+]
 
 
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
@@ -49,3 +54,11 @@ def test_base_optimizers_share_momentum_and_weight_decay(path: Path) -> None:
     for setting in ("momentum", "weight_decay"):
         values = {h[setting] for h in resolved if setting in h}
         assert len(values) == 1, f"{setting}: {values}"
+
+
+def test_the_baselines_example_compares_sgd_adam_adamw_and_sam() -> None:
+    spec = parse_spec(
+        yaml.safe_load((EXAMPLES[0].parent / "training-baselines.yaml").read_text()),
+        stored=False,
+    )
+    assert [o.key for o in spec.optimizers] == ["sgd", "adam", "adamw", "sam", "sam(adamw)"]
