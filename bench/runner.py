@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from shared.protocol.metrics import classification_metrics
+from shared.tasks.classification import classification_metrics
 from shared.protocol.runner import (
     Batches,
     Budget,

@@ -14,7 +14,7 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
 from shared.spec import LandscapeSpec, OptimizerSpec, TrainingSpec
 from shared.sweeps import expand
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration
 from shared.version import code_version
 
 #: Celery task names, by run kind: the API sends by name and never imports the worker.

@@ -35,7 +35,8 @@ from shared.sweeps import (
     validate_sweep,
 )
 from shared.tasks.admission import task_option_violations
-from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
+from shared.tasks.catalog import add_task_names, add_task_options_schemas, task_declaration
+from shared.tasks.declarations import UnknownTaskError
 
 SEED_MAX = 2**63 - 1
 #: Longest lists and mappings the schema accepts, checked before any entry is validated
@@ -221,7 +222,7 @@ class TrainingSpec(_Strict):
 
     kind: Literal["training"]
     name: str = Field("", max_length=200)
-    task: str = Field(json_schema_extra={"enum": list(TASKS)})
+    task: str = Field(json_schema_extra=add_task_names)
     task_options: dict[str, Scalar | bool] = Field(
         default_factory=dict,
         description="the task's typed options (GET /api/v1/tasks lists them); paths are "
@@ -316,8 +317,15 @@ class TrainingSpec(_Strict):
 
     @field_validator("task")
     @classmethod
-    def _known_task(cls, name: str) -> str:
-        return _registered(task_declaration, name).name
+    def _known_task(cls, name: str, info: ValidationInfo) -> str:
+        """A registered task. A stored spec keeps a task this server no longer has (a
+        plugin uninstalled): its records stay readable, and new runs fail in the worker."""
+        try:
+            return task_declaration(name).name
+        except UnknownTaskError as error:
+            if (info.context or {}).get("stored"):
+                return name
+            raise ValueError(str(error)) from None
 
     @field_validator("optimizers")
     @classmethod
@@ -335,7 +343,7 @@ class TrainingSpec(_Strict):
             return options
         try:
             typed = task_declaration(info.data["task"]).validate_options(options)
-        except ValidationError:
+        except (ValidationError, UnknownTaskError):
             if (info.context or {}).get("stored"):
                 return options
             raise

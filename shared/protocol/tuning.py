@@ -110,7 +110,10 @@ def tune(
     fixed = dict(fixed or {})
     resolve_hyperparameters(optimizer, fixed)  # fail before any training
     split = validation_split(data, seed=seed)
-    metric = task.metric
+    if task.declaration is None:
+        raise ValueError("task: build it with shared.tasks.registry.build_task")
+    declared = task.declaration.metrics[0]
+    metric = declared.name
 
     def objective(trial: optuna.Trial) -> float:
         values = dict(fixed)
@@ -130,13 +133,20 @@ def tune(
             device=device,
         )
         records = TrajectoryRunner(task, split, config).run()
-        scores = [getattr(r, metric) for r in records if getattr(r, metric) is not None]
+        scores = [
+            value
+            for r in records
+            if (value := r.metrics.get(metric)) is not None and math.isfinite(value)
+        ]
         if not scores or records[-1].diverged:
             raise optuna.TrialPruned("diverged")
-        return max(s for s in scores if math.isfinite(s))
+        return max(scores) if declared.higher_is_better else min(scores)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(
+        direction="maximize" if declared.higher_is_better else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+    )
     study.optimize(objective, n_trials=trials)
     completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not completed:

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from shared.stats.populations import candidates, population, set_a, set_b
+from shared.stats.populations import Direction, candidates, population, set_a, set_b
 from shared.stats.set_comparisons import (
     Correlation,
     PairComparison,
@@ -82,6 +82,7 @@ def sharpness_set_comparisons(
     L: int,
     metric: str,
     *,
+    direction: Direction = "higher",
     seed: int | None = 0,
     paired: bool = True,
     alpha: float = ALPHA,
@@ -97,7 +98,7 @@ def sharpness_set_comparisons(
     """
     _check_sharpness(records)
     chosen_a = split_by_optimizer(set_a(records, L))
-    chosen_b = split_by_optimizer(set_b(records, L, metric))
+    chosen_b = split_by_optimizer(set_b(records, L, metric, direction))
     everything = split_by_optimizer(candidates(records))
     result: dict[str, SharpnessSetComparison] = {}
     for optimizer in optimizers(records):
@@ -123,6 +124,7 @@ def sharpness_optimizer_pairs(
     metric: str,
     which: Literal["A", "B"] = "A",
     *,
+    direction: Direction = "higher",
     seed: int | None = 0,
     alpha: float = ALPHA,
 ) -> SharpnessPairs:
@@ -130,8 +132,10 @@ def sharpness_optimizer_pairs(
     ranked by ``metric``), Holm-adjusted as the metric's pairs are, and per optimizer the
     rank correlation of sharpness with ``metric`` over that population."""
     _check_sharpness(records)
-    pairs = optimizer_pairs(records, L, metric, which, column=SHARPNESS, seed=seed, alpha=alpha)
-    chosen = split_by_optimizer(population(records, which, L, metric))
+    pairs = optimizer_pairs(
+        records, L, metric, which, column=SHARPNESS, direction=direction, seed=seed, alpha=alpha
+    )
+    chosen = split_by_optimizer(population(records, which, L, metric, direction))
     correlations = {
         str(optimizer): rank_correlation(chosen.get(optimizer, records.iloc[:0]), SHARPNESS, metric)
         for optimizer in optimizers(records)

@@ -1,4 +1,5 @@
-"""Test metrics of a set of predictions (scikit-learn underneath)."""
+"""The classification tasks' test metrics of a set of predictions (scikit-learn underneath).
+Torch-free."""
 
 from __future__ import annotations
 
@@ -19,5 +20,4 @@ def classification_metrics(
     return {
         "accuracy": float((targets == predictions).mean()),
         "macro_f1": float(f1_score(targets, predictions, average="macro", zero_division=0)),
-        "micro_f1": None,
     }
