@@ -10,6 +10,7 @@ from cli.landscape import landscape_command
 from cli.models import models_app
 from cli.plan import plan
 from cli.server import db_app, serve, token_app
+from cli.tasks import tasks_app
 from cli.tune import tune
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(data_app, name="data")
+app.add_typer(tasks_app, name="tasks")
 
 
 @app.callback()

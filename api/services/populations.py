@@ -16,7 +16,6 @@ import pandas as pd
 from fastapi import HTTPException
 
 from api.services.jsonable import jsonable
-from shared.tasks.metrics import Metric
 from shared.stats.populations import candidate_counts, population, population_size_error
 from shared.stats.power import plan_trajectories
 from shared.stats.set_comparisons import (
@@ -32,6 +31,7 @@ from shared.stats.sharpness import (
     sharpness_recorded,
     sharpness_set_comparisons,
 )
+from shared.tasks.metrics import Metric
 
 MAX_PLANNED_PAIRS = 45
 """A plan covers every optimizer pair up to this many (10 optimizers); past it, only the
@@ -53,9 +53,7 @@ def candidates_answer(records: pd.DataFrame) -> dict[str, Any]:
     return {str(k): jsonable(v) for k, v in candidate_counts(records).items()}
 
 
-def populations_answer(
-    records: pd.DataFrame, which: str, L: int, metric: Metric
-) -> dict[str, Any]:
+def populations_answer(records: pd.DataFrame, which: str, L: int, metric: Metric) -> dict[str, Any]:
     """The models of Set ``which`` per optimizer (each with the metric's value), with the
     loss-vs-metric correlation and the candidate counts."""
     check_population_size(records, L)

@@ -58,9 +58,7 @@ def records_frame(
     query = records_query(experiment_id).order_by(None)
     rows = [tuple(row) for row in session.execute(query)]
     frame = pd.DataFrame(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
-    values = pd.DataFrame.from_records(
-        [m or {} for m in frame.pop("metrics")], index=frame.index
-    )
+    values = pd.DataFrame.from_records([m or {} for m in frame.pop("metrics")], index=frame.index)
     names = list(dict.fromkeys([*metrics, *values.columns]))
     for name in names:
         frame[name] = values[name].astype(float) if name in values.columns else float("nan")

@@ -153,9 +153,7 @@ class TrajectoryArtifacts:
             for step, loss, metrics, diverged in rows
         ]
         scores.append(RecordScore(record.step, record.train_loss, record.metrics.get(name), False))
-        keep = steps_to_keep(
-            scores, self.keep_models, self.population_size, self.metric.direction
-        )
+        keep = steps_to_keep(scores, self.keep_models, self.population_size, self.metric.direction)
         self._evicted = [(step, key) for step, key in kept.items() if step not in keep]
         if record.step in keep and record.step not in kept:
             key = model_key(self.experiment_id, self.run_id, self.attempt, record.step)

@@ -20,11 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import Dataset
-
-import numpy as np
 
 from shared.tasks.classification import classification_metrics
 from shared.tasks.data_root import DataRoot, TaskDataError

@@ -60,6 +60,7 @@ BUILTIN_TASKS: tuple[TaskDeclaration, ...] = (
         (ACCURACY, MACRO_F1),
         DigitsOptions,
         "shared.tasks.small:DigitsTask",
+        check_options={"train_size": 100, "hidden_width": 8},
     ),
     TaskDeclaration(
         "mnist1d",
@@ -67,6 +68,7 @@ BUILTIN_TASKS: tuple[TaskDeclaration, ...] = (
         (ACCURACY, MACRO_F1),
         Mnist1dOptions,
         "shared.tasks.small:Mnist1dTask",
+        check_options={"num_samples": 200},
     ),
     TaskDeclaration(
         "minilm_text",
@@ -74,6 +76,7 @@ BUILTIN_TASKS: tuple[TaskDeclaration, ...] = (
         (MACRO_F1, ACCURACY),
         MiniLMTextOptions,
         "shared.tasks.small:MiniLMTextTask",
+        check_options={"num_examples": 40, "max_length": 8},
     ),
     TaskDeclaration(
         "char_lm",
@@ -81,5 +84,12 @@ BUILTIN_TASKS: tuple[TaskDeclaration, ...] = (
         (PERPLEXITY, NEXT_TOKEN_ACCURACY),
         CharLMOptions,
         "shared.tasks.language:CharLanguageModelTask",
+        check_options={
+            "corpus_sentences": 100,
+            "sequence_length": 16,
+            "width": 16,
+            "layers": 1,
+            "heads": 2,
+        },
     ),
 )

@@ -72,7 +72,9 @@ def task_declaration(name: str) -> TaskDeclaration:
         error = UnknownTaskError(name, registry.names())
         unavailable = registry.unavailable.get(name) if isinstance(name, str) else None
         if unavailable is not None:
-            error.valid.append(f"(task {name!r} is installed but unavailable: {unavailable.reason})")
+            error.valid.append(
+                f"(task {name!r} is installed but unavailable: {unavailable.reason})"
+            )
         raise error
     return found
 

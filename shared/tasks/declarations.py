@@ -97,6 +97,8 @@ class TaskDeclaration:
         default_device: ``cpu`` or ``cuda``, for specs with ``device: auto``.
         data_directory, expected_format: for tasks that read files under the data root,
             the default directory and the format in words.
+        check_options: the options of the task at its smallest size, which
+            ``optbench tasks check`` builds.
     """
 
     name: str
@@ -107,6 +109,7 @@ class TaskDeclaration:
     default_device: str = "cpu"
     data_directory: str | None = None
     expected_format: str | None = None
+    check_options: Mapping[str, Any] = field(default_factory=dict)
     #: For a task described in a child process: its options' JSON schema, as described.
     described_schema: dict[str, Any] | None = field(default=None, compare=False)
 

@@ -55,10 +55,9 @@ def sentence(rng: random.Random) -> str:
     present, base, past = rng.choice(_VERBS)
     question = rng.random() < 0.1
     tense = rng.random()
-    if question:  # "does the cat see …?": the auxiliary carries tense and number
-        verb = base
-    else:
-        verb = past if tense < 0.35 else (base if plural else present)
+    # In a question ("does the cat see …?") the auxiliary carries tense and number.
+    finite = past if tense < 0.35 else (base if plural else present)
+    verb = base if question else finite
     parts = [subject]
     if rng.random() < 0.2:
         relative_present, relative_base, _ = rng.choice(_VERBS)

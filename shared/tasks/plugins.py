@@ -62,6 +62,7 @@ def describe_task(name: str, target: str) -> dict[str, Any]:
         "default_device": declared.default_device,
         "data_directory": declared.data_directory,
         "expected_format": declared.expected_format,
+        "check_options": dict(declared.check_options),
     }
 
 
@@ -79,6 +80,7 @@ def adopt_task(name: str, described: dict[str, Any]) -> TaskDeclaration:
             default_device=described.get("default_device") or "cpu",
             data_directory=described.get("data_directory"),
             expected_format=described.get("expected_format"),
+            check_options=described.get("check_options") or {},
             described_schema=schema,
         )
     except (KeyError, TypeError) as error:
