@@ -74,6 +74,7 @@ def upgrade() -> None:
             ],
         )
     with op.batch_alter_table("model_records", schema=None) as batch_op:
+        batch_op.alter_column("metrics", existing_type=sa.JSON(), nullable=False)
         for name in LEGACY:
             batch_op.drop_column(name)
     with op.batch_alter_table("runs", schema=None) as batch_op:
