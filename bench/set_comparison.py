@@ -61,9 +61,10 @@ def populate(url: str, trajectories: int, records: int) -> tuple[int, str]:
                         train_loss=float(loss[s]),
                         running_loss=float(loss[s]),
                         test_loss=float(loss[s]) + 0.05,
-                        accuracy=float(accuracy[s]),
-                        macro_f1=float(accuracy[s]) - 0.02,
-                        micro_f1=None,
+                        metrics={
+                            "accuracy": float(accuracy[s]),
+                            "macro_f1": float(accuracy[s]) - 0.02,
+                        },
                         diverged=False,
                     )
                     for s in steps

@@ -35,7 +35,7 @@ from shared.sweeps import (
     validate_sweep,
 )
 from shared.tasks.admission import task_option_violations
-from shared.tasks.catalog import add_task_names, add_task_options_schemas, task_declaration
+from shared.tasks.catalog import add_task_schemas, task_declaration
 from shared.tasks.declarations import UnknownTaskError
 
 SEED_MAX = 2**63 - 1
@@ -218,11 +218,13 @@ class GradientBudget(_Strict):
 class TrainingSpec(_Strict):
     """Trajectories of optimizers on a real task; populations are formed at query time."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=add_task_options_schemas)
+    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["training"]
     name: str = Field("", max_length=200)
-    task: str = Field(json_schema_extra=add_task_names)
+    task: str = Field(
+        max_length=64, description="a task of the catalog (GET /api/v1/tasks lists them)"
+    )
     task_options: dict[str, Scalar | bool] = Field(
         default_factory=dict,
         description="the task's typed options (GET /api/v1/tasks lists them); paths are "
@@ -352,6 +354,15 @@ class TrainingSpec(_Strict):
 
 ExperimentSpec = Annotated[LandscapeSpec | TrainingSpec, Field(discriminator="kind")]
 spec_adapter: TypeAdapter[LandscapeSpec | TrainingSpec] = TypeAdapter(ExperimentSpec)
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The spec's JSON schema with this server's tasks: ``task`` one of the registered
+    names, and each task's options schema. (The OpenAPI document leaves ``task`` a
+    string: which tasks exist depends on the plugins a server has installed.)"""
+    schema = spec_adapter.json_schema()
+    add_task_schemas(schema["$defs"]["TrainingSpec"])
+    return schema
 
 
 def parse_spec(data: Any, *, stored: bool = True) -> LandscapeSpec | TrainingSpec:

@@ -22,7 +22,7 @@ from api.schemas.limits import apply_server_limits
 from shared.db.models import TunedConfiguration
 from shared.landscapes.functions import LANDSCAPES, landscape
 from shared.optim.declarations import catalog
-from shared.spec import spec_adapter
+from shared.spec import spec_json_schema
 from shared.tasks.catalog import catalog as task_catalog
 
 router = APIRouter(tags=["catalog"])
@@ -89,7 +89,7 @@ def tasks(user: Reader) -> list[TaskInfo]:
 def spec_schema(settings: SettingsDep) -> dict[str, Any]:
     """The JSON schema every experiment spec is validated against, with this server's
     limits as its maxima."""
-    schema = spec_adapter.json_schema()
+    schema = spec_json_schema()
     apply_server_limits(schema["$defs"], settings)
     return schema
 

@@ -113,9 +113,11 @@ def catalog() -> list[TaskInfo]:
     return listed
 
 
-def add_task_options_schemas(schema: dict[str, Any]) -> None:
-    """Extend a training spec's JSON schema with each task's option schema: one
-    ``if task is X then task_options is X's options`` clause per task."""
+def add_task_schemas(schema: dict[str, Any]) -> None:
+    """Extend a training spec's JSON schema with the registered tasks: ``task`` is one of
+    their names, and one ``if task is X then task_options is X's options`` clause per
+    task."""
+    schema["properties"]["task"]["enum"] = task_names()
     schema["allOf"] = [
         {
             "if": {"properties": {"task": {"const": name}}, "required": ["task"]},
@@ -123,8 +125,3 @@ def add_task_options_schemas(schema: dict[str, Any]) -> None:
         }
         for name, task in task_registry().entries.items()
     ]
-
-
-def add_task_names(schema: dict[str, Any]) -> None:
-    """The ``task`` property's choices: the registered tasks."""
-    schema["enum"] = task_names()

@@ -16,7 +16,7 @@ from api.app import create_app
 from shared.config import Settings
 from shared.landscapes.functions import LANDSCAPES
 from shared.optim.declarations import OPTIMIZER_NAMES
-from shared.spec import parse_spec, spec_adapter
+from shared.spec import parse_spec, spec_json_schema
 from shared.tasks.catalog import task_names
 
 LANDSCAPE = {"kind": "landscape", "functions": ["himmelblau"], "optimizers": ["sgd"]}
@@ -47,7 +47,7 @@ REFUSED = [
 
 @pytest.fixture(scope="module")
 def validator() -> Any:
-    return jsonschema_rs.Draft202012Validator(spec_adapter.json_schema())
+    return jsonschema_rs.Draft202012Validator(spec_json_schema())
 
 
 @pytest.mark.parametrize("spec", ACCEPTED)
@@ -70,7 +70,7 @@ def test_a_stored_spec_whose_task_is_gone_stays_readable() -> None:
 
 
 def test_registry_names_are_enums() -> None:
-    definitions = spec_adapter.json_schema()["$defs"]
+    definitions = spec_json_schema()["$defs"]
     optimizer = definitions["OptimizerSpec"]
     assert optimizer["properties"]["name"]["enum"] == list(OPTIMIZER_NAMES)
     assert [b["properties"]["name"]["const"] for b in optimizer["oneOf"]] == list(OPTIMIZER_NAMES)

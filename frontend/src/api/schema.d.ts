@@ -234,8 +234,9 @@ export interface paths {
         };
         /**
          * Populations
-         * @description Set A (lowest training loss) or Set B (highest test metric): the L models of each
-         *     trajectory, per optimizer, with the loss-vs-metric Spearman correlation.
+         * @description Set A (lowest training loss) or Set B (best test metric, in the direction the task
+         *     declares): the L models of each trajectory, per optimizer, with the loss-vs-metric
+         *     Spearman correlation.
          */
         get: operations["populations_api_v1_experiments__experiment_id__populations_get"];
         put?: never;
@@ -401,9 +402,9 @@ export interface paths {
         /**
          * Leaderboard
          * @description Set A median of the task's metric with a cluster-bootstrap CI (whole trajectories
-         *     resampled), trajectories, gradient evaluations per trajectory and submitter;
-         *     configurations the trajectory-level test cannot tell from the best at alpha share
-         *     its rank (``ties`` says how, in words).
+         *     resampled), trajectories, gradient evaluations per trajectory and submitter, best
+         *     first in the metric's direction; configurations the trajectory-level test cannot tell
+         *     from the best at alpha share its rank (``ties`` says how, in words).
          */
         get: operations["leaderboard_api_v1_leaderboard_get"];
         put?: never;
@@ -484,8 +485,11 @@ export interface paths {
         };
         /**
          * Tasks
-         * @description Training tasks: metric, the dataset directory and format they expect under the data
-         *     root, and their typed options (type, default, range, choices).
+         * @description Training tasks: where each comes from (built in, or a plugin's package and
+         *     version), its metrics with their direction, the dataset directory and format it
+         *     expects under the data root, and its typed options (type, default, range, choices).
+         *     Installed plugins that cannot be used are listed with ``available: false`` and the
+         *     reason.
          */
         get: operations["tasks_api_v1_tasks_get"];
         put?: never;
@@ -980,20 +984,17 @@ export interface components {
          * @description One evaluated model whose weights were kept (a safetensors file).
          */
         KeptModelOut: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy: number | null;
             /** Epoch */
             epoch: number;
             /** Gradient Evaluations */
             gradient_evaluations: number;
             /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
+             * Metrics
+             * @description the task's test metrics by name
              */
-            macro_f1: number | null;
+            metrics: {
+                [key: string]: number | null;
+            };
             /**
              * Optimizer
              * @description the configuration's key
@@ -1105,6 +1106,12 @@ export interface components {
         Leaderboard: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better; the board ranks best first
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** Entries */
             entries: components["schemas"]["LeaderboardEntry"][];
             /** Metric */
@@ -1218,6 +1225,25 @@ export interface components {
             role: "admin" | "member";
         };
         /**
+         * MetricInfo
+         * @description A metric a task reports, as the catalog lists it.
+         */
+        MetricInfo: {
+            /** Description */
+            description: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
+            /** Maximum */
+            maximum?: number | null;
+            /** Minimum */
+            minimum?: number | null;
+            /** Name */
+            name: string;
+        };
+        /**
          * MinimumInfo
          * @description A known minimum: where, its value, and its Hessian's eigenvalues (sharpness).
          */
@@ -1247,13 +1273,19 @@ export interface components {
             candidates: {
                 [key: string]: components["schemas"]["CandidateCounts"];
             };
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** @description the same pairs on sharpness, and per optimizer its rank correlation with the metric; null
              * when the experiment measured no sharpness */
             on_sharpness?: components["schemas"]["SharpnessPairs"] | null;
@@ -1748,6 +1780,22 @@ export interface components {
             } | null;
         });
         /**
+         * OriginInfo
+         * @description Where a task comes from: built in, an installed package, or server configuration.
+         */
+        OriginInfo: {
+            /** Package */
+            package?: string | null;
+            /** Source */
+            source: string;
+            /** Target */
+            target?: string | null;
+            /** Text */
+            text: string;
+            /** Version */
+            version?: string | null;
+        };
+        /**
          * PairComparison
          * @description Two optimizers' populations on the metric, with Holm-adjusted p-values.
          *
@@ -1825,13 +1873,19 @@ export interface components {
         Plan: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** Note */
             note?: string | null;
             /** Optimizer Pairs */
@@ -1862,26 +1916,11 @@ export interface components {
         };
         /**
          * PopulationMember
-         * @description A model of Set A or Set B; carries the metric asked for (one of the three).
+         * @description A model of Set A or Set B, with the value of the metric asked for.
          */
         PopulationMember: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy?: number | null;
             /** Gradient Evaluations */
             gradient_evaluations: number;
-            /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            macro_f1?: number | null;
-            /**
-             * Micro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            micro_f1?: number | null;
             /** Step */
             step: number;
             /**
@@ -1891,12 +1930,23 @@ export interface components {
             train_loss: number | null;
             /** Trajectory */
             trajectory: number;
+            /**
+             * Value
+             * @description the model's value of the population's metric
+             */
+            value: number | null;
         };
         /**
          * Populations
-         * @description Set A (lowest training loss) or Set B (highest test metric) per optimizer.
+         * @description Set A (lowest training loss) or Set B (best test metric) per optimizer.
          */
         Populations: {
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /**
              * L
              * @description models per trajectory
@@ -1904,9 +1954,9 @@ export interface components {
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** Optimizers */
             optimizers: {
                 [key: string]: components["schemas"]["OptimizerPopulation"];
@@ -1930,11 +1980,6 @@ export interface components {
          * @description One evaluated model of a trajectory.
          */
         RecordOut: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy: number | null;
             /** Diverged */
             diverged: boolean;
             /**
@@ -1947,15 +1992,12 @@ export interface components {
             /** Loss Evaluations */
             loss_evaluations: number;
             /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
+             * Metrics
+             * @description the task's declared test metrics by name (null: not finite, diverged)
              */
-            macro_f1: number | null;
-            /**
-             * Micro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            micro_f1: number | null;
+            metrics: {
+                [key: string]: number | null;
+            };
             /** Optimizer */
             optimizer: string;
             /**
@@ -2182,13 +2224,19 @@ export interface components {
         SetComparisons: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /**
              * On Sharpness
              * @description per optimizer, Set A vs Set B on sharpness and its rank correlation with the metric; null
@@ -2354,6 +2402,11 @@ export interface components {
          * @description A task as ``GET /api/v1/tasks`` lists it.
          */
         TaskInfo: {
+            /**
+             * Available
+             * @default true
+             */
+            available: boolean;
             /** Data Directory */
             data_directory: string | null;
             /** Description */
@@ -2362,12 +2415,17 @@ export interface components {
             expected_format: string | null;
             /** Metric */
             metric: string;
+            /** Metrics */
+            metrics: components["schemas"]["MetricInfo"][];
             /** Name */
             name: string;
             /** Needs Files */
             needs_files: boolean;
             /** Options */
             options: components["schemas"]["TaskOptionInfo"][];
+            origin: components["schemas"]["OriginInfo"];
+            /** Reason */
+            reason?: string | null;
         };
         /**
          * TaskOptionInfo
@@ -2375,9 +2433,9 @@ export interface components {
          */
         TaskOptionInfo: {
             /** Choices */
-            choices?: string[] | null;
+            choices?: unknown[] | null;
             /** Default */
-            default: boolean | number | string | null;
+            default?: unknown;
             /** Description */
             description: string;
             /** Maximum */
@@ -2424,8 +2482,8 @@ export interface components {
              */
             keep_models: "none" | "population" | "all";
             /**
-             * Kind
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             kind: "training";
             /**
@@ -2476,9 +2534,9 @@ export interface components {
             sharpness_iterations: number;
             /**
              * Task
-             * @enum {string}
+             * @description a task of the catalog (GET /api/v1/tasks lists them)
              */
-            task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+            task: string;
             /**
              * Task Options
              * @description the task's typed options (GET /api/v1/tasks lists them); paths are relative to the server's
@@ -2492,13 +2550,7 @@ export interface components {
              * @default 5
              */
             trajectories: number;
-        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "training";
-        });
+        };
         /**
          * TrainingSweepPoint
          * @description One configuration of a sweep: its values and its Set A median (once recorded).
@@ -2541,6 +2593,12 @@ export interface components {
         TrainingSweeps: {
             /** Confidence */
             confidence: number;
+            /**
+             * Direction
+             * @description which values are better
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /** Metric */
@@ -3140,8 +3198,8 @@ export interface operations {
     curves_api_v1_experiments__experiment_id__learning_curves_get: {
         parameters: {
             query?: {
-                column?: "train_loss" | "running_loss" | "test_loss" | "accuracy" | "macro_f1" | "micro_f1"
-                    | "sharpness";
+                /** @description train_loss, running_loss, test_loss, sharpness, or a metric the task reports */
+                column?: string;
                 window?: number;
             };
             header?: never;
@@ -3342,7 +3400,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 which?: "A" | "B";
             };
             header?: never;
@@ -3420,7 +3480,9 @@ export interface operations {
                 L?: number | null;
                 /** @description look no further than this */
                 max_trajectories?: number;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 /** @description power to reach */
                 power?: number;
                 which?: "A" | "B";
@@ -3496,7 +3558,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 which?: "A" | "B";
             };
             header?: never;
@@ -3704,7 +3768,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
             };
             header?: never;
             path: {
@@ -3779,7 +3845,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
             };
             header?: never;
             path: {
@@ -3977,8 +4045,10 @@ export interface operations {
         parameters: {
             query: {
                 alpha?: number;
-                /** @description one of cifar10, cifar100, goemotions, tweeteval, digits, mnist1d, minilm_text */
-                task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+                /** @description a metric the task reports; default: its first */
+                metric?: string | null;
+                /** @description a task of the catalog (GET /tasks) */
+                task: string;
             };
             header?: never;
             path?: never;
