@@ -26,6 +26,7 @@ from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
 from shared.tasks.catalog import task_declaration, task_origin
+from shared.tasks.options import TaskOptionError
 from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ def task_and_data(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Task
     try:
         task = build_task(name, dict(options))
         return task, task.load()
-    except FileNotFoundError as error:  # the data root's messages name path and format
-        raise TaskBuildError(str(error)) from error
+    except (FileNotFoundError, TaskOptionError) as error:
+        # the data root's messages name path and format; option errors name the option
+        raise TaskBuildError(" ".join(str(error).split())) from error
     except Exception as error:
         log.warning("task %r failed to build", name, exc_info=True)
         text = " ".join(str(error).split()) or type(error).__name__

@@ -53,7 +53,13 @@ def declaration_of(name: str, target: str) -> TaskDeclaration:
 def describe_task(name: str, target: str) -> dict[str, Any]:
     """The JSON-able description of the task an entry point names (run in a child)."""
     declared = declaration_of(name, target)
-    schema = declared.options_model.model_json_schema()  # raises if it cannot be rendered
+    try:
+        schema = declared.options_model.model_json_schema()
+    except Exception as error:  # pydantic's PydanticInvalidForJsonSchema, among others
+        raise ValueError(
+            f"its options model {declared.options_model.__name__} cannot be rendered to "
+            f"JSON Schema ({type(error).__name__}: {error})"
+        ) from None
     return {
         "description": declared.description,
         "metrics": [m.as_dict() for m in declared.metrics],
