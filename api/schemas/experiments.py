@@ -11,6 +11,7 @@ from api.schemas.base import Number, Strict, model_of
 from api.schemas.catalog import MinimumInfo
 from shared.db.models import Status
 from shared.landscapes.summary import PairSummary
+from shared.tasks.declarations import OriginInfo
 
 Kind = Literal["landscape", "training"]
 
@@ -44,6 +45,11 @@ class RunOut(BaseModel):
     )
     log: str | None = Field(
         None, description="what happened that was not a failure (e.g. a checkpoint skipped)"
+    )
+    task_origin: OriginInfo | None = Field(
+        None,
+        description="training runs: where the worker's task came from (built in, or a "
+        "plugin's package and version), so the results stay attributable",
     )
     started_at: AwareDatetime | None
     finished_at: AwareDatetime | None

@@ -2089,6 +2089,9 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["Status"];
+            /** @description training runs: where the worker's task came from (built in, or a plugin's package and
+             * version), so the results stay attributable */
+            task_origin?: components["schemas"]["OriginInfo"] | null;
             /**
              * Traceback
              * @description the worker's traceback of a failure; shown to admins only
