@@ -133,15 +133,15 @@ def plan_answer(
     per optimizer for Set A vs Set B on the metric (paired), and per optimizer pair on
     Set ``which`` (independent)."""
     check_population_size(records, L)
-    name, direction = metric.name, metric.direction
-    chosen_a = split_by_optimizer(population(records, "A", L, name, direction))  # type: ignore[arg-type]
-    chosen_b = split_by_optimizer(population(records, "B", L, name, direction))  # type: ignore[arg-type]
+    column, direction = metric.name, metric.direction
+    chosen_a = split_by_optimizer(population(records, "A", L, column, direction))  # type: ignore[arg-type]
+    chosen_b = split_by_optimizer(population(records, "B", L, column, direction))  # type: ignore[arg-type]
     names = optimizers(records)
 
     def means(frame: pd.DataFrame | None) -> dict[object, float]:
         if frame is None:
             return {}
-        return {t: float(v.mean()) for t, v in trajectory_arrays(frame, name).items() if v.size}
+        return {t: float(v.mean()) for t, v in trajectory_arrays(frame, column).items() if v.size}
 
     options = {"alpha": alpha, "power": power, "max_trajectories": max_trajectories}
     sets = {}
