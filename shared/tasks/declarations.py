@@ -227,13 +227,22 @@ def _option_info(name: str, schema: dict[str, Any]) -> TaskOptionInfo:
 
 
 class UnknownTaskError(KeyError):
-    def __init__(self, name: str, valid: list[str] | tuple[str, ...] = ()) -> None:
+    """A task name the registry does not have (``unavailable``: why, when a plugin of that
+    name is installed but cannot be used)."""
+
+    def __init__(
+        self, name: str, valid: list[str] | tuple[str, ...] = (), unavailable: str | None = None
+    ) -> None:
         super().__init__(name)
         self.name = name
         self.valid = list(valid)
+        self.unavailable = unavailable
 
     def __str__(self) -> str:
-        return f"unknown task {self.name!r}; valid ones: {', '.join(self.valid)}"
+        text = f"unknown task {self.name!r}; valid ones: {', '.join(self.valid)}"
+        if self.unavailable:
+            text += f" (task {self.name!r} is installed but unavailable: {self.unavailable})"
+        return text
 
 
 class UnknownMetricError(ValueError):

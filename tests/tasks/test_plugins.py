@@ -119,3 +119,19 @@ def test_refusals_are_logged_once_naming_both_claimants(caplog) -> None:
     assert Origin("builtin") == registry.origins["digits"]
     assert isinstance(registry.contributions({}), list)
     assert Contribution  # the public registry types are importable from shared.registry
+
+
+def test_naming_an_unavailable_plugin_says_why(monkeypatch) -> None:
+    from shared.tasks.catalog import reset_task_registry, task_declaration
+    from shared.tasks.declarations import UnknownTaskError
+
+    monkeypatch.setenv("OPTBENCH_TASKS", f"unrenderable={FIXTURES}:UNRENDERABLE")
+    reset_task_registry()
+    try:
+        with pytest.raises(UnknownTaskError) as raised:
+            task_declaration("unrenderable")
+        assert "unknown task 'unrenderable'; valid ones: cifar10" in str(raised.value)
+        assert "(task 'unrenderable' is installed but unavailable:" in str(raised.value)
+        assert "CallbackOptions cannot be rendered to JSON Schema" in str(raised.value)
+    finally:
+        reset_task_registry()
