@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 
 from shared.protocol.runner import Batches, Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.tasks.base import Task, TaskData
+from shared.tasks.options import TaskOptionError
 from shared.tasks.registry import build_task, runnable_declaration
 
 CHECK_BATCH = 16
@@ -52,9 +54,14 @@ def check_task(
     name: str, options: Mapping[str, Any] | None = None, data_root: Any = None
 ) -> list[CheckResult]:
     """Build task ``name`` twice at its smallest size and check it; stops after a build
-    failure (nothing else can be checked then)."""
+    failure (nothing else can be checked then). ``UnknownTaskError`` and
+    ``TaskOptionError`` for a name or options that are wrong."""
     declaration = runnable_declaration(name)
     chosen = {**declaration.check_options, **(options or {})}
+    try:  # the caller's mistake, not the task's: raised, not reported as a check
+        declaration.validate_options(chosen)
+    except ValidationError as error:
+        raise TaskOptionError.from_validation(error) from None
     results: list[CheckResult] = []
 
     def record(check: str, run: Callable[[], str]) -> bool:
