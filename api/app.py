@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import authorized
@@ -21,11 +24,20 @@ from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
 from shared.db.session import read_session_factory, session_factory
 from shared.optim.plugins import discover_for as discover_optimizers
+from shared.tasks.catalog import task_registry
 from shared.version import code_version
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Task plugins are described (in a child process) when the server starts, so a
+    # refused or unusable plugin is in the log at start-up, not at the first request.
+    await run_in_threadpool(task_registry)
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.sessions = session_factory(settings.database_url)

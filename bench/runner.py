@@ -19,7 +19,6 @@ import time
 
 import torch
 
-from shared.protocol.metrics import classification_metrics
 from shared.protocol.runner import (
     Batches,
     Budget,
@@ -27,6 +26,7 @@ from shared.protocol.runner import (
     TrajectoryRunner,
 )
 from shared.protocol.seeding import trajectory_seeds
+from shared.tasks.classification import classification_metrics
 from shared.tasks.registry import build_task
 
 

@@ -26,6 +26,7 @@ from shared.db.models import ModelRecord, Status
 from shared.db.session import session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
+from shared.tasks.metrics import ACCURACY, MACRO_F1
 
 OPTIMIZERS = ["sgd", "nig_sgd", "nim_sgd", "sam", "nim_bh", "nim_mbh"]
 
@@ -61,9 +62,10 @@ def populate(url: str, trajectories: int, records: int) -> tuple[int, str]:
                         train_loss=float(loss[s]),
                         running_loss=float(loss[s]),
                         test_loss=float(loss[s]) + 0.05,
-                        accuracy=float(accuracy[s]),
-                        macro_f1=float(accuracy[s]) - 0.02,
-                        micro_f1=None,
+                        metrics={
+                            ACCURACY.name: float(accuracy[s]),
+                            MACRO_F1.name: float(accuracy[s]) - 0.02,
+                        },
                         diverged=False,
                     )
                     for s in steps

@@ -155,7 +155,7 @@ def results(
     ] = None,
     metric: Annotated[
         str | None,
-        typer.Option(help="training: accuracy, macro_f1 or micro_f1 (default: the task's)"),
+        typer.Option(help="training: a metric the task reports (default: its first)"),
     ] = None,
     which: Annotated[
         str, typer.Option("--set", help="training: A or B, for optimizer pairs")
@@ -235,9 +235,12 @@ def _training_results(
     if not as_json:
         metric = str(sets["metric"].iloc[0]) if len(sets) else params.get("metric", "metric")
         L = sets["L"].iloc[0] if len(sets) else params.get("L", "?")
+        better = f", {sets['direction'].iloc[0]} is better" if len(sets) else ""
         console = terminal()
-        render_frame(sets, SET_TABLE, f"Set A vs Set B on {metric} (L = {L})", console)
-        render_frame(pairs, PAIR_TABLE, f"optimizer pairs on Set {which} ({metric})", console)
+        render_frame(sets, SET_TABLE, f"Set A vs Set B on {metric} (L = {L}{better})", console)
+        render_frame(
+            pairs, PAIR_TABLE, f"optimizer pairs on Set {which} ({metric}{better})", console
+        )
         console.print("[dim]every column: --csv or --json[/dim]")
     if csv is not None:
         pairs_csv = csv.with_name(f"{csv.stem}_pairs{csv.suffix or '.csv'}")

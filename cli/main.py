@@ -11,6 +11,7 @@ from cli.models import models_app
 from cli.optimizers import optimizers_app
 from cli.plan import plan
 from cli.server import db_app, serve, token_app
+from cli.tasks import tasks_app
 from cli.tune import tune
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(data_app, name="data")
 app.add_typer(optimizers_app, name="optimizers")
+app.add_typer(tasks_app, name="tasks")
 
 
 @app.callback()

@@ -19,6 +19,27 @@ models_app = typer.Typer(
 )
 
 
+#: Columns of a kept-model row that are not a metric.
+FIXED_COLUMNS = frozenset(
+    {
+        "optimizer",
+        "trajectory",
+        "step",
+        "epoch",
+        "gradient_evaluations",
+        "train_loss",
+        "test_loss",
+        "size",
+        "sha256",
+        "url",
+    }
+)
+
+
+def _number(value: object) -> str:
+    return "" if value is None or value != value else f"{value:.4f}"  # NaN != NaN
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -34,16 +55,17 @@ def list_models(
     client = make_client(url, token)
     frame = call_api(client.models, experiment)
     table = Table(title=f"experiment {experiment}: {len(frame)} kept models")
-    for column in ("optimizer", "trajectory", "step", "train_loss", "accuracy", "MB"):
+    # the task's metrics: whatever the records carry besides the fixed columns
+    metrics = [c for c in frame.columns if c not in FIXED_COLUMNS]
+    for column in ("optimizer", "trajectory", "step", "train_loss", *metrics, "MB"):
         table.add_column(column, justify="left" if column == "optimizer" else "right")
-    for row in frame.itertuples():
+    for row in frame.to_dict("records"):
         table.add_row(
-            row.optimizer,
-            str(row.trajectory),
-            str(row.step),
-            "" if row.train_loss is None else f"{row.train_loss:.4f}",
-            "" if row.accuracy is None else f"{row.accuracy:.4f}",
-            f"{row.size / 1e6:.1f}",
+            row["optimizer"],
+            str(row["trajectory"]),
+            str(row["step"]),
+            *(_number(row[c]) for c in ("train_loss", *metrics)),
+            f"{row['size'] / 1e6:.1f}",
         )
     Console().print(table)
 

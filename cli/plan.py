@@ -65,7 +65,8 @@ def plan(
         int | None, typer.Option("--L", help="models per trajectory (default: the spec's)")
     ] = None,
     metric: Annotated[
-        str | None, typer.Option(help="accuracy, macro_f1 or micro_f1 (default: the task's)")
+        str | None,
+        typer.Option(help="a metric the task reports (optbench tasks list; default: its first)"),
     ] = None,
     max_trajectories: Annotated[
         int, typer.Option(help="look no further than this many trajectories per side")

@@ -174,7 +174,8 @@ def report(
         int | None, typer.Option("--L", help="models per trajectory (default: the spec's)")
     ] = None,
     metric: Annotated[
-        str | None, typer.Option(help="accuracy, macro_f1 or micro_f1 (default: the task's)")
+        str | None,
+        typer.Option(help="a metric the task reports (optbench tasks list; default: its first)"),
     ] = None,
     which: Annotated[str, typer.Option("--set", help="A or B, for optimizer pairs")] = "A",
     fmt: Annotated[str, typer.Option("--format", help="table, markdown, latex or csv")] = "table",
@@ -192,16 +193,17 @@ def report(
     params = {k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None}
     sets = call_api(client.set_comparison, experiment_id, **params)
     pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
-    chosen_metric = str(sets["metric"].iloc[0]) if len(sets) else (metric or "accuracy")
+    chosen_metric = str(sets["metric"].iloc[0]) if len(sets) else (metric or "metric")
+    better = f", {sets['direction'].iloc[0]} is better" if len(sets) else ""
     tables = {
         "set_a_vs_set_b": (
             sets[[c for c in SET_COLUMNS if c in sets]],
             f"Set A vs Set B on {chosen_metric} and training loss "
-            f"(L = {sets['L'].iloc[0] if len(sets) else '?'})",
+            f"(L = {sets['L'].iloc[0] if len(sets) else '?'}{better})",
         ),
         "optimizer_pairs": (
             pairs[[c for c in PAIR_COLUMNS if c in pairs]],
-            f"optimizer pairs on Set {which} ({chosen_metric})",
+            f"optimizer pairs on Set {which} ({chosen_metric}{better})",
         ),
     }
     terminal_columns = {}

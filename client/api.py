@@ -12,7 +12,7 @@ import httpx
 import pandas as pd
 import yaml
 
-from client.models import KeptModels
+from client.models import KeptModels, with_metric_columns
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -158,7 +158,8 @@ class TrainingResults:
         raise NotImplementedError
 
     def records(self, experiment_id: int, **filters: Any) -> pd.DataFrame:
-        """Every model record (optimizer, trajectory, step, losses, metrics)."""
+        """Every model record (optimizer, trajectory, step, losses), one column per metric
+        of the task."""
         items, offset = [], 0
         while True:
             page = self._request(
@@ -169,7 +170,7 @@ class TrainingResults:
             items += page["items"]
             offset += len(page["items"])
             if offset >= page["total"] or not page["items"]:
-                return pd.DataFrame(items)
+                return with_metric_columns(items)
 
     def set_comparison_data(self, experiment_id: int, **params: Any) -> dict[str, Any]:
         """The API's Set A vs Set B answer as it comes (every field)."""
@@ -190,6 +191,7 @@ class TrainingResults:
                 {
                     "optimizer": optimizer,
                     "metric": data["metric"],
+                    "direction": data["direction"],
                     "L": data["L"],
                     "A_median": r["set_a"]["median"],
                     "A_mean": r["set_a"]["mean"],
@@ -254,10 +256,13 @@ class TrainingResults:
         )
 
     def populations(self, experiment_id: int, **params: Any) -> pd.DataFrame:
+        """Set A (or B) per optimizer; the metric's values in a column named after it."""
         data = self._request("GET", f"/experiments/{experiment_id}/populations", params=params)
         return pd.concat(
             [
-                pd.DataFrame(entry["models"]).assign(optimizer=name, set=data["set"])
+                pd.DataFrame(entry["models"])
+                .rename(columns={"value": data["metric"]})
+                .assign(optimizer=name, set=data["set"])
                 for name, entry in data["optimizers"].items()
             ],
             ignore_index=True,

@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from torch import nn
 
 
+def with_metric_columns(items: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows of the API with their ``metrics`` object spread into one column per metric
+    (``accuracy``, ``perplexity``…), after the fixed columns."""
+    frame = pd.DataFrame(items)
+    if "metrics" not in frame.columns:
+        return frame
+    metrics = pd.DataFrame.from_records([m or {} for m in frame.pop("metrics")], index=frame.index)
+    return frame.join(metrics.drop(columns=[c for c in metrics if c in frame.columns]))
+
+
 class KeptModels:
     """Mixed into ``Client``: needs its ``http`` client and ``_request``."""
 
@@ -36,7 +46,7 @@ class KeptModels:
             items += page["items"]
             offset += len(page["items"])
             if offset >= page["total"] or not page["items"]:
-                return pd.DataFrame(items)
+                return with_metric_columns(items)
 
     def download_model(
         self,

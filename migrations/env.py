@@ -41,6 +41,21 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode copies a SQLite table and drops the original; with foreign keys on,
+        # dropping ``runs`` would cascade to every model record and kept model. The
+        # pragma only takes effect outside a transaction, so it goes to the driver's
+        # connection directly (SQLAlchemy's would begin one first).
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

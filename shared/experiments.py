@@ -16,7 +16,7 @@ from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
 from shared.optim.declarations import declaration
 from shared.spec import AnySpec, LandscapeSpec, OptimizerSpec, TrainingSpec, TuningSpec, study_spec
 from shared.sweeps import expand
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration
 from shared.version import code_version
 
 #: Celery task names, by run kind: the API sends by name and never imports the worker.

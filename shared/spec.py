@@ -44,7 +44,8 @@ from shared.sweeps import (
     validate_sweep,
 )
 from shared.tasks.admission import task_option_violations
-from shared.tasks.declarations import TASKS, add_task_options_schemas, task_declaration
+from shared.tasks.catalog import add_task_schemas, task_declaration
+from shared.tasks.declarations import UnknownTaskError
 from shared.tuning.settings import TuningSettings
 
 SEED_MAX = 2**63 - 1
@@ -268,11 +269,13 @@ class GradientBudget(_Strict):
 class TrainingSpec(_Strict):
     """Trajectories of optimizers on a real task; populations are formed at query time."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=add_task_options_schemas)
+    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["training"]
     name: str = Field("", max_length=200)
-    task: str = Field(json_schema_extra={"enum": list(TASKS)})
+    task: str = Field(
+        max_length=64, description="a task of the catalog (GET /api/v1/tasks lists them)"
+    )
     task_options: dict[str, Scalar | bool] = Field(
         default_factory=dict,
         description="the task's typed options (GET /api/v1/tasks lists them); paths are "
@@ -382,8 +385,15 @@ class TrainingSpec(_Strict):
 
     @field_validator("task")
     @classmethod
-    def _known_task(cls, name: str) -> str:
-        return _registered(task_declaration, name).name
+    def _known_task(cls, name: str, info: ValidationInfo) -> str:
+        """A registered task. A stored spec keeps a task this server no longer has (a
+        plugin uninstalled): its records stay readable, and new runs fail in the worker."""
+        try:
+            return task_declaration(name).name
+        except UnknownTaskError as error:
+            if (info.context or {}).get("stored"):
+                return name
+            raise ValueError(str(error)) from None
 
     @field_validator("optimizers")
     @classmethod
@@ -401,7 +411,7 @@ class TrainingSpec(_Strict):
             return options
         try:
             typed = task_declaration(info.data["task"]).validate_options(options)
-        except ValidationError:
+        except (ValidationError, UnknownTaskError):
             if (info.context or {}).get("stored"):
                 return options
             raise
@@ -412,11 +422,13 @@ class TuningSpec(_Strict):
     """A tuning study: each optimizer searched on a validation split carved from the
     training data, with one budget for all (``tuning``); ``budget`` is each trial's."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=add_task_options_schemas)
+    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["tuning"]
     name: str = Field("", max_length=200)
-    task: str = Field(json_schema_extra={"enum": list(TASKS)})
+    task: str = Field(
+        max_length=64, description="a task of the catalog (GET /api/v1/tasks lists them)"
+    )
     task_options: dict[str, Scalar | bool] = Field(
         default_factory=dict, description="the task's typed options (GET /api/v1/tasks)"
     )
@@ -450,8 +462,8 @@ class TuningSpec(_Strict):
 
     @field_validator("task")
     @classmethod
-    def _known_task(cls, name: str) -> str:
-        return _registered(task_declaration, name).name
+    def _known_task(cls, name: str, info: ValidationInfo) -> str:
+        return TrainingSpec._known_task(name, info)
 
     @field_validator("optimizers")
     @classmethod
@@ -494,6 +506,16 @@ def study_spec(spec: TrainingSpec) -> TuningSpec:
 AnySpec = LandscapeSpec | TrainingSpec | TuningSpec
 ExperimentSpec = Annotated[AnySpec, Field(discriminator="kind")]
 spec_adapter: TypeAdapter[AnySpec] = TypeAdapter(ExperimentSpec)
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The spec's JSON schema with this server's tasks: ``task`` one of the registered
+    names, and each task's options schema. (The OpenAPI document leaves ``task`` a
+    string: which tasks exist depends on the plugins a server has installed.)"""
+    schema = spec_adapter.json_schema()
+    for kind in ("TrainingSpec", "TuningSpec"):
+        add_task_schemas(schema["$defs"][kind])
+    return schema
 
 
 def parse_spec(data: Any, *, stored: bool = True, catalog: bool = True) -> AnySpec:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish
+from celery.signals import beat_init, before_task_publish, worker_init
 
 from shared.broker import transport_options
 from shared.config import Settings, get_settings
@@ -54,3 +54,12 @@ def _beat_alive(**_: Any) -> None:
     from worker import liveness
 
     liveness.stamp()
+
+
+@worker_init.connect
+def _discover_task_plugins(**_: Any) -> None:
+    """Describe the installed task plugins once, before the pool forks: refusals and
+    unusable plugins are logged at start-up, and every child inherits the registry."""
+    from shared.tasks.catalog import task_registry
+
+    task_registry()

@@ -26,19 +26,37 @@ from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration, task_origin
+from shared.tasks.options import TaskOptionError
 from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat, worker_optimizer
 
 log = logging.getLogger(__name__)
 
 
+class TaskBuildError(Exception):
+    """The task could not be built or its data loaded: one line, the run's error."""
+
+
 @lru_cache(maxsize=4)
 def task_and_data(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Task, TaskData]:
-    """Tasks load once per worker process (datasets and tokenisers are not small)."""
+    """Tasks load once per worker process (datasets and tokenisers are not small).
+
+    Whatever goes wrong — a plugin missing on this worker, options its own model refuses,
+    a loader that raises — is a :class:`TaskBuildError` of one line (the traceback goes to
+    the worker's log): a member sees the cause, never the plugin's stack.
+    """
     from shared.tasks.registry import build_task
 
-    task = build_task(name, dict(options))
-    return task, task.load()
+    try:
+        task = build_task(name, dict(options))
+        return task, task.load()
+    except (FileNotFoundError, TaskOptionError) as error:
+        # the data root's messages name path and format; option errors name the option
+        raise TaskBuildError(" ".join(str(error).split())) from error
+    except Exception as error:
+        log.warning("task %r failed to build", name, exc_info=True)
+        text = " ".join(str(error).split()) or type(error).__name__
+        raise TaskBuildError(f"task {name!r} failed to build: {text}") from error
 
 
 def resolve_device(requested: str) -> str:
@@ -128,7 +146,7 @@ def trajectory_artifacts(
         attempt=run.attempts,
         keep_models=spec.keep_models,
         population_size=spec.population_size,
-        metric=task_declaration(spec.task).metric,
+        metric=task_declaration(spec.task).metrics[0],
         model_info={
             "task": spec.task,
             "task_options": dict(spec.task_options),
@@ -153,6 +171,7 @@ def run_training(database_url: str, run_id: int) -> str:
         entry = next(o for o in spec.optimizers if o.key == run.optimizer)
         worker_optimizer(database_url, run, entry.optimizer)
         task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
+        record_task_origin(database_url, run_id, spec.task)
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
         artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
@@ -178,7 +197,7 @@ def run_training(database_url: str, run_id: int) -> str:
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
-        reason = str(error) if isinstance(error, FileNotFoundError) else ""
+        reason = str(error) if isinstance(error, (FileNotFoundError, TaskBuildError)) else ""
         finish_run(
             database_url,
             run_id,
@@ -192,6 +211,21 @@ def run_training(database_url: str, run_id: int) -> str:
         return "superseded"
     _release(artifacts)
     return "succeeded"
+
+
+def record_task_origin(database_url: str, run_id: int, task: str) -> None:
+    """Note on the run where its task came from here (a plugin's package and version),
+    so its results stay attributable."""
+    origin = task_origin(task).as_dict()
+
+    def write() -> None:
+        with session_factory(database_url)() as session:
+            run = session.get(Run, run_id)
+            if run is not None and run.task_origin != origin:
+                run.task_origin = origin
+                session.commit()
+
+    with_retries(write, what=f"run {run_id} task origin")
 
 
 def _release(artifacts: TrajectoryArtifacts | None) -> None:

@@ -29,9 +29,10 @@ from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.tuning import validation_split
 from shared.spec import EpochBudget, TuningSpec, parse_spec
+from shared.tasks.catalog import task_metric
 from shared.tuning import search
 from shared.tuning.admission import objective_of
-from shared.tuning.objective import COLUMNS, objective_metrics
+from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
 from worker.jobs import RunCancelled, claim_run, heartbeat
@@ -168,7 +169,7 @@ def _train(
     )
     study = search.open_study(database_url, experiment, optimizer.key, direction, pruner=pruner)
     handle = search.TrialHandle(study, trial_id, search.storage(database_url))
-    column = COLUMNS[objective_of(spec.task, tuning)]
+    column = objective_of(spec.task, tuning)
     artifacts = TrajectoryArtifacts(
         database_url=database_url,
         store=artifact_store(get_settings()),
@@ -177,14 +178,14 @@ def _train(
         attempt=run.attempts,
         keep_models="none",
         population_size=1,
-        metric=column,
+        metric=task_metric(spec.task, None if column == LOSS else column),
         model_info={"task": spec.task, "optimizer": run.optimizer, "trial": run.trajectory},
     )
     persist = _persister(database_url, run.id, experiment_id, runner, artifacts)
 
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
         persist(record, checkpoint)
-        value = getattr(record, column)
+        value = objective_value(record.metrics, record.test_loss, column)
         if record.step > 0 and not record.diverged and value is not None:
             handle.report(float(value), record.step)
             if handle.should_prune():
@@ -215,8 +216,8 @@ def _train(
 def _reported(database_url: str, run_id: int, column: str) -> list[tuple[int, float]]:
     """The objective at each stored evaluation point after step 0, by step."""
     with session_factory(database_url)() as session:
-        rows = session.execute(
-            select(ModelRecord.step, getattr(ModelRecord, column))
+        stored = session.execute(
+            select(ModelRecord.step, ModelRecord.metrics, ModelRecord.test_loss)
             .where(
                 ModelRecord.run_id == run_id,
                 ModelRecord.step > 0,
@@ -224,6 +225,7 @@ def _reported(database_url: str, run_id: int, column: str) -> list[tuple[int, fl
             )
             .order_by(ModelRecord.step)
         ).all()
+    rows = [(step, objective_value(metrics, loss, column)) for step, metrics, loss in stored]
     return [(step, float(value)) for step, value in rows if value is not None]
 
 
@@ -232,16 +234,21 @@ def _outcome(database_url: str, run_id: int, column: str, direction: str, state:
     left out), spend, and whether it diverged — from the stored records, so a resumed
     trial is scored on all of them."""
     with session_factory(database_url)() as session:
-        rows = session.execute(
+        stored = session.execute(
             select(
                 ModelRecord.step,
-                getattr(ModelRecord, column),
+                ModelRecord.metrics,
+                ModelRecord.test_loss,
                 ModelRecord.gradient_evaluations,
                 ModelRecord.diverged,
             )
             .where(ModelRecord.run_id == run_id)
             .order_by(ModelRecord.step)
         ).all()
+    rows = [
+        (step, objective_value(metrics, loss, column), spent, diverged)
+        for step, metrics, loss, spent, diverged in stored
+    ]
     spent = max((r[2] for r in rows), default=0)
     scores = [float(r[1]) for r in rows if r[0] > 0 and not r[3] and r[1] is not None]
     scores = [s for s in scores if math.isfinite(s)]

@@ -22,8 +22,8 @@ from api.schemas.limits import apply_server_limits
 from shared.db.models import TunedConfiguration
 from shared.landscapes.functions import LANDSCAPES, landscape
 from shared.optim.declarations import catalog
-from shared.spec import spec_adapter
-from shared.tasks.declarations import TASKS
+from shared.spec import spec_json_schema
+from shared.tasks.catalog import catalog as task_catalog
 
 router = APIRouter(tags=["catalog"])
 
@@ -77,16 +77,19 @@ def function_grid(
 
 @router.get("/tasks", response_model=list[TaskInfo], responses=responses(*READ))
 def tasks(user: Reader) -> list[TaskInfo]:
-    """Training tasks: metric, the dataset directory and format they expect under the data
-    root, and their typed options (type, default, range, choices)."""
-    return [t.info() for t in TASKS.values()]
+    """Training tasks: where each comes from (built in, or a plugin's package and
+    version), its metrics with their direction, the dataset directory and format it
+    expects under the data root, and its typed options (type, default, range, choices).
+    Installed plugins that cannot be used are listed with ``available: false`` and the
+    reason."""
+    return task_catalog()
 
 
 @router.get("/spec-schema", response_model=SpecSchema, responses=responses(*READ))
 def spec_schema(settings: SettingsDep) -> dict[str, Any]:
     """The JSON schema every experiment spec is validated against, with this server's
     limits as its maxima."""
-    schema = spec_adapter.json_schema()
+    schema = spec_json_schema()
     apply_server_limits(schema["$defs"], settings)
     return schema
 

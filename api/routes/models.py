@@ -43,7 +43,7 @@ def list_models(
     rows = session.execute(query.limit(limit).offset(offset)).all()
     items = [
         KeptModelOut(
-            **row._asdict(),
+            **{**row._asdict(), "metrics": row.metrics or {}},
             url=str(
                 request.url_for(
                     "download_model",

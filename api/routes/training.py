@@ -41,17 +41,25 @@ from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
 from shared.stats.curves import learning_curves
 from shared.stats.power import MAX_TRAJECTORIES
 from shared.stats.sharpness import SHARPNESS, converged_sharpness
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration
+from shared.tasks.declarations import TaskDeclaration, UnknownMetricError, UnknownTaskError
+from shared.tasks.metrics import Metric
 
 router = APIRouter(prefix="/experiments", tags=["training"])
 
 # 409: a landscape experiment, or one with no records yet
 TRAINING_ERRORS = responses(*READ, 404, 409, 422)
 
-Metric = Literal["accuracy", "macro_f1", "micro_f1"]
-CurveColumn = Literal[
-    "train_loss", "running_loss", "test_loss", "accuracy", "macro_f1", "micro_f1", "sharpness"
+MetricName = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="a metric the experiment's task reports (GET /tasks lists them); "
+        "default: the task's first",
+    ),
 ]
+#: Record columns a learning curve may show besides the task's metrics.
+CURVE_COLUMNS = ("train_loss", "running_loss", "test_loss", "sharpness")
 PerTrajectory = Annotated[
     int | None,
     Query(
@@ -88,22 +96,43 @@ def _answer(
     per_trajectory: int | None,
     metric: str | None,
     extra: tuple,
-    compute: Callable[[pd.DataFrame, int, str], dict[str, Any]],
+    compute: Callable[[pd.DataFrame, int, Metric], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Resolve L (default: the spec's) and the metric (default: the task's), then compute
-    from the records — once per process for a finished experiment."""
+    """Resolve L (default: the spec's) and the metric (default: the task's first; its
+    direction from the task's declaration), then compute from the records — once per
+    process for a finished experiment."""
     experiment, spec = _training(session, experiment_id)
-    metric = metric or task_declaration(spec.task).metric
+    declaration = _task(spec)
+    try:
+        chosen = declaration.metric_named(metric)
+    except UnknownMetricError as error:
+        raise HTTPException(
+            422, [{"loc": ["query", "metric"], "type": "value_error", "msg": str(error)}]
+        ) from None
     L = per_trajectory or spec.population_size
     return cached(
         results,
-        experiment_key(experiment, name, L, metric, *extra),
-        lambda: compute(_frame(session, experiment), L, metric),
+        experiment_key(experiment, name, L, chosen.name, *extra),
+        lambda: compute(_frame(session, experiment, declaration), L, chosen),
     )
 
 
-def _frame(session: SessionDep, experiment: Experiment) -> pd.DataFrame:
-    frame = records_frame(session, experiment.id)
+def _task(spec: TrainingSpec) -> TaskDeclaration:
+    """The experiment's task, as this server has it (409 if it no longer does)."""
+    try:
+        return task_declaration(spec.task)
+    except UnknownTaskError as error:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"this server does not have the experiment's task ({error}); install its "
+            "plugin to read the statistics",
+        ) from None
+
+
+def _frame(
+    session: SessionDep, experiment: Experiment, declaration: TaskDeclaration
+) -> pd.DataFrame:
+    frame = records_frame(session, experiment.id, declaration.metric_names)
     release(session)  # the statistics run without holding a connection or a snapshot
     if frame.empty:
         raise HTTPException(
@@ -127,12 +156,14 @@ def records(
     query = records_query(experiment.id, optimizer, trajectory)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.limit(limit).offset(offset)).all()
-    columns = ["optimizer", "trajectory", *RECORD_COLUMNS]
+    columns = ["optimizer", "trajectory", *RECORD_COLUMNS]  # metrics: a JSON object
     return {
         "total": total,
         "limit": limit,
         "offset": offset,
-        "items": jsonable([dict(zip(columns, row, strict=True)) for row in rows]),
+        "items": jsonable(
+            [{**dict(zip(columns, row, strict=True)), "metrics": row.metrics or {}} for row in rows]
+        ),
     }
 
 
@@ -149,10 +180,11 @@ def populations(
     results: ResultsDep,
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
-    metric: Metric | None = None,
+    metric: MetricName = None,
 ) -> dict[str, Any]:
-    """Set A (lowest training loss) or Set B (highest test metric): the L models of each
-    trajectory, per optimizer, with the loss-vs-metric Spearman correlation."""
+    """Set A (lowest training loss) or Set B (best test metric, in the direction the task
+    declares): the L models of each trajectory, per optimizer, with the loss-vs-metric
+    Spearman correlation."""
     return _answer(
         session,
         results,
@@ -174,7 +206,7 @@ def set_comparison(
     user: Reader,
     results: ResultsDep,
     per_trajectory: PerTrajectory = None,
-    metric: Metric | None = None,
+    metric: MetricName = None,
     alpha: Alpha = 0.05,
 ) -> dict[str, Any]:
     """Per optimizer, Set A vs Set B on the test metric and on training loss: Mann–Whitney
@@ -206,7 +238,7 @@ def optimizer_comparison(
     results: ResultsDep,
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
-    metric: Metric | None = None,
+    metric: MetricName = None,
     alpha: Alpha = 0.05,
 ) -> dict[str, Any]:
     """Every pair of optimizers on Set A (or B), with Holm-adjusted p-values and the
@@ -231,7 +263,7 @@ def plan(
     results: ResultsDep,
     which: Literal["A", "B"] = "A",
     per_trajectory: PerTrajectory = None,
-    metric: Metric | None = None,
+    metric: MetricName = None,
     alpha: Alpha = 0.05,
     power: Annotated[float, Query(ge=0.5, le=0.99, description="power to reach")] = 0.8,
     max_trajectories: Annotated[
@@ -282,16 +314,37 @@ def curves(
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
-    column: CurveColumn = "test_loss",
+    column: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description="train_loss, running_loss, test_loss, sharpness, or a metric the "
+            "task reports",
+        ),
+    ] = "test_loss",
     window: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> dict[str, Any]:
     """Per optimizer, the column over gradient evaluations across trajectories (mean,
     std, min, max) with a trailing moving average over ``window`` evaluation points."""
-    experiment, _ = _training(session, experiment_id)
+    experiment, spec = _training(session, experiment_id)
+    declaration = _task(spec)
+    valid = (*CURVE_COLUMNS, *declaration.metric_names)
+    if column not in valid:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "column"],
+                    "type": "value_error",
+                    "msg": f"column: {column!r} is not a record column of task "
+                    f"{declaration.name!r}; valid ones: {', '.join(valid)}",
+                }
+            ],
+        )
     return cached(
         results,
         experiment_key(experiment, "curves", column, window),
-        lambda: _curves(_frame(session, experiment), column, window),
+        lambda: _curves(_frame(session, experiment, declaration), column, window),
     )
 
 
@@ -316,7 +369,7 @@ def sweep(
     user: Reader,
     results: ResultsDep,
     per_trajectory: PerTrajectory = None,
-    metric: Metric | None = None,
+    metric: MetricName = None,
     confidence: Annotated[float, Query(ge=0.5, le=0.999, description="interval level")] = 0.95,
 ) -> dict[str, Any]:
     """Each swept optimizer entry's Set A median of the metric, with its cluster-bootstrap

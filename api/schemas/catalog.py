@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.base import Number, Strict
+from shared.tasks.declarations import OriginInfo as OriginInfo  # optimizers' and tasks'
 from shared.tasks.declarations import TaskInfo as TaskInfo  # the tasks describe themselves
 
 Scalar = float | int | str | bool
@@ -22,17 +23,6 @@ class HyperparameterInfo(Strict):
     choices: list[str] | None
     log: bool = Field(description="searched on a log scale (learning rates, decay rates)")
     description: str
-
-
-class OriginInfo(Strict):
-    """Where an optimizer comes from: built in, an installed package, or the server's
-    configuration (``OPTBENCH_OPTIMIZERS``)."""
-
-    source: Literal["builtin", "package", "configuration"]
-    package: str | None
-    version: str | None
-    target: str | None = Field(description="module:Object of a plugin")
-    text: str = Field(description="the origin in words, e.g. 'lab-optimizers 0.3.1 (…)'")
 
 
 class WrapperInfo(Strict):

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.base import Number, Strict, model_of
-from api.schemas.catalog import MinimumInfo, OriginInfo
+from api.schemas.catalog import MinimumInfo
 from shared.db.models import Status
 from shared.landscapes.summary import PairSummary
+from shared.tasks.declarations import OriginInfo
 
 Kind = Literal["landscape", "training", "tuning"]
 
@@ -49,6 +50,11 @@ class RunOut(BaseModel):
         None,
         description="where the optimizer comes from (a plugin's package and version): the "
         "worker's that ran it, or the API's until a worker has",
+    )
+    task_origin: OriginInfo | None = Field(
+        None,
+        description="training runs: where the worker's task came from (built in, or a "
+        "plugin's package and version), so the results stay attributable",
     )
     started_at: AwareDatetime | None
     finished_at: AwareDatetime | None

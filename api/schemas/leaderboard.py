@@ -3,7 +3,7 @@ its ranking (``shared.stats.leaderboard.Ranked``, whose fields the model takes o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -30,6 +30,9 @@ class LeaderboardEntry(RankedOut):  # type: ignore[valid-type, misc]
 class Leaderboard(Strict):
     task: str
     metric: str
+    direction: Literal["higher", "lower"] = Field(
+        description="which values of the metric are better; the board ranks best first"
+    )
     alpha: float
     ties: str | None = Field(None, description="how the board decides ties, in words")
     entries: list[LeaderboardEntry]

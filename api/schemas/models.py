@@ -18,8 +18,7 @@ class KeptModelOut(Strict):
     gradient_evaluations: int
     train_loss: Number
     test_loss: Number
-    accuracy: Number
-    macro_f1: Number
+    metrics: dict[str, Number] = Field(description="the task's test metrics by name")
     size: int = Field(description="file size in bytes")
     sha256: str = Field(description="SHA-256 of the file, hex")
     url: str = Field(description="where to GET the safetensors file")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from api.schemas.base import Number, Strict
@@ -34,5 +36,6 @@ class TrainingSweeps(Strict):
 
     L: int
     metric: str
+    direction: Literal["higher", "lower"] = Field(description="which values are better")
     confidence: float
     sweeps: list[TrainingSweepSeries]

@@ -6,7 +6,7 @@ generated from them (:func:`api.schemas.base.model_of`), so the fields are decla
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -17,8 +17,12 @@ from shared.stats.populations import CandidateCounts
 from shared.stats.power import TrajectoryPlan
 from shared.stats.sharpness import SharpnessPairs, SharpnessSetComparison
 
-Metric = Literal["accuracy", "macro_f1", "micro_f1"]
 Which = Literal["A", "B"]
+Metric = Annotated[str, Field(description="the test metric (one the task declares)")]
+Direction = Annotated[
+    Literal["higher", "lower"],
+    Field(description="which values of the metric are better, as the task declares it"),
+]
 
 CorrelationOut = model_of(Correlation)
 SetComparisonOut = model_of(SetComparison)
@@ -43,9 +47,9 @@ class RecordOut(Strict):
     train_loss: Number = Field(description="in eval mode, on a fixed training subset")
     running_loss: Number = Field(description="mean minibatch loss since the last point")
     test_loss: Number
-    accuracy: Number
-    macro_f1: Number
-    micro_f1: Number
+    metrics: dict[str, Number] = Field(
+        description="the task's declared test metrics by name (null: not finite, diverged)"
+    )
     diverged: bool
     sharpness: Number = Field(None, description="largest Hessian eigenvalue, when measured")
     sharpness_gradient_evaluations: int | None = Field(
@@ -76,15 +80,13 @@ class RecordPage(Strict):
 
 
 class PopulationMember(Strict):
-    """A model of Set A or Set B; carries the metric asked for (one of the three)."""
+    """A model of Set A or Set B, with the value of the metric asked for."""
 
     trajectory: int
     step: int
     gradient_evaluations: int
     train_loss: Number
-    accuracy: Number = None
-    macro_f1: Number = None
-    micro_f1: Number = None
+    value: Number = Field(description="the model's value of the population's metric")
 
 
 class OptimizerPopulation(Strict):
@@ -98,11 +100,12 @@ class OptimizerPopulation(Strict):
 
 
 class Populations(Strict):
-    """Set A (lowest training loss) or Set B (highest test metric) per optimizer."""
+    """Set A (lowest training loss) or Set B (best test metric) per optimizer."""
 
     set: Which
     L: int = Field(description="models per trajectory")
     metric: Metric
+    direction: Direction
     optimizers: dict[str, OptimizerPopulation]
 
 
@@ -111,6 +114,7 @@ class SetComparisons(Strict):
 
     L: int
     metric: Metric
+    direction: Direction
     alpha: float
     optimizers: dict[str, SetComparisonOut]  # type: ignore[valid-type]
     on_sharpness: dict[str, SharpnessSetComparisonOut] | None = Field(  # type: ignore[valid-type]
@@ -126,6 +130,7 @@ class OptimizerComparisons(Strict):
     set: Which
     L: int
     metric: Metric
+    direction: Direction
     alpha: float
     candidates: dict[str, CandidateCountsOut] = Field(  # type: ignore[valid-type]
         description="per optimizer, the records its population chose from"
@@ -156,6 +161,7 @@ class Plan(Strict):
     set: Which = Field(description="the set optimizer pairs are compared on")
     L: int
     metric: Metric
+    direction: Direction
     alpha: float
     power: float
     pair_family_size: int = Field(

@@ -20,8 +20,7 @@ MODEL_COLUMNS = (
     ModelRecord.gradient_evaluations,
     ModelRecord.train_loss,
     ModelRecord.test_loss,
-    ModelRecord.accuracy,
-    ModelRecord.macro_f1,
+    ModelRecord.metrics,
     KeptModel.size,
     KeptModel.sha256,
 )

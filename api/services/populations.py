@@ -32,6 +32,7 @@ from shared.stats.sharpness import (
     sharpness_recorded,
     sharpness_set_comparisons,
 )
+from shared.tasks.metrics import Metric
 
 MAX_PLANNED_PAIRS = 45
 """A plan covers every optimizer pair up to this many (10 optimizers); past it, only the
@@ -53,54 +54,59 @@ def candidates_answer(records: pd.DataFrame) -> dict[str, Any]:
     return {str(k): jsonable(v) for k, v in candidate_counts(records).items()}
 
 
-def populations_answer(records: pd.DataFrame, which: str, L: int, metric: str) -> dict[str, Any]:
-    """The models of Set ``which`` per optimizer, with the loss-vs-metric correlation and
-    the candidate counts."""
+def populations_answer(records: pd.DataFrame, which: str, L: int, metric: Metric) -> dict[str, Any]:
+    """The models of Set ``which`` per optimizer (each with the metric's value), with the
+    loss-vs-metric correlation and the candidate counts."""
     check_population_size(records, L)
-    chosen = population(records, which, L, metric)
+    chosen = population(records, which, L, metric.name, metric.direction)  # type: ignore[arg-type]
     counts = candidates_answer(records)
     out = {}
     for optimizer, models in chosen.groupby("optimizer", sort=True):
+        members = models[["trajectory", "step", "gradient_evaluations", "train_loss"]].assign(
+            value=models[metric.name]
+        )
         out[str(optimizer)] = {
-            "models": jsonable(
-                models[
-                    ["trajectory", "step", "gradient_evaluations", "train_loss", metric]
-                ].to_dict("records")
-            ),
-            "correlation": jsonable(loss_metric_correlation(models, metric)),
+            "models": jsonable(members.to_dict("records")),
+            "correlation": jsonable(loss_metric_correlation(models, metric.name)),
             "candidates": counts[str(optimizer)],
         }
-    return {"set": which, "L": L, "metric": metric, "optimizers": out}
+    return {"set": which, "L": L, **_metric(metric), "optimizers": out}
+
+
+def _metric(metric: Metric) -> dict[str, str]:
+    return {"metric": metric.name, "direction": metric.direction}
 
 
 def set_comparison_answer(
-    records: pd.DataFrame, L: int, metric: str, alpha: float
+    records: pd.DataFrame, L: int, metric: Metric, alpha: float
 ) -> dict[str, Any]:
     """Per optimizer, Set A vs Set B (overlap, candidates, warnings included), and on
     sharpness where the experiment measured it (else ``on_sharpness`` is None)."""
     check_population_size(records, L)
+    ranked = {"direction": metric.direction, "alpha": alpha}
     on_sharpness = (
-        jsonable(sharpness_set_comparisons(records, L, metric, alpha=alpha))
+        jsonable(sharpness_set_comparisons(records, L, metric.name, **ranked))  # type: ignore[arg-type]
         if sharpness_recorded(records)
         else None
     )
     return {
         "L": L,
-        "metric": metric,
+        **_metric(metric),
         "alpha": alpha,
-        "optimizers": jsonable(set_a_vs_set_b(records, L, metric, alpha=alpha)),
+        "optimizers": jsonable(set_a_vs_set_b(records, L, metric.name, **ranked)),  # type: ignore[arg-type]
         "on_sharpness": on_sharpness,
     }
 
 
 def optimizer_comparison_answer(
-    records: pd.DataFrame, L: int, metric: str, which: str, alpha: float
+    records: pd.DataFrame, L: int, metric: Metric, which: str, alpha: float
 ) -> dict[str, Any]:
     """Every optimizer pair on Set ``which``, with the candidate counts per optimizer."""
     check_population_size(records, L)
-    pairs = optimizer_pairs(records, L, metric, which, alpha=alpha)  # type: ignore[arg-type]
+    ranked = {"direction": metric.direction, "alpha": alpha}
+    pairs = optimizer_pairs(records, L, metric.name, which, **ranked)  # type: ignore[arg-type]
     on_sharpness = (
-        jsonable(sharpness_optimizer_pairs(records, L, metric, which, alpha=alpha))  # type: ignore[arg-type]
+        jsonable(sharpness_optimizer_pairs(records, L, metric.name, which, **ranked))  # type: ignore[arg-type]
         if sharpness_recorded(records)
         else None
     )
@@ -108,7 +114,7 @@ def optimizer_comparison_answer(
     return {
         "set": which,
         "L": L,
-        "metric": metric,
+        **_metric(metric),
         "alpha": alpha,
         "candidates": candidates_answer(records),
         "pairs": jsonable(pairs),
@@ -121,7 +127,7 @@ def optimizer_comparison_answer(
 def plan_answer(
     records: pd.DataFrame,
     L: int,
-    metric: str,
+    metric: Metric,
     which: str,
     alpha: float,
     power: float,
@@ -134,14 +140,15 @@ def plan_answer(
     level the optimizer comparison reports them: Holm over all m pairs, planned at α/m;
     or only ``pair``, a family of one, at α."""
     check_population_size(records, L)
-    chosen_a = split_by_optimizer(population(records, "A", L, metric))
-    chosen_b = split_by_optimizer(population(records, "B", L, metric))
+    column, direction = metric.name, metric.direction
+    chosen_a = split_by_optimizer(population(records, "A", L, column, direction))  # type: ignore[arg-type]
+    chosen_b = split_by_optimizer(population(records, "B", L, column, direction))  # type: ignore[arg-type]
     names = optimizers(records)
 
     def means(frame: pd.DataFrame | None) -> dict[object, float]:
         if frame is None:
             return {}
-        return {t: float(v.mean()) for t, v in trajectory_arrays(frame, metric).items() if v.size}
+        return {t: float(v.mean()) for t, v in trajectory_arrays(frame, column).items() if v.size}
 
     options = {"alpha": alpha, "power": power, "max_trajectories": max_trajectories}
     sets = {}
@@ -177,9 +184,10 @@ def plan_answer(
     )
     note = None
     if pair is None and len(pairs) > MAX_PLANNED_PAIRS:
+        sign = 1.0 if metric.higher_is_better else -1.0
         best = max(
             names,
-            key=lambda n: np.median(side[n]) if side[n].size else -math.inf,
+            key=lambda n: sign * np.median(side[n]) if side[n].size else -math.inf,
         )
         pairs = [(x, y) for x, y in pairs if best in (x, y)]
         note = (
@@ -190,7 +198,7 @@ def plan_answer(
     return {
         "set": which,
         "L": L,
-        "metric": metric,
+        **_metric(metric),
         "alpha": alpha,
         "power": power,
         "pair_family_size": family,

@@ -1,6 +1,13 @@
-"""Model records of a training experiment, as a DataFrame for the statistics."""
+"""Model records of a training experiment, as a DataFrame for the statistics.
+
+A record's test metrics are a JSON object (whatever its task declares); the frame gives
+each metric its own float column beside the fixed ones, so the statistics see
+``accuracy`` or ``perplexity`` like ``train_loss``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import Select, select
@@ -17,9 +24,7 @@ RECORD_COLUMNS = [
     "train_loss",
     "running_loss",
     "test_loss",
-    "accuracy",
-    "macro_f1",
-    "micro_f1",
+    "metrics",
     "diverged",
     "sharpness",
     "sharpness_gradient_evaluations",
@@ -27,6 +32,7 @@ RECORD_COLUMNS = [
     "sharpness_products",
     "hessian_min_eigenvalue",
 ]
+FLOAT_COLUMNS = ["train_loss", "running_loss", "test_loss", "sharpness", "hessian_min_eigenvalue"]
 
 
 def records_query(
@@ -44,22 +50,20 @@ def records_query(
     return query.order_by(Run.optimizer, Run.trajectory, ModelRecord.step)
 
 
-def records_frame(session: Session, experiment_id: int) -> pd.DataFrame:
-    """Every record: optimizer (the configuration's key), trajectory, and the record."""
+def records_frame(
+    session: Session, experiment_id: int, metrics: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Every record: optimizer (the configuration's key), trajectory, the record's fixed
+    fields, and one float column per metric (``metrics``, the task's declared ones, are
+    always present, NaN where a record lacks them; others found in the records too)."""
     # Unordered (the statistics sort what they need), and as plain tuples: pandas probes
     # each row's attributes, which SQLAlchemy rows answer slowly.
     query = records_query(experiment_id).order_by(None)
     rows = [tuple(row) for row in session.execute(query)]
     frame = pd.DataFrame(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
-    float_columns = [
-        "train_loss",
-        "running_loss",
-        "test_loss",
-        "accuracy",
-        "macro_f1",
-        "micro_f1",
-        "sharpness",
-        "hessian_min_eigenvalue",
-    ]
-    frame[float_columns] = frame[float_columns].astype(float)
+    values = pd.DataFrame.from_records([m or {} for m in frame.pop("metrics")], index=frame.index)
+    names = list(dict.fromkeys([*metrics, *values.columns]))
+    for name in names:
+        frame[name] = values[name].astype(float) if name in values.columns else float("nan")
+    frame[FLOAT_COLUMNS] = frame[FLOAT_COLUMNS].astype(float)
     return frame

@@ -19,15 +19,17 @@ from shared.spec import TrainingSpec
 from shared.stats.bootstrap import median_interval
 from shared.stats.populations import check_metric, set_a
 from shared.sweeps import expand, sweep_series
+from shared.tasks.metrics import Metric
 
 
 def training_sweep_answer(
-    records: pd.DataFrame, spec: TrainingSpec, L: int, metric: str, confidence: float
+    records: pd.DataFrame, spec: TrainingSpec, L: int, declared: Metric, confidence: float
 ) -> dict[str, Any]:
-    """``{"L", "metric", "confidence", "sweeps": [series]}``; each point carries
-    ``median``, ``interval`` [low, high] and ``trajectories`` once it has records."""
+    """``{"L", "metric", "direction", "confidence", "sweeps": [series]}``; each point
+    carries ``median``, ``interval`` [low, high] and ``trajectories`` once it has records."""
     check_population_size(records, L)
-    check_metric(records, metric)
+    metric = declared.name
+    check_metric(records, metric, declared.direction)
     chosen = set_a(records, L)
     by_optimizer = {str(k): group for k, group in chosen.groupby("optimizer", sort=False)}
 
@@ -52,6 +54,7 @@ def training_sweep_answer(
         {
             "L": L,
             "metric": metric,
+            "direction": declared.direction,
             "confidence": confidence,
             "sweeps": sweep_series(expand(spec.optimizers), measure),
         }

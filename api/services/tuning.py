@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shared.db.models import Experiment, ModelRecord, Run, TunedConfiguration, TuningTrial
 from shared.spec import TuningSpec, parse_spec
 from shared.tuning.admission import objective_of, spaces
-from shared.tuning.objective import COLUMNS, objective_metrics
+from shared.tuning.objective import objective_metrics, objective_value
 from shared.tuning.study import best_trials
 
 
@@ -21,7 +21,6 @@ def tuning_answer(session: Session, study: Experiment) -> dict[str, Any]:
     tuning = spec.tuning
     objective = objective_of(spec.task, tuning)
     direction = objective_metrics(spec.task).get(objective, "higher")
-    column = getattr(ModelRecord, COLUMNS[objective])
     rows = session.execute(
         select(TuningTrial, Run)
         .join(Run, Run.id == TuningTrial.run_id)
@@ -29,12 +28,19 @@ def tuning_answer(session: Session, study: Experiment) -> dict[str, Any]:
         .order_by(TuningTrial.optimizer, TuningTrial.number)
     ).all()
     points: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for run_id, step, spent, value in session.execute(
-        select(ModelRecord.run_id, ModelRecord.step, ModelRecord.gradient_evaluations, column)
+    for run_id, step, spent, metrics, loss in session.execute(
+        select(
+            ModelRecord.run_id,
+            ModelRecord.step,
+            ModelRecord.gradient_evaluations,
+            ModelRecord.metrics,
+            ModelRecord.test_loss,
+        )
         .join(Run, Run.id == ModelRecord.run_id)
         .where(Run.experiment_id == study.id, ModelRecord.step > 0)
         .order_by(ModelRecord.run_id, ModelRecord.step)
     ):
+        value = objective_value(metrics, loss, objective)
         points[run_id].append({"step": step, "gradient_evaluations": spent, "value": value})
     trials = []
     for trial, run in rows:

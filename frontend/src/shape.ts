@@ -101,7 +101,7 @@ export type BoxTrace = {
 type Models = Record<string, { models: { [column: string]: number | null | undefined }[] }>;
 
 /** Set A and Set B of every optimizer as box plots with every model drawn, on `column`
- * (the metric, or e.g. sharpness). */
+ * (`value`, the population's metric, or e.g. sharpness). */
 export function populationBoxes(setA: Models, setB: Models, column: string, metric = column): BoxTrace[] {
   const box = (label: string, data: Models): BoxTrace => {
     const xs: string[] = [];
@@ -246,7 +246,8 @@ export function sweepAxis(series: { parameters: string[]; points: { values: Reco
 
 type MeasuredRecord = {
   optimizer: string; trajectory: number; step: number; diverged: boolean; sharpness?: number | null;
-  [column: string]: number | string | boolean | null | undefined;
+  /** The task's test metrics by name. */
+  metrics: Record<string, number | null | undefined>;
 };
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -271,7 +272,7 @@ export function withSharpness(optimizers: Record<string, { models: { trajectory:
 export function sharpnessScatter(records: MeasuredRecord[], metric: string): ScatterTrace[] {
   const by = new Map<string, { x: number[]; y: number[] }>();
   for (const r of records) {
-    const value = r[metric];
+    const value = r.metrics[metric];
     if (r.step === 0 || r.diverged || !finite(r.sharpness) || !finite(value)) continue;
     const points = by.get(r.optimizer) ?? { x: [], y: [] };
     points.x.push(r.sharpness);

@@ -2,7 +2,8 @@
 
 * ``none``: no weights are kept.
 * ``population`` (default): the models that can enter Set A or Set B at the spec's L —
-  the L lowest-training-loss candidates and the L highest-metric candidates. As a better
+  the L lowest-training-loss candidates and the L best-metric candidates (in the
+  direction the task declares for its metric). As a better
   model arrives, one that fell out of both is released. A record that has fallen out can
   never come back (records are only added), so the kept set at the end holds exactly Set A
   ∪ Set B at that L, and every member of either can be downloaded.
@@ -23,7 +24,7 @@ from typing import Literal
 
 import pandas as pd
 
-from shared.stats.populations import set_a, set_b
+from shared.stats.populations import Direction, set_a, set_b
 
 KeepModels = Literal["none", "population", "all"]
 
@@ -38,13 +39,16 @@ class RecordScore:
     diverged: bool = False
 
 
-def steps_to_keep(records: Iterable[RecordScore], policy: KeepModels, L: int) -> set[int]:
+def steps_to_keep(
+    records: Iterable[RecordScore], policy: KeepModels, L: int, direction: Direction = "higher"
+) -> set[int]:
     """The steps whose weights ``policy`` keeps, given all the trajectory's records so far.
 
     Args:
         records: every model record of one trajectory (any order).
         policy: ``none``, ``population`` or ``all``.
         L: the spec's population size (models per trajectory in Set A and in Set B).
+        direction: whether a higher or a lower metric is better (Set B's ranking).
     """
     records = list(records)
     if policy == "none":
@@ -63,7 +67,7 @@ def steps_to_keep(records: Iterable[RecordScore], policy: KeepModels, L: int) ->
             "diverged": [r.diverged for r in records],
         }
     )
-    chosen = set(set_a(frame, L)["step"]) | set(set_b(frame, L, "metric")["step"])
+    chosen = set(set_a(frame, L)["step"]) | set(set_b(frame, L, "metric", direction)["step"])
     return {int(step) for step in chosen}
 
 

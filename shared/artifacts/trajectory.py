@@ -36,6 +36,7 @@ from shared.artifacts.weights import save_weights
 from shared.db.models import KeptModel, ModelRecord, Run
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
+from shared.tasks.metrics import Metric
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class TrajectoryArtifacts:
     attempt: int
     keep_models: KeepModels
     population_size: int
-    metric: str
+    #: The task's metric Set B ranks by (its name and direction).
+    metric: Metric
     #: Rebuild information stored in every kept model's metadata (task, options, labels).
     model_info: Mapping[str, Any] = field(default_factory=dict)
     _new_models: list[tuple[int, StoredArtifact]] = field(default_factory=list, init=False)
@@ -134,7 +136,7 @@ class TrajectoryArtifacts:
                     select(
                         ModelRecord.step,
                         ModelRecord.train_loss,
-                        getattr(ModelRecord, self.metric),
+                        ModelRecord.metrics,
                         ModelRecord.diverged,
                     ).where(ModelRecord.run_id == self.run_id, ModelRecord.step != record.step)
                 ).all()
@@ -145,11 +147,13 @@ class TrajectoryArtifacts:
 
         # A database restart mid-trajectory costs a retry, not the run.
         rows, kept = with_retries(read, what=f"run {self.run_id} kept models")
-        scores = [RecordScore(*row) for row in rows]
-        scores.append(
-            RecordScore(record.step, record.train_loss, getattr(record, self.metric), False)
-        )
-        keep = steps_to_keep(scores, self.keep_models, self.population_size)
+        name = self.metric.name
+        scores = [
+            RecordScore(step, loss, (metrics or {}).get(name), diverged)
+            for step, loss, metrics, diverged in rows
+        ]
+        scores.append(RecordScore(record.step, record.train_loss, record.metrics.get(name), False))
+        keep = steps_to_keep(scores, self.keep_models, self.population_size, self.metric.direction)
         self._evicted = [(step, key) for step, key in kept.items() if step not in keep]
         if record.step in keep and record.step not in kept:
             key = model_key(self.experiment_id, self.run_id, self.attempt, record.step)

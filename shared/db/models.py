@@ -153,6 +153,9 @@ class Run(Base):
     optimizer_origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: A training trajectory whose loss became non-finite.
     diverged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Where the run's task came from, as the worker that ran it found it (built in, or
+    #: a plugin's package and version: ``shared.registry.Origin.as_dict()``).
+    task_origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -198,9 +201,9 @@ class ModelRecord(Base):
     train_loss: Mapped[float | None] = mapped_column(Float)
     running_loss: Mapped[float | None] = mapped_column(Float)
     test_loss: Mapped[float | None] = mapped_column(Float)
-    accuracy: Mapped[float | None] = mapped_column(Float)
-    macro_f1: Mapped[float | None] = mapped_column(Float)
-    micro_f1: Mapped[float | None] = mapped_column(Float)
+    #: The task's declared test metrics by name (``shared.tasks.metrics``); a metric
+    #: the evaluation could not give (diverged, not finite) is null or absent.
+    metrics: Mapped[dict[str, float | None]] = mapped_column(JSON, default=dict)
     diverged: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Largest Hessian eigenvalue of the training loss (specs with ``sharpness: true``).
     sharpness: Mapped[float | None] = mapped_column(Float)

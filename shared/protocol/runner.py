@@ -26,7 +26,6 @@ from torch.utils.data.dataloader import default_collate
 from shared.artifacts.weights import checkpoint_bytes, load_checkpoint
 from shared.optim.closures import minibatch_closure
 from shared.optim.registry import build
-from shared.protocol.metrics import classification_metrics
 from shared.protocol.seeding import TrajectorySeeds
 from shared.protocol.sharpness import SharpnessSettings, model_sharpness
 from shared.tasks.base import Task, TaskData
@@ -80,9 +79,8 @@ class EvaluatedModel:
     train_loss: float | None
     running_loss: float | None
     test_loss: float | None
-    accuracy: float | None
-    macro_f1: float | None
-    micro_f1: float | None
+    #: The task's declared test metrics by name (None where not finite, or diverged).
+    metrics: dict[str, float | None] = field(default_factory=dict)
     diverged: bool = False
     #: Largest Hessian eigenvalue of the training loss on a fixed batch (if measured).
     sharpness: float | None = None
@@ -314,9 +312,7 @@ class TrajectoryRunner:
                 train_loss=None,
                 running_loss=running,
                 test_loss=None,
-                accuracy=None,
-                macro_f1=None,
-                micro_f1=None,
+                metrics=dict.fromkeys(self.metric_names),
                 diverged=True,
             )
         else:
@@ -332,7 +328,7 @@ class TrajectoryRunner:
                 )
                 sharpness = self._sharpness(model)
                 model.train()
-                metrics = classification_metrics(targets, predictions, self.task.multilabel)
+                metrics = self._metrics(targets, predictions, test_loss)
                 record = EvaluatedModel(
                     step=progress.step,
                     epoch=progress.step / self.steps_per_epoch,
@@ -342,7 +338,7 @@ class TrajectoryRunner:
                     train_loss=_finite(train_loss),
                     running_loss=running,
                     test_loss=_finite(test_loss),
-                    **metrics,
+                    metrics=metrics,
                     **sharpness,
                 )
         progress.running_sum, progress.running_count = 0.0, 0
@@ -353,6 +349,22 @@ class TrajectoryRunner:
                 self.on_model(record, model)
         if self.on_evaluation is not None:
             self.on_evaluation(record, self._checkpoint(model, optimizer, progress))
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """The metrics the task declares (every record carries each of them)."""
+        declaration = self.task.declaration
+        return declaration.metric_names if declaration is not None else ()
+
+    def _metrics(
+        self, targets: np.ndarray, predictions: np.ndarray, test_loss: float
+    ) -> dict[str, float | None]:
+        values = self.task.evaluate(targets, predictions, test_loss)
+        names = self.metric_names or tuple(values)
+        return {
+            name: None if values.get(name) is None else _finite(float(values[name]))  # type: ignore[arg-type]
+            for name in names
+        }
 
     def _sharpness(self, model: nn.Module) -> dict[str, Any]:
         """The largest Hessian eigenvalue on the fixed sharpness batch, with its cost and

@@ -6,8 +6,9 @@ trajectory of each optimizer,
 
 * **Set A** keeps the ``L`` records with the lowest training loss: the models the
   optimizer itself would pick, since it only sees the training objective;
-* **Set B** keeps the ``L`` records with the highest test metric: the models an oracle
-  would pick, the best the trajectory visited.
+* **Set B** keeps the ``L`` records with the best test metric in the metric's direction
+  (highest accuracy, lowest perplexity): the models an oracle would pick, the best the
+  trajectory visited.
 
 So a population holds up to ``trajectories × L`` models. Only *candidates* are ranked:
 records after step 0 and before any divergence (:func:`candidates`). The step-0 model is
@@ -28,6 +29,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+Direction = Literal["higher", "lower"]
+"""In which direction a metric's values are better (the task declares it)."""
 
 KEYS = ("optimizer", "trajectory")
 """A trajectory is identified by both: trajectory numbers restart for every optimizer."""
@@ -199,18 +203,21 @@ def set_a(records: pd.DataFrame, L: int) -> pd.DataFrame:
     return _top(records, L, "train_loss", lowest=True)
 
 
-def set_b(records: pd.DataFrame, L: int, metric: str) -> pd.DataFrame:
-    """Set B: per optimizer and trajectory, the ``L`` records with the highest ``metric``.
+def set_b(
+    records: pd.DataFrame, L: int, metric: str, direction: Direction = "higher"
+) -> pd.DataFrame:
+    """Set B: per optimizer and trajectory, the ``L`` records with the best ``metric``:
+    the highest values when ``direction`` is ``"higher"``, the lowest when ``"lower"``.
 
-    ``metric`` names a higher-is-better test metric column (``"accuracy"``,
-    ``"macro_f1"``, …); loss columns are refused because their best is their lowest.
+    ``metric`` names a test metric column, ranked in the direction its task declares; a
+    loss column ranked as higher-is-better is refused (its best is its lowest).
     Otherwise as :func:`set_a`: NaN/±inf metric values are excluded, ties go to the
     earlier step, and a short trajectory contributes all its ranked records.
     """
     _check_records(records)
     _check_L(L)
-    check_metric(records, metric)
-    return _top(records, L, metric, lowest=False)
+    check_metric(records, metric, direction)
+    return _top(records, L, metric, lowest=direction == "lower")
 
 
 def population(
@@ -218,34 +225,38 @@ def population(
     which: Literal["A", "B"],
     L: int,
     metric: str | None = None,
+    direction: Direction = "higher",
 ) -> pd.DataFrame:
     """Set A (``which="A"``) or Set B (``which="B"``) of every optimizer in ``records``.
 
-    ``metric`` is required for Set B; for Set A it is optional and only validated, so a
-    caller can check its request once whichever set it asks for.
+    ``metric`` is required for Set B (ranked in ``direction``); for Set A it is optional
+    and only validated, so a caller can check its request once whichever set it asks for.
     """
     if which not in ("A", "B"):
         raise ValueError(f"which: expected 'A' or 'B', got {which!r}")
     if which == "B":
         if metric is None:
             raise ValueError("metric: Set B ranks by a test metric; none was given")
-        return set_b(records, L, metric)
+        return set_b(records, L, metric, direction)
     if metric is not None:
         _check_records(records)
-        check_metric(records, metric)
+        check_metric(records, metric, direction)
     return set_a(records, L)
 
 
-def check_metric(records: pd.DataFrame, metric: str) -> None:
-    """Raise ``ValueError`` unless ``metric`` is a numeric, higher-is-better column."""
+def check_metric(records: pd.DataFrame, metric: str, direction: Direction = "higher") -> None:
+    """Raise ``ValueError`` unless ``metric`` is a numeric column that can be ranked in
+    ``direction`` (a loss is never higher-is-better)."""
+    if direction not in ("higher", "lower"):
+        raise ValueError(f"direction: expected 'higher' or 'lower', got {direction!r}")
     if not isinstance(metric, str) or metric not in records.columns:
         known = sorted(c for c in records.columns if isinstance(c, str) and c not in NOT_METRICS)
         raise ValueError(f"metric: unknown column {metric!r}; columns: {known}")
     if metric in NOT_METRICS:
         raise ValueError(f"metric: {metric!r} is a bookkeeping column, not a test metric")
-    if metric.endswith("_loss"):
+    if metric.endswith("_loss") and direction == "higher":
         raise ValueError(
-            f"metric: {metric!r} is a loss (lower is better); Set B ranks by highest value"
+            f"metric: {metric!r} is a loss (lower is better), not a higher-is-better metric"
         )
     numeric_values(records, metric, "metric")
 

@@ -23,6 +23,7 @@ from shared.stats.model_level import finite
 from shared.stats.populations import (
     KEYS,
     CandidateCounts,
+    Direction,
     candidate_counts,
     numeric_values,
     overlap,
@@ -180,6 +181,7 @@ def set_a_vs_set_b(
     L: int,
     metric: str,
     *,
+    direction: Direction = "higher",
     seed: int | None = 0,
     paired: bool = True,
     alpha: float = ALPHA,
@@ -196,7 +198,7 @@ def set_a_vs_set_b(
         ``{optimizer: SetComparison}`` in sorted optimizer order.
     """
     chosen_a = set_a(records, L)
-    chosen_b = set_b(records, L, metric)
+    chosen_b = set_b(records, L, metric, direction)
     overlaps = overlap(chosen_a, chosen_b)
     counts = candidate_counts(records)
 
@@ -257,6 +259,7 @@ def optimizer_pairs(
     which: Literal["A", "B"] = "A",
     *,
     column: str | None = None,
+    direction: Direction = "higher",
     seed: int | None = 0,
     alpha: float = ALPHA,
 ) -> list[PairComparison]:
@@ -268,7 +271,7 @@ def optimizer_pairs(
     Holm's correction is applied across all pairs separately for the Mann–Whitney,
     Student, Welch and trajectory-level p-values. Fewer than 2 optimizers: no pairs.
     """
-    chosen = population(records, which, L, metric)
+    chosen = population(records, which, L, metric, direction)
     arrays = by_trajectory(chosen, column or metric)
     names = list(combinations(optimizers(records), 2))
     prepared = [

@@ -25,6 +25,7 @@ import pandas as pd
 
 from shared.stats.families import PairFamily, pair_family
 from shared.stats.populations import (
+    Direction,
     candidates,
     population,
     set_a,
@@ -106,6 +107,7 @@ def sharpness_set_comparisons(
     L: int,
     metric: str,
     *,
+    direction: Direction = "higher",
     seed: int | None = 0,
     paired: bool = True,
     alpha: float = ALPHA,
@@ -125,7 +127,7 @@ def sharpness_set_comparisons(
     if not include_unconverged:
         records = converged_sharpness(records)
     chosen_a = split_by_optimizer(set_a(records, L))
-    chosen_b = split_by_optimizer(set_b(records, L, metric))
+    chosen_b = split_by_optimizer(set_b(records, L, metric, direction))
     everything = split_by_optimizer(candidates(records))
     result: dict[str, SharpnessSetComparison] = {}
     for optimizer in optimizers(records):
@@ -151,6 +153,7 @@ def sharpness_optimizer_pairs(
     metric: str,
     which: Literal["A", "B"] = "A",
     *,
+    direction: Direction = "higher",
     seed: int | None = 0,
     alpha: float = ALPHA,
     include_unconverged: bool = False,
@@ -162,8 +165,10 @@ def sharpness_optimizer_pairs(
     _check_sharpness(records)
     if not include_unconverged:
         records = converged_sharpness(records)
-    pairs = optimizer_pairs(records, L, metric, which, column=SHARPNESS, seed=seed, alpha=alpha)
-    chosen = split_by_optimizer(population(records, which, L, metric))
+    pairs = optimizer_pairs(
+        records, L, metric, which, column=SHARPNESS, direction=direction, seed=seed, alpha=alpha
+    )
+    chosen = split_by_optimizer(population(records, which, L, metric, direction))
     correlations = {
         str(optimizer): rank_correlation(chosen.get(optimizer, records.iloc[:0]), SHARPNESS, metric)
         for optimizer in optimizers(records)

@@ -1,12 +1,16 @@
-"""What a training task is: data + model + loss + metric (AlgoPerf's workload).
+"""What a training task is: data + model + loss + metrics (AlgoPerf's workload).
 
-A task owns its data, model, loss and metric; an optimizer only updates; the runner
+A task owns its data, model, loss and metrics; an optimizer only updates; the runner
 (``shared.protocol``) owns the loop, the evaluation cadence and the budget.
 
 Batches are ``(inputs, targets)`` as produced by ``TaskData.collate`` (or PyTorch's
 default collation): ``inputs`` is a tensor or a dict of tensors (tokenised text), and
-``model(inputs)`` returns logits of shape (batch, num_labels). Targets are class indices
+``model(inputs)`` returns outputs the task's :meth:`Task.loss` takes with the targets.
+The defaults are classification's: logits of shape (batch, num_labels) and class indices
 (long, shape (batch,)) or, for multi-label tasks, 0/1 floats of shape (batch, num_labels).
+A task with other outputs (a language model's (batch, sequence, vocabulary) logits, a
+regression's values) overrides :meth:`Task.loss`, :meth:`Task.predict` and
+:meth:`Task.evaluate`.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from shared.tasks.classification import classification_metrics
 from shared.tasks.data_root import DataRoot, TaskDataError
+from shared.tasks.declarations import TaskDeclaration
 from shared.tasks.options import TaskOptions
 
 __all__ = ["Task", "TaskData", "TaskDataError"]
@@ -36,10 +43,12 @@ class TaskData:
 
 
 class Task(ABC):
-    name: ClassVar[str]
-    #: The test metric Set B ranks by: "accuracy" or "macro_f1".
-    metric: ClassVar[str]
+    """A runnable task; its declaration (:class:`shared.tasks.TaskDeclaration`) names it
+    and lists its metrics, and is set on the instance by ``registry.build_task``."""
+
+    name: ClassVar[str] = ""
     multilabel: ClassVar[bool] = False
+    declaration: TaskDeclaration | None = None
 
     def __init__(
         self, options: TaskOptions, data_root: DataRoot, allow_downloads: bool = False
@@ -67,7 +76,17 @@ class Task(ABC):
         return nn.functional.cross_entropy(logits, targets)
 
     def predict(self, logits: torch.Tensor) -> torch.Tensor:
-        """Class indices, or 0/1 label indicators (sigmoid > 0.5) for multi-label."""
+        """Class indices, or 0/1 label indicators (sigmoid > 0.5) for multi-label: what
+        :meth:`evaluate` receives as ``predictions``."""
         if self.multilabel:
             return (logits > 0).long()
         return logits.argmax(dim=-1)
+
+    def evaluate(
+        self, targets: np.ndarray, predictions: np.ndarray, test_loss: float
+    ) -> dict[str, float | None]:
+        """The declared test metrics, by name, from the whole test set's ``targets`` and
+        :meth:`predict` outputs (concatenated along the first axis) and the mean test
+        loss. The runner stores exactly the declared names (a missing one as None).
+        Default: accuracy, macro-F1 and, for multi-label tasks, micro-F1."""
+        return classification_metrics(targets, predictions, self.multilabel)

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError, ValidationError
 
 from shared.tasks.data_root import relative_name
@@ -160,3 +167,39 @@ class MiniLMTextOptions(TaskOptions):
         0, ge=0, le=SEED_MAX, description="corpus seed (the dataset, not the trajectory)"
     )
     max_length: Integer = Field(32, ge=4, le=512, description="tokens per example, truncated")
+
+
+class CharLMOptions(TaskOptions):
+    corpus_sentences: Integer = Field(
+        2000,
+        ge=50,
+        le=1_000_000,
+        description="sentences generated for the corpus (about 40 characters each), the "
+        "first 90% of the text for training",
+    )
+    data_seed: Integer = Field(
+        0, ge=0, le=SEED_MAX, description="corpus seed (the dataset, not the trajectory)"
+    )
+    sequence_length: Integer = Field(
+        64, ge=8, le=2048, description="characters per training example (context length)"
+    )
+    architecture: Literal["transformer", "lstm"] = Field(
+        "transformer", description="a causal Transformer encoder or an LSTM"
+    )
+    width: Integer = Field(
+        48, ge=8, le=4096, description="embedding and hidden width (GPU workers: 256–512)"
+    )
+    layers: Integer = Field(2, ge=1, le=48, description="Transformer or LSTM layers")
+    heads: Integer = Field(
+        4, ge=1, le=64, description="attention heads (Transformer; must divide width)"
+    )
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self) -> CharLMOptions:
+        if self.architecture == "transformer" and self.width % self.heads:
+            raise PydanticCustomError(
+                "heads_divide_width",
+                "heads: {heads} does not divide width {width}",
+                {"heads": self.heads, "width": self.width},
+            )
+        return self

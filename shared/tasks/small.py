@@ -42,7 +42,6 @@ class DigitsTask(Task):
     """scikit-learn's bundled 8×8 digits (1,797 images): 64 pixels in [0, 1], 10 classes."""
 
     name = "digits"
-    metric = "accuracy"
     options: DigitsOptions
 
     def load(self) -> TaskData:
@@ -128,7 +127,6 @@ class Mnist1dTask(Task):
     """
 
     name = "mnist1d"
-    metric = "accuracy"
     options: Mnist1dOptions
 
     def load(self) -> TaskData:
@@ -160,7 +158,6 @@ class MiniLMTextTask(HFTextTask):
     """
 
     name = "minilm_text"
-    metric = "macro_f1"
     options: MiniLMTextOptions
 
     @property

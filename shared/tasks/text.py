@@ -54,7 +54,6 @@ class GoEmotionsTask(HFTextTask):
     """
 
     name = "goemotions"
-    metric = "macro_f1"
     multilabel = True
     options: GoEmotionsOptions
 
@@ -118,7 +117,6 @@ class TweetEvalTask(HFTextTask):
     """TweetEval (Barbieri et al. 2020): one of its tweet classification subtasks."""
 
     name = "tweeteval"
-    metric = "macro_f1"
     options: TweetEvalOptions
 
     @property

@@ -75,7 +75,6 @@ def _unpickle(directory: DataDirectory, name: str, expected: str) -> dict[Any, A
 class CifarTask(Task):
     """Shared by CIFAR-10 and CIFAR-100, which differ in file names, label key and statistics."""
 
-    metric = "accuracy"
     options: CifarOptions
     layout: ClassVar[DatasetLayout]
     num_classes: ClassVar[int]

@@ -1,40 +1,40 @@
-"""Which metric a study may optimise, and in which direction.
+"""Which metric a study may optimise, in which direction, and its value in a record.
 
-One function, so that when tasks declare their metrics and directions themselves this
-is the only place that changes.
+The task declares its metrics and their directions (:mod:`shared.tasks.metrics`); a
+study may also minimise ``loss``, the validation split's loss (stored where a training
+run stores its test loss).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration, task_metric
 
 Direction = Literal["higher", "lower"]
 
-#: Tasks whose records carry micro-F1 too (multi-label classification).
-_MULTILABEL = frozenset({"goemotions"})
-
-#: The record column each objective reads (``loss`` is the validation split's loss,
-#: stored where a training run stores its test loss).
-COLUMNS = {
-    "accuracy": "accuracy",
-    "macro_f1": "macro_f1",
-    "micro_f1": "micro_f1",
-    "loss": "test_loss",
-}
+#: The validation loss as an objective.
+LOSS = "loss"
 
 
 def objective_metrics(task: str) -> dict[str, Direction]:
-    """The metrics ``task`` reports at every evaluation point, each with its direction."""
-    metrics: dict[str, Direction] = {"accuracy": "higher", "macro_f1": "higher"}
-    if task in _MULTILABEL:
-        metrics["micro_f1"] = "higher"
-    metrics["loss"] = "lower"
-    default = task_declaration(task).metric
-    metrics.setdefault(default, "higher")
+    """The metrics ``task`` reports at every evaluation point, each with its direction,
+    and the loss."""
+    metrics: dict[str, Direction] = {m.name: m.direction for m in task_declaration(task).metrics}
+    metrics[LOSS] = "lower"
     return metrics
 
 
 def default_objective(task: str) -> str:
-    return task_declaration(task).metric
+    """The task's default metric (the one Set B ranks by)."""
+    return task_metric(task).name
+
+
+def objective_value(
+    metrics: Mapping[str, float | None] | None, test_loss: float | None, objective: str
+) -> float | None:
+    """The objective at one evaluation point, from its metrics and its (validation) loss."""
+    if objective == LOSS:
+        return test_loss
+    return (metrics or {}).get(objective)

@@ -22,7 +22,7 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, TuningTrial
 from shared.failures import one_line
 from shared.spec import TrainingSpec, TuningSpec, parse_spec
-from shared.tasks.declarations import task_declaration
+from shared.tasks.catalog import task_declaration
 from shared.tuning.admission import objective_of, reserved_cost, trial_gradient_evaluations
 from shared.tuning.objective import objective_metrics
 

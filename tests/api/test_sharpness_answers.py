@@ -9,12 +9,13 @@ from scipy import stats
 from api.schemas.training import OptimizerComparisons, SetComparisons
 from api.services.populations import optimizer_comparison_answer, set_comparison_answer
 from shared.stats.populations import set_a
+from shared.tasks.metrics import ACCURACY
 from tests.stats.test_sharpness import overfitting_records
 
 
 def test_set_comparison_answer_on_sharpness() -> None:
     records = overfitting_records()
-    answer = SetComparisons.model_validate(set_comparison_answer(records, 10, "accuracy", 0.05))
+    answer = SetComparisons.model_validate(set_comparison_answer(records, 10, ACCURACY, 0.05))
     assert answer.on_sharpness is not None and set(answer.on_sharpness) == {"sam", "sgd"}
     sgd = answer.on_sharpness["sgd"]
     assert sgd.set_a.median > sgd.set_b.median  # the late, low-loss models are sharper
@@ -28,7 +29,7 @@ def test_set_comparison_answer_on_sharpness() -> None:
 
 def test_optimizer_comparison_answer_on_sharpness() -> None:
     records = overfitting_records()
-    raw = optimizer_comparison_answer(records, 10, "accuracy", "A", 0.05)
+    raw = optimizer_comparison_answer(records, 10, ACCURACY, "A", 0.05)
     answer = OptimizerComparisons.model_validate(raw)
     assert answer.on_sharpness is not None and answer.on_sharpness.which == "A"
     pair = answer.on_sharpness.pairs[0]
@@ -43,9 +44,9 @@ def test_optimizer_comparison_answer_on_sharpness() -> None:
 def test_no_sharpness_measured_answers_null() -> None:
     records = overfitting_records()
     records["sharpness"] = float("nan")
-    assert set_comparison_answer(records, 10, "accuracy", 0.05)["on_sharpness"] is None
+    assert set_comparison_answer(records, 10, ACCURACY, 0.05)["on_sharpness"] is None
     plain = records.drop(columns="sharpness")
-    answer = optimizer_comparison_answer(plain, 10, "accuracy", "B", 0.05)
+    answer = optimizer_comparison_answer(plain, 10, ACCURACY, "B", 0.05)
     assert OptimizerComparisons.model_validate(answer).on_sharpness is None
 
 

@@ -16,8 +16,8 @@ from api.app import create_app
 from shared.config import Settings
 from shared.landscapes.functions import LANDSCAPES
 from shared.optim.declarations import OPTIMIZER_NAMES, optimizer_names
-from shared.spec import parse_spec, spec_adapter
-from shared.tasks.declarations import TASKS
+from shared.spec import parse_spec, spec_json_schema
+from shared.tasks.catalog import task_names
 
 LANDSCAPE = {"kind": "landscape", "functions": ["himmelblau"], "optimizers": ["sgd"]}
 
@@ -72,7 +72,7 @@ REFUSED = [
 
 @pytest.fixture(scope="module")
 def validator() -> Any:
-    return jsonschema_rs.Draft202012Validator(spec_adapter.json_schema())
+    return jsonschema_rs.Draft202012Validator(spec_json_schema())
 
 
 @pytest.mark.parametrize("spec", ACCEPTED)
@@ -85,7 +85,13 @@ def test_what_validation_accepts_the_schema_accepts(validator, spec: dict) -> No
 def test_what_the_schema_refuses_validation_refuses(validator, spec: dict) -> None:
     assert not validator.is_valid(spec)
     with pytest.raises(ValidationError):
-        parse_spec(spec)
+        parse_spec(spec, stored=False)
+
+
+def test_a_stored_spec_whose_task_is_gone_stays_readable() -> None:
+    """An experiment of a plugin task outlives the plugin: its spec still reads."""
+    spec = {"kind": "training", "task": "uninstalled_plugin", "optimizers": ["sgd"]}
+    assert parse_spec(spec).task == "uninstalled_plugin"
 
 
 #: What only the server can refuse: a base's hyperparameters depend on the base named.
@@ -110,7 +116,7 @@ def test_a_wrapper_is_labelled_by_its_base() -> None:
 
 
 def test_registry_names_are_enums() -> None:
-    definitions = spec_adapter.json_schema()["$defs"]
+    definitions = spec_json_schema()["$defs"]
     optimizer = definitions["OptimizerSpec"]
     names = optimizer["properties"]["name"]["enum"]
     assert names == optimizer_names()
@@ -118,7 +124,7 @@ def test_registry_names_are_enums() -> None:
     assert [b["properties"]["name"]["const"] for b in optimizer["oneOf"]] == names
     functions = definitions["LandscapeSpec"]["properties"]["functions"]["items"]["enum"]
     assert set(LANDSCAPES) <= set(functions)
-    assert definitions["TrainingSpec"]["properties"]["task"]["enum"] == list(TASKS)
+    assert definitions["TrainingSpec"]["properties"]["task"]["enum"] == task_names()
 
 
 def test_an_unknown_name_still_gets_a_message_naming_the_field() -> None:

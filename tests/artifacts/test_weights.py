@@ -104,7 +104,7 @@ def test_kept_weights_rebuild_the_evaluated_model(tmp_path: Path) -> None:
         assert not model.training
         with torch.no_grad():
             accuracy = (model(inputs).argmax(-1) == targets).double().mean().item()
-        assert accuracy == pytest.approx(record.accuracy, abs=1e-12)
+        assert accuracy == pytest.approx(record.metrics["accuracy"], abs=1e-12)
     assert weights_info(saved[0])["num_labels"] == 10
 
 

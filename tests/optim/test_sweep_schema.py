@@ -8,7 +8,7 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
-from shared.spec import parse_spec, spec_adapter
+from shared.spec import parse_spec, spec_json_schema
 
 BASE = {"kind": "landscape", "functions": ["himmelblau"]}
 ACCEPTED = [
@@ -32,7 +32,7 @@ REFUSED = [
 
 @pytest.fixture(scope="module")
 def validator() -> Any:
-    return jsonschema_rs.Draft202012Validator(spec_adapter.json_schema())
+    return jsonschema_rs.Draft202012Validator(spec_json_schema())
 
 
 @pytest.mark.parametrize("optimizers", ACCEPTED)

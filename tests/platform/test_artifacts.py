@@ -75,7 +75,7 @@ def records_frame(url: str, run_id: int) -> pd.DataFrame:
             "trajectory": 0,
             "step": r.step,
             "train_loss": r.train_loss,
-            "accuracy": r.accuracy,
+            "accuracy": r.metrics.get("accuracy"),
             "diverged": r.diverged,
         }
         for r in run_records(url, run_id)
@@ -124,7 +124,7 @@ def make_stale(url: str, run_id: int) -> None:
 
 def comparable(url: str, run_id: int) -> list[tuple]:
     return [
-        (r.step, r.train_loss, r.test_loss, r.accuracy, r.gradient_evaluations)
+        (r.step, r.train_loss, r.test_loss, r.metrics, r.gradient_evaluations)
         for r in run_records(url, run_id)
     ]
 
@@ -291,7 +291,7 @@ def test_download_reload_404_and_delete(
     with torch.no_grad():
         accuracy = (model(inputs).argmax(dim=-1) == targets).double().mean().item()
     record = next(r for r in run_records(url, run_id) if r.step == step)
-    assert accuracy == pytest.approx(record.accuracy, abs=1e-9)
+    assert accuracy == pytest.approx(record.metrics["accuracy"], abs=1e-9)
 
     not_kept = next(r.step for r in run_records(url, run_id) if r.step not in kept(url, run_id))
     missing = client.get(f"{base}/models/sgd/0/{not_kept}", headers=headers)

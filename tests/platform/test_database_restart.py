@@ -75,4 +75,4 @@ def test_postgres_restart_while_runs_write(settings) -> None:
     reference = TrajectoryRunner(task, data, trajectory_config(spec, "sgd", 0)).run()
     assert before < len(reference) // 2  # the restart really happened mid-trajectory
     assert [r.step for r in stored] == [r.step for r in reference]
-    assert [r.accuracy for r in stored] == [r.accuracy for r in reference]
+    assert [r.metrics for r in stored] == [r.metrics for r in reference]

@@ -145,10 +145,10 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
     assert partial < len(reference)
     assert [r.step for r in stored] == [r.step for r in reference]  # no gaps, no duplicates
     for mine, theirs in zip(stored, reference, strict=True):
-        assert (mine.train_loss, mine.test_loss, mine.accuracy, mine.gradient_evaluations) == (
+        assert (mine.train_loss, mine.test_loss, mine.metrics, mine.gradient_evaluations) == (
             theirs.train_loss,
             theirs.test_loss,
-            theirs.accuracy,
+            theirs.metrics,
             theirs.gradient_evaluations,
         )
     with session_scope(url) as session:
@@ -269,10 +269,10 @@ def test_killed_embedded_server_leaves_nothing_and_resumes_at_once(tmp_path) -> 
     assert 4 <= partial < len(reference)
     assert [r["step"] for r in stored] == [r.step for r in reference]
     for mine, theirs in zip(stored, reference, strict=True):
-        assert (mine["train_loss"], mine["test_loss"], mine["accuracy"]) == (
+        assert (mine["train_loss"], mine["test_loss"], mine["metrics"]) == (
             theirs.train_loss,
             theirs.test_loss,
-            theirs.accuracy,
+            theirs.metrics,
         )
 
 

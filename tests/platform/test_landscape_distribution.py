@@ -194,9 +194,7 @@ def test_a_training_sweep_gives_the_set_a_median_per_value(
                         train_loss=2.0 * np.exp(-step / 4) + 0.1 + rng.normal(0, 0.01),
                         running_loss=None,
                         test_loss=0.5,
-                        accuracy=accuracy,
-                        macro_f1=accuracy,
-                        micro_f1=None,
+                        metrics={"accuracy": accuracy, "macro_f1": accuracy},
                         diverged=False,
                     )
                 )

@@ -83,9 +83,7 @@ def training_experiment(url: str) -> int:
                         train_loss=loss,
                         running_loss=loss,
                         test_loss=loss + 0.05,
-                        accuracy=accuracy,
-                        macro_f1=accuracy - 0.02,
-                        micro_f1=None,
+                        metrics={"accuracy": accuracy, "macro_f1": accuracy - 0.02},
                         diverged=False,
                     )
                 )

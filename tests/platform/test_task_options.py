@@ -169,4 +169,4 @@ def test_a_cifar10_trajectory_trains_from_the_data_root(
     records = client.get(f"{url}/records", headers=headers).json()
     rows = records["items"] if isinstance(records, dict) else records
     assert [r["step"] for r in rows] == [0, 1, 2]  # step 0 and every half epoch of 2 steps
-    assert all(0 <= r["accuracy"] <= 1 for r in rows)
+    assert all(0 <= r["metrics"]["accuracy"] <= 1 for r in rows)

@@ -13,13 +13,22 @@ from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.tasks.base import Task, TaskData
 from shared.tasks.data_root import DataRoot
+from shared.tasks.declarations import TaskDeclaration
+from shared.tasks.metrics import ACCURACY, MACRO_F1
 from shared.tasks.options import TaskOptions
 
 
 class Blobs(Task):
     """Three Gaussian blobs in 5-D and a small MLP with dropout and BatchNorm."""
 
-    name, metric = "blobs", "accuracy"
+    name = "blobs"
+    declaration = TaskDeclaration(
+        "blobs",
+        "Gaussian blobs",
+        (ACCURACY, MACRO_F1),
+        TaskOptions,
+        "tests.protocol.test_runner:Blobs",
+    )
 
     def __init__(self, options: TaskOptions | None = None, data_root: DataRoot | None = None):
         # Generated in memory: no options to validate and nothing under a data root.
@@ -69,8 +78,8 @@ def test_one_record_per_evaluation_point(data) -> None:
     assert [r.epoch for r in records] == [0, 1, 2, 3, 4]
     assert [r.gradient_evaluations for r in records] == [0, 8, 16, 24, 32]
     assert records[0].running_loss is None and records[1].running_loss is not None
-    assert records[-1].accuracy > 0.8 and records[-1].train_loss < records[0].train_loss
-    assert all(r.micro_f1 is None and not r.diverged for r in records)
+    assert records[-1].metrics["accuracy"] > 0.8 and records[-1].train_loss < records[0].train_loss
+    assert all(set(r.metrics) == {"accuracy", "macro_f1"} and not r.diverged for r in records)
     half = TrajectoryRunner(Blobs(), data, config(evaluate_every=0.5)).run()
     assert [r.step for r in half] == [0, 4, 8, 12, 16, 20, 24, 28, 32]
 
@@ -100,7 +109,7 @@ def test_global_rng_is_left_alone(data) -> None:
 
 def test_divergence_ends_the_trajectory_and_is_recorded(data) -> None:
     records = TrajectoryRunner(Blobs(), data, config(hyperparameters={"lr": 1e12})).run()
-    assert records[-1].diverged and records[-1].accuracy is None
+    assert records[-1].diverged and records[-1].metrics.get("accuracy") is None
     assert records[-1].step < 32 and not any(r.diverged for r in records[:-1])
 
 

@@ -245,7 +245,7 @@ def test_settings_are_bounded(field) -> None:
 class LeastSquares(Task):
     """A regression through one linear output: its Hessian is XᵀX/n at every point."""
 
-    name, metric = "least_squares", "accuracy"
+    name = "least_squares"
 
     def __init__(self) -> None:
         # Generated in memory: no options to validate and nothing under a data root.

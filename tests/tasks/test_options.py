@@ -11,10 +11,10 @@ import yaml
 from pydantic import ValidationError
 
 from shared.config import Settings
-from shared.spec import limit_violations, spec_adapter
+from shared.spec import limit_violations, spec_adapter, spec_json_schema
 from shared.tasks.admission import task_option_violations
+from shared.tasks.catalog import catalog, task_declaration, task_names
 from shared.tasks.data_root import DataPathError, DataRoot, relative_name
-from shared.tasks.declarations import TASKS, task_declaration
 
 
 def errors(task: str, options: dict) -> dict[str, str]:
@@ -153,9 +153,9 @@ def test_the_spec_carries_parsed_options_and_the_limits_include_the_option_check
 
 
 def test_the_spec_schema_shows_each_tasks_options() -> None:
-    schema = spec_adapter.json_schema()["$defs"]["TrainingSpec"]
+    schema = spec_json_schema()["$defs"]["TrainingSpec"]
     clauses = {c["if"]["properties"]["task"]["const"]: c["then"] for c in schema["allOf"]}
-    assert set(clauses) == set(TASKS)
+    assert set(clauses) == set(task_names())
     mnist = clauses["mnist1d"]["properties"]["task_options"]
     assert mnist["additionalProperties"] is False
     samples = mnist["properties"]["num_samples"]
@@ -171,7 +171,7 @@ def test_the_spec_schema_shows_each_tasks_options() -> None:
 
 
 def test_the_task_listing_describes_every_option() -> None:
-    info = {t.name: t for t in (d.info() for d in TASKS.values())}
+    info = {t.name: t for t in catalog()}
     mnist = {o.name: o for o in info["mnist1d"].options}
     assert mnist["num_samples"].type == "integer" and mnist["num_samples"].minimum == 100
     assert mnist["architecture"].choices == ["mlp", "cnn"]

@@ -10,26 +10,29 @@ import pytest
 
 from shared.config import get_settings
 from shared.tasks.base import Task
-from shared.tasks.declarations import TASKS, UnknownTaskError
+from shared.tasks.builtin import BUILTIN_TASKS
+from shared.tasks.declarations import UnknownTaskError
 from shared.tasks.options import DigitsOptions, TaskOptionError
-from shared.tasks.registry import TASK_CLASSES, build_task
+from shared.tasks.registry import build_task, task_class
+from shared.tasks.small import DigitsTask
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_declared_task_has_a_loader_with_the_declared_metric() -> None:
-    assert set(TASK_CLASSES) == set(TASKS)
-    for name, cls in TASK_CLASSES.items():
+def test_every_built_in_declaration_names_its_loader() -> None:
+    for declaration in BUILTIN_TASKS:
+        cls = task_class(declaration)
         assert issubclass(cls, Task)
-        assert cls.name == name
-        assert cls.metric == TASKS[name].metric
-    assert TASK_CLASSES["goemotions"].multilabel
-    assert not TASK_CLASSES["tweeteval"].multilabel
+        assert cls.name == declaration.name
+    classes = {d.name: task_class(d) for d in BUILTIN_TASKS}
+    assert classes["goemotions"].multilabel
+    assert not classes["tweeteval"].multilabel
 
 
 def test_build_task_passes_typed_options(tmp_path: Path) -> None:
     task = build_task("digits", {"split_seed": "3"}, tmp_path)
-    assert isinstance(task, TASK_CLASSES["digits"])
+    assert isinstance(task, DigitsTask)
+    assert task.declaration is not None and task.declaration.metric == "accuracy"
     assert task.options == DigitsOptions(split_seed=3)
     assert task.data_root.path == tmp_path
 
@@ -58,7 +61,8 @@ def test_the_default_data_root_is_the_configured_one(
 def test_what_the_api_imports_loads_neither_torch_nor_transformers() -> None:
     code = (
         "import sys, shared.tasks, shared.tasks.declarations, shared.tasks.admission, "
-        "shared.tasks.inventory, shared.tasks.safe_pickle, shared.spec; "
+        "shared.tasks.inventory, shared.tasks.safe_pickle, shared.spec, shared.tasks.catalog; "
+        "shared.tasks.catalog.catalog(); "
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )
     result = subprocess.run(

@@ -235,8 +235,9 @@ export interface paths {
         };
         /**
          * Populations
-         * @description Set A (lowest training loss) or Set B (highest test metric): the L models of each
-         *     trajectory, per optimizer, with the loss-vs-metric Spearman correlation.
+         * @description Set A (lowest training loss) or Set B (best test metric, in the direction the task
+         *     declares): the L models of each trajectory, per optimizer, with the loss-vs-metric
+         *     Spearman correlation.
          */
         get: operations["populations_api_v1_experiments__experiment_id__populations_get"];
         put?: never;
@@ -425,9 +426,9 @@ export interface paths {
         /**
          * Leaderboard
          * @description Set A median of the task's metric with a cluster-bootstrap CI (whole trajectories
-         *     resampled), trajectories, gradient evaluations per trajectory and submitter;
-         *     configurations the trajectory-level test cannot tell from the best at alpha share
-         *     its rank (``ties`` says how, in words).
+         *     resampled), trajectories, gradient evaluations per trajectory and submitter, best
+         *     first in the metric's direction; configurations the trajectory-level test cannot tell
+         *     from the best at alpha share its rank (``ties`` says how, in words).
          */
         get: operations["leaderboard_api_v1_leaderboard_get"];
         put?: never;
@@ -508,8 +509,11 @@ export interface paths {
         };
         /**
          * Tasks
-         * @description Training tasks: metric, the dataset directory and format they expect under the data
-         *     root, and their typed options (type, default, range, choices).
+         * @description Training tasks: where each comes from (built in, or a plugin's package and
+         *     version), its metrics with their direction, the dataset directory and format it
+         *     expects under the data root, and its typed options (type, default, range, choices).
+         *     Installed plugins that cannot be used are listed with ``available: false`` and the
+         *     reason.
          */
         get: operations["tasks_api_v1_tasks_get"];
         put?: never;
@@ -1135,20 +1139,17 @@ export interface components {
          * @description One evaluated model whose weights were kept (a safetensors file).
          */
         KeptModelOut: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy: number | null;
             /** Epoch */
             epoch: number;
             /** Gradient Evaluations */
             gradient_evaluations: number;
             /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
+             * Metrics
+             * @description the task's test metrics by name
              */
-            macro_f1: number | null;
+            metrics: {
+                [key: string]: number | null;
+            };
             /**
              * Optimizer
              * @description the configuration's key
@@ -1264,6 +1265,12 @@ export interface components {
         Leaderboard: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better; the board ranks best first
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** Entries */
             entries: components["schemas"]["LeaderboardEntry"][];
             /** Metric */
@@ -1383,6 +1390,25 @@ export interface components {
             role: "admin" | "member";
         };
         /**
+         * MetricInfo
+         * @description A metric a task reports, as the catalog lists it.
+         */
+        MetricInfo: {
+            /** Description */
+            description: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
+            /** Maximum */
+            maximum?: number | null;
+            /** Minimum */
+            minimum?: number | null;
+            /** Name */
+            name: string;
+        };
+        /**
          * MinimumInfo
          * @description A known minimum: where, its value, and its Hessian's eigenvalues (sharpness).
          */
@@ -1412,15 +1438,21 @@ export interface components {
             candidates: {
                 [key: string]: components["schemas"]["CandidateCounts"];
             };
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** @description what the Holm-adjusted trajectory-level family can reach at all */
             family: components["schemas"]["PairFamily"];
             /** L */
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** @description the same pairs on sharpness, and per optimizer its rank correlation with the metric; null
              * when the experiment measured no sharpness */
             on_sharpness?: components["schemas"]["SharpnessPairs"] | null;
@@ -2677,29 +2709,19 @@ export interface components {
         }));
         /**
          * OriginInfo
-         * @description Where an optimizer comes from: built in, an installed package, or the server's
-         *     configuration (``OPTBENCH_OPTIMIZERS``).
+         * @description Where a task comes from: built in, an installed package, or server configuration.
          */
         OriginInfo: {
             /** Package */
-            package: string | null;
-            /**
-             * Source
-             * @enum {string}
-             */
-            source: "builtin" | "package" | "configuration";
-            /**
-             * Target
-             * @description module:Object of a plugin
-             */
-            target: string | null;
-            /**
-             * Text
-             * @description the origin in words, e.g. 'lab-optimizers 0.3.1 (…)'
-             */
+            package?: string | null;
+            /** Source */
+            source: string;
+            /** Target */
+            target?: string | null;
+            /** Text */
             text: string;
             /** Version */
-            version: string | null;
+            version?: string | null;
         };
         /**
          * PairComparison
@@ -2823,6 +2845,12 @@ export interface components {
         Plan: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /**
@@ -2832,9 +2860,9 @@ export interface components {
             levels: string;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** Note */
             note?: string | null;
             /** Optimizer Pairs */
@@ -2875,26 +2903,11 @@ export interface components {
         };
         /**
          * PopulationMember
-         * @description A model of Set A or Set B; carries the metric asked for (one of the three).
+         * @description A model of Set A or Set B, with the value of the metric asked for.
          */
         PopulationMember: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy?: number | null;
             /** Gradient Evaluations */
             gradient_evaluations: number;
-            /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            macro_f1?: number | null;
-            /**
-             * Micro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            micro_f1?: number | null;
             /** Step */
             step: number;
             /**
@@ -2904,12 +2917,23 @@ export interface components {
             train_loss: number | null;
             /** Trajectory */
             trajectory: number;
+            /**
+             * Value
+             * @description the model's value of the population's metric
+             */
+            value: number | null;
         };
         /**
          * Populations
-         * @description Set A (lowest training loss) or Set B (highest test metric) per optimizer.
+         * @description Set A (lowest training loss) or Set B (best test metric) per optimizer.
          */
         Populations: {
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /**
              * L
              * @description models per trajectory
@@ -2917,9 +2941,9 @@ export interface components {
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /** Optimizers */
             optimizers: {
                 [key: string]: components["schemas"]["OptimizerPopulation"];
@@ -2943,11 +2967,6 @@ export interface components {
          * @description One evaluated model of a trajectory.
          */
         RecordOut: {
-            /**
-             * Accuracy
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            accuracy: number | null;
             /** Diverged */
             diverged: boolean;
             /**
@@ -2965,15 +2984,12 @@ export interface components {
             /** Loss Evaluations */
             loss_evaluations: number;
             /**
-             * Macro F1
-             * @description null where the value is undefined (NaN or infinite)
+             * Metrics
+             * @description the task's declared test metrics by name (null: not finite, diverged)
              */
-            macro_f1: number | null;
-            /**
-             * Micro F1
-             * @description null where the value is undefined (NaN or infinite)
-             */
-            micro_f1: number | null;
+            metrics: {
+                [key: string]: number | null;
+            };
             /** Optimizer */
             optimizer: string;
             /**
@@ -3080,6 +3096,9 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["Status"];
+            /** @description training runs: where the worker's task came from (built in, or a plugin's package and
+             * version), so the results stay attributable */
+            task_origin?: components["schemas"]["OriginInfo"] | null;
             /**
              * Traceback
              * @description the worker's traceback of a failure; shown to admins only
@@ -3263,13 +3282,19 @@ export interface components {
         SetComparisons: {
             /** Alpha */
             alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /**
              * Metric
-             * @enum {string}
+             * @description the test metric (one the task declares)
              */
-            metric: "accuracy" | "macro_f1" | "micro_f1";
+            metric: string;
             /**
              * On Sharpness
              * @description per optimizer, Set A vs Set B on sharpness and its rank correlation with the metric; null
@@ -3440,6 +3465,11 @@ export interface components {
          * @description A task as ``GET /api/v1/tasks`` lists it.
          */
         TaskInfo: {
+            /**
+             * Available
+             * @default true
+             */
+            available: boolean;
             /** Data Directory */
             data_directory: string | null;
             /** Description */
@@ -3448,12 +3478,17 @@ export interface components {
             expected_format: string | null;
             /** Metric */
             metric: string;
+            /** Metrics */
+            metrics: components["schemas"]["MetricInfo"][];
             /** Name */
             name: string;
             /** Needs Files */
             needs_files: boolean;
             /** Options */
             options: components["schemas"]["TaskOptionInfo"][];
+            origin: components["schemas"]["OriginInfo"];
+            /** Reason */
+            reason?: string | null;
         };
         /**
          * TaskOptionInfo
@@ -3461,9 +3496,9 @@ export interface components {
          */
         TaskOptionInfo: {
             /** Choices */
-            choices?: string[] | null;
+            choices?: unknown[] | null;
             /** Default */
-            default: boolean | number | string | null;
+            default?: unknown;
             /** Description */
             description: string;
             /** Maximum */
@@ -3510,8 +3545,8 @@ export interface components {
              */
             keep_models: "none" | "population" | "all";
             /**
-             * Kind
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             kind: "training";
             /**
@@ -3571,9 +3606,9 @@ export interface components {
             sharpness_min_eigenvalue: boolean;
             /**
              * Task
-             * @enum {string}
+             * @description a task of the catalog (GET /api/v1/tasks lists them)
              */
-            task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+            task: string;
             /**
              * Task Options
              * @description the task's typed options (GET /api/v1/tasks lists them); paths are relative to the server's
@@ -3590,13 +3625,7 @@ export interface components {
             /** @description tune every optimizer first (an equal budget each), then run each twice: at its base
              * hyperparameters (`sgd`) and at its tuned ones (`sgd@tuned`) */
             tuning?: components["schemas"]["TuningSettings"] | null;
-        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "training";
-        });
+        };
         /**
          * TrainingSweepPoint
          * @description One configuration of a sweep: its values and its Set A median (once recorded).
@@ -3639,6 +3668,12 @@ export interface components {
         TrainingSweeps: {
             /** Confidence */
             confidence: number;
+            /**
+             * Direction
+             * @description which values are better
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
             /** L */
             L: number;
             /** Metric */
@@ -3988,8 +4023,8 @@ export interface components {
              */
             evaluate_every: number;
             /**
-             * Kind
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             kind: "tuning";
             /**
@@ -4013,9 +4048,9 @@ export interface components {
             seed: number;
             /**
              * Task
-             * @enum {string}
+             * @description a task of the catalog (GET /api/v1/tasks lists them)
              */
-            task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+            task: string;
             /**
              * Task Options
              * @description the task's typed options (GET /api/v1/tasks)
@@ -4024,13 +4059,7 @@ export interface components {
                 [key: string]: boolean | number | string;
             };
             tuning: components["schemas"]["TuningSettings"];
-        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "tuning";
-        });
+        };
         /**
          * WrapperInfo
          * @description A perturbation that takes a base optimizer: ``{"name": "sam", "base": "adamw"}``.
@@ -4560,8 +4589,8 @@ export interface operations {
     curves_api_v1_experiments__experiment_id__learning_curves_get: {
         parameters: {
             query?: {
-                column?: "train_loss" | "running_loss" | "test_loss" | "accuracy" | "macro_f1" | "micro_f1"
-                    | "sharpness";
+                /** @description train_loss, running_loss, test_loss, sharpness, or a metric the task reports */
+                column?: string;
                 window?: number;
             };
             header?: never;
@@ -4762,7 +4791,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 which?: "A" | "B";
             };
             header?: never;
@@ -4840,7 +4871,9 @@ export interface operations {
                 L?: number | null;
                 /** @description look no further than this */
                 max_trajectories?: number;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 /** @description two optimizers (`pair=sgd&pair=sam`): plan only this pair, at α (a family of one)
                  * instead of every pair at the Holm level */
                 pair?: string[] | null;
@@ -4919,7 +4952,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
                 which?: "A" | "B";
             };
             header?: never;
@@ -5127,7 +5162,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
             };
             header?: never;
             path: {
@@ -5202,7 +5239,9 @@ export interface operations {
                 /** @description models per trajectory (default: the spec's population_size); at most the candidate
                  * models a trajectory holds */
                 L?: number | null;
-                metric?: ("accuracy" | "macro_f1" | "micro_f1") | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
             };
             header?: never;
             path: {
@@ -5468,8 +5507,10 @@ export interface operations {
         parameters: {
             query: {
                 alpha?: number;
-                /** @description one of cifar10, cifar100, goemotions, tweeteval, digits, mnist1d, minilm_text */
-                task: "cifar10" | "cifar100" | "goemotions" | "tweeteval" | "digits" | "mnist1d" | "minilm_text";
+                /** @description a metric the task reports; default: its first */
+                metric?: string | null;
+                /** @description a task of the catalog (GET /tasks) */
+                task: string;
             };
             header?: never;
             path?: never;

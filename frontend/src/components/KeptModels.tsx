@@ -32,7 +32,7 @@ export function KeptModels({ id, metric, setA, setB, offset, L }: {
       (blob) => save(blob, `experiment-${id}-${m.optimizer}-${m.trajectory}-step-${m.step}.safetensors`),
       setFailure);
   };
-  const value = (m: KeptModel) => (metric === "macro_f1" ? m.macro_f1 : m.accuracy);
+  const value = (m: KeptModel) => m.metrics[metric] ?? null;
   const pageLink = (at: number) => href(["experiments", id], { L, models: at });
   return (
     <Show resource={page}>{(p) => (

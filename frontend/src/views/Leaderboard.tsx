@@ -18,7 +18,8 @@ export function Leaderboard({ params }: { params: URLSearchParams }) {
         Task{" "}
         <select id="task" value={task}
           onChange={(e) => navigate(href(["leaderboard"], { task: e.currentTarget.value }))}>
-          {(tasks.data ?? [{ name: task }]).map((t) => <option key={t.name}>{t.name}</option>)}
+          {(tasks.data?.filter((t) => t.available) ?? [{ name: task }])
+            .map((t) => <option key={t.name}>{t.name}</option>)}
         </select>
       </label>
       <Show resource={board}>{(b) => <Ranking board={b} />}</Show>
@@ -29,7 +30,7 @@ export function Leaderboard({ params }: { params: URLSearchParams }) {
 function Ranking({ board }: { board: Board }) {
   return (
     <>
-      <p>Set A median {board.metric} with a bootstrap 95% CI.</p>
+      <p>Set A median {board.metric} ({board.direction} is better, best first) with a bootstrap 95% CI.</p>
       {board.entries.length > 0 && <p id="ties"><strong>How ties were decided:</strong> {board.ties}</p>}
       <Table id="leaderboard" rows={board.entries} rowKey={(e) => e.key}
         empty={<>No finished training experiment on {board.task} yet — <a href="#/submit">submit one</a>.</>}

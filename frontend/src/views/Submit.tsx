@@ -116,7 +116,8 @@ function FieldControl({ field, catalogs, extras, error }: {
       );
     case "task":
       return (
-        <label>task <select name="task">{catalogs.tasks.map((t) => <option key={t.name}>{t.name}</option>)}</select>
+        <label>task <select name="task">{catalogs.tasks.filter((t) => t.available)
+          .map((t) => <option key={t.name}>{t.name}</option>)}</select>
           {slot}</label>
       );
     case "budget":

@@ -25,7 +25,7 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
       api.trainingSweeps(id, query, signal),
     ]);
     return {
-      comparison, pairs, a, b, sweeps, boxes: populationBoxes(a.optimizers, b.optimizers, comparison.metric),
+      comparison, pairs, a, b, sweeps, boxes: populationBoxes(a.optimizers, b.optimizers, "value", comparison.metric),
       setA: memberKeys(a.optimizers), setB: memberKeys(b.optimizers),
     };
   }, [id, L]);
@@ -52,7 +52,8 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
         )}</Show>
         <Show resource={results}>{(r) => (
           <Plot id="boxes" class="plot half" kinds={["box"]} data={r.boxes} layout={{
-            boxmode: "group", title: { text: `Set A vs Set B (${r.comparison.metric})` }, height: 420,
+            boxmode: "group", height: 420,
+            title: { text: `Set A vs Set B (${r.comparison.metric}, ${r.comparison.direction} is better)` },
           }} />
         )}</Show>
       </div>
@@ -60,7 +61,7 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
         const rows = Object.values(r.comparison.optimizers);
         return (
           <>
-            <h3>Set A vs Set B on {r.comparison.metric}</h3>
+            <h3>Set A vs Set B on {r.comparison.metric} ({r.comparison.direction} is better)</h3>
             <Warnings rows={rows} />
             <SetTable rows={rows} />
             <Notes rows={rows} />

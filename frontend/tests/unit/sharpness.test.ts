@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { sharpnessByModel, sharpnessScatter, trainingSweepTrace, withSharpness } from "../../src/shape";
 
 const records = [
-  { optimizer: "sgd", trajectory: 0, step: 0, diverged: false, sharpness: 9, accuracy: 0.1 },  // initial model
-  { optimizer: "sgd", trajectory: 0, step: 8, diverged: false, sharpness: 4, accuracy: 0.8 },
-  { optimizer: "sgd", trajectory: 1, step: 8, diverged: false, sharpness: null, accuracy: 0.7 },  // not measured
-  { optimizer: "sam", trajectory: 0, step: 8, diverged: true, sharpness: 2, accuracy: 0.5 },  // diverged
-  { optimizer: "sam", trajectory: 0, step: 16, diverged: false, sharpness: 3, accuracy: 0.9 },
+  { optimizer: "sgd", trajectory: 0, step: 0, diverged: false, sharpness: 9, metrics: { accuracy: 0.1 } },  // initial model
+  { optimizer: "sgd", trajectory: 0, step: 8, diverged: false, sharpness: 4, metrics: { accuracy: 0.8 } },
+  { optimizer: "sgd", trajectory: 1, step: 8, diverged: false, sharpness: null, metrics: { accuracy: 0.7 } },  // not measured
+  { optimizer: "sam", trajectory: 0, step: 8, diverged: true, sharpness: 2, metrics: { accuracy: 0.5 } },  // diverged
+  { optimizer: "sam", trajectory: 0, step: 16, diverged: false, sharpness: 3, metrics: { accuracy: 0.9 } },
 ];
 
 describe("sharpness", () => {
