@@ -94,7 +94,7 @@ def test_plots_are_written(tmp_path: Path) -> None:
     ("args", "expected"),
     [
         (["-f", "himmelblaw"], "unknown function 'himmelblaw'; valid ones: himmelblau"),
-        (["-o", "adam"], "unknown optimizer 'adam'; valid ones: sgd, nig_sgd"),
+        (["-o", "lion"], "unknown optimizer 'lion'; valid ones: sgd, nig_sgd"),
         (["--restarts", "0"], "restarts: must be positive"),
         (["--iterations", "-3"], "iterations: must be positive"),
         (["--capture-radius", "-0.5"], "capture_radius: must be positive"),

@@ -78,11 +78,14 @@ def test_a_study_runs_its_trials_saves_the_best_and_keeps_optuna_apart(
     assert [t["number"] for t in trials] == [0, 1, 2, 3]
     with session_scope(url) as session:
         for t in trials:  # a trial's value is its best validation accuracy after step 0
-            stored = session.scalars(
-                select(ModelRecord.accuracy).where(
-                    ModelRecord.run_id == t["run"], ModelRecord.step > 0
-                )
-            ).all()
+            stored = [
+                metrics["accuracy"]
+                for metrics in session.scalars(
+                    select(ModelRecord.metrics).where(
+                        ModelRecord.run_id == t["run"], ModelRecord.step > 0
+                    )
+                ).all()
+            ]
             assert t["value"] == max(stored)
             assert [p["value"] for p in t["intermediate"]] == list(stored)
             assert t["started_at"].endswith("Z") and t["worker"]

@@ -127,5 +127,5 @@ def test_a_study_survives_kill_9_of_the_server(tmp_path) -> None:
         )
         reference = TrajectoryRunner(task, split, config).run()
         assert [p["value"] for p in trial["intermediate"]] == [
-            r.accuracy for r in reference if r.step > 0
+            r.metrics["accuracy"] for r in reference if r.step > 0
         ]
