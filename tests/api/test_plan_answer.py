@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from api.schemas.training import Plan
 from api.services.populations import plan_answer
 from shared.stats.floors import trajectories_needed
+from shared.tasks.metrics import ACCURACY
 
 OPTIMIZERS = ["nig_bh", "nig_sgd", "nim_bh", "nim_sgd", "sam", "sgd"]
 
@@ -38,7 +39,7 @@ def six_optimizer_pilot(trajectories: int = 5, points: int = 8) -> pd.DataFrame:
 
 
 def test_a_six_optimizer_pilot_plans_pairs_at_the_holm_level() -> None:
-    raw = plan_answer(six_optimizer_pilot(), 3, "accuracy", "A", 0.05, 0.8, 40)
+    raw = plan_answer(six_optimizer_pilot(), 3, ACCURACY, "A", 0.05, 0.8, 40)
     answer = Plan.model_validate(raw)
     assert answer.pair_family_size == 15 and answer.pair_level == pytest.approx(0.05 / 15)
     assert "α/15 = 0.00333" in answer.levels and "Holm" in answer.levels
@@ -55,7 +56,7 @@ def test_a_six_optimizer_pilot_plans_pairs_at_the_holm_level() -> None:
 
 def test_a_stated_pair_is_planned_alone_at_alpha() -> None:
     records = six_optimizer_pilot()
-    raw = plan_answer(records, 3, "accuracy", "A", 0.05, 0.8, 40, ("sgd", "nig_bh"))
+    raw = plan_answer(records, 3, ACCURACY, "A", 0.05, 0.8, 40, ("sgd", "nig_bh"))
     answer = Plan.model_validate(raw)
     assert answer.pair_family_size == 1 and answer.pair_level == 0.05
     (pair,) = answer.optimizer_pairs
@@ -63,7 +64,7 @@ def test_a_stated_pair_is_planned_alone_at_alpha() -> None:
     assert pair.plan.family_size == 1
     assert "the pair sgd vs nig_bh alone at α = 0.05" in answer.levels
     with pytest.raises(HTTPException) as refused:
-        plan_answer(records, 3, "accuracy", "A", 0.05, 0.8, 40, ("sgd", "adam"))
+        plan_answer(records, 3, ACCURACY, "A", 0.05, 0.8, 40, ("sgd", "adam"))
     assert refused.value.status_code == 422
     assert refused.value.detail[0]["loc"] == ["query", "pair"]
     assert "unknown optimizer 'adam'" in refused.value.detail[0]["msg"]
@@ -73,7 +74,7 @@ def test_the_cli_says_which_level(monkeypatch: pytest.MonkeyPatch) -> None:
     from cli import plan as plan_command
     from cli.main import app
 
-    answer = plan_answer(six_optimizer_pilot(), 3, "accuracy", "A", 0.05, 0.8, 40)
+    answer = plan_answer(six_optimizer_pilot(), 3, ACCURACY, "A", 0.05, 0.8, 40)
 
     class Pilot:
         def plan(self, experiment_id: int, **params: object) -> dict:

@@ -53,7 +53,7 @@ def test_no_sharpness_measured_answers_null() -> None:
 def test_unconverged_sharpness_is_counted_in_candidates_and_left_out() -> None:
     records = overfitting_records()
     records["sharpness_converged"] = records.index % 5 != 2
-    raw = set_comparison_answer(records, 10, "accuracy", 0.05)
+    raw = set_comparison_answer(records, 10, ACCURACY, 0.05)
     answer = SetComparisons.model_validate(raw)
     sgd = records.query("optimizer == 'sgd' and step > 0")
     expected = int((~sgd["sharpness_converged"]).sum())
