@@ -8,9 +8,6 @@ uninstalls it afterwards)."""
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +18,7 @@ from api.app import create_app
 from cli.main import app as cli
 from shared.optim.declarations import builtin_registry, set_registry
 from tests.platform.conftest import ROOT, Tokens, start_worker, stop, wait_until
+from tests.plugin_packages import pip_install, pip_uninstall
 
 pytestmark = pytest.mark.serial
 
@@ -29,17 +27,11 @@ PACKAGE = ROOT / "examples/plugins/optbench-example-optimizers"
 DISTRIBUTION = "optbench-example-optimizers"
 
 
-def pip(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "--quiet", *args], check=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def installed() -> Iterator[None]:
-    pip("install", "--no-deps", "--no-build-isolation", str(PACKAGE))
-    importlib.invalidate_caches()
+    pip_install(PACKAGE)
     yield
-    pip("uninstall", "--yes", DISTRIBUTION)
-    importlib.invalidate_caches()
+    pip_uninstall(DISTRIBUTION)
     set_registry(builtin_registry())
 
 

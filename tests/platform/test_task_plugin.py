@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from shared.db.models import KeptModel, Run
 from shared.db.session import session_scope
 from shared.tasks.catalog import reset_task_registry
 from tests.platform.conftest import Tokens
+from tests.plugin_packages import pip_install
 from worker import training
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +47,7 @@ def plugin_installed() -> None:
     except importlib.metadata.PackageNotFoundError:
         version = None
     if version != VERSION:
-        install = ["install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index"]
-        subprocess.run(
-            [sys.executable, "-m", "pip", *install, str(PACKAGE)],
-            check=True,
-            timeout=600,
-        )
-        importlib.invalidate_caches()
+        pip_install(PACKAGE)
     reset_task_registry()
     yield
     reset_task_registry()

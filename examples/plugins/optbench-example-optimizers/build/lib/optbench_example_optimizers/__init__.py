@@ -1,1 +1,0 @@
-"""Example optimizer plugins for optbench (see README.md)."""
