@@ -32,7 +32,8 @@ from shared.optim.declarations import OPTIMIZER_NAMES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, timeout: float = 60) -> subprocess.Popen[bytes]:
+    """``optbench serve`` with 2 workers in ``home``, once its /health answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTBENCH_")}
     env["OPTBENCH_HOME"] = str(home)
     server = subprocess.Popen(
@@ -42,7 +43,7 @@ def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:

@@ -19,15 +19,11 @@ Target: the study takes at most 0.6× the sequential time. Pruning's saving is p
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
+from bench.platform import start_server
 from client import Client
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
@@ -36,28 +32,6 @@ from shared.protocol.tuning import validation_split
 from shared.tasks.registry import build_task
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTBENCH_")}
-    env["OPTBENCH_HOME"] = str(home)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the embedded server did not come up")
 
 
 def study_spec(trials: int, epochs: float, pruner: str) -> dict:
@@ -131,7 +105,7 @@ def main() -> None:
     plain = study_spec(args.trials, args.epochs, "none")
     pruned_spec = study_spec(args.trials, args.epochs, "median")
     with tempfile.TemporaryDirectory() as home:
-        server = start_server(Path(home), args.port)
+        server = start_server(Path(home), args.port, timeout=120)
         try:
             client = Client(
                 f"http://127.0.0.1:{args.port}", (Path(home) / "token").read_text().strip()

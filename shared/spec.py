@@ -120,7 +120,7 @@ class OptimizerSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str, info: ValidationInfo) -> str:
-        if name not in WRAPPERS and not _stored(info):
+        if name not in WRAPPERS and not _catalog_skipped(info):
             _registered(declaration, name)
         return name
 
@@ -128,7 +128,7 @@ class OptimizerSpec(_Strict):
     @classmethod
     def _known_base(cls, base: str | None, info: ValidationInfo) -> str | None:
         name = info.data.get("name")
-        if base is None or name is None or _stored(info):  # no base, or already reported
+        if base is None or name is None or _catalog_skipped(info):  # no base, or already reported
             return base
         if name not in WRAPPERS:
             raise ValueError(f"{name!r} takes no base; the wrappers are {', '.join(WRAPPERS)}")
@@ -139,7 +139,7 @@ class OptimizerSpec(_Strict):
     def _valid_hyperparameters(self, info: ValidationInfo) -> OptimizerSpec:
         if self.base is None and self.name in WRAPPERS and not is_registered(self.name):
             self.base = DEFAULT_BASE  # nig, nim, bh, mbh alone wrap sgd
-        if _stored(info):
+        if _catalog_skipped(info):
             # Checked at submission; a worker reads the spec as stored, so one that lacks
             # a plugin can say which (worker_optimizer), not fail to read the experiment.
             return self
@@ -164,7 +164,7 @@ class OptimizerSpec(_Strict):
         return self.label or self.optimizer
 
 
-def _stored(info: ValidationInfo) -> bool:
+def _catalog_skipped(info: ValidationInfo) -> bool:
     """Reading a stored spec without checking it against this process's optimizer
     catalog (``parse_spec(..., catalog=False)``)."""
     return (info.context or {}).get("catalog") is False

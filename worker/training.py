@@ -91,13 +91,16 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
     )
 
 
-def _persist(  # type: ignore[no-untyped-def]
+def persist_evaluations(  # type: ignore[no-untyped-def]
     database_url: str,
     run_id: int,
     experiment_id: int,
     runner: TrajectoryRunner,
     artifacts: TrajectoryArtifacts,
 ):
+    """What the runner calls at each evaluation point (training runs and tuning trials):
+    checkpoint file first, then the record and the checkpoint's key in one transaction."""
+
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
         artifacts.write_checkpoint(record.step, checkpoint)
         try:
@@ -176,7 +179,9 @@ def run_training(database_url: str, run_id: int) -> str:
         runner = TrajectoryRunner(task, data, config)
         artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
         runner.on_model = artifacts.offer_model
-        runner.on_evaluation = _persist(database_url, run_id, experiment.id, runner, artifacts)
+        runner.on_evaluation = persist_evaluations(
+            database_url, run_id, experiment.id, runner, artifacts
+        )
         limit = get_settings().run_time_limit
         with heartbeat(database_url, run_id), run_time_limit(limit):
             try:

@@ -22,7 +22,6 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status, TuningTrial
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
-from shared.db.upsert import insert_once
 from shared.experiments import TASK_NAMES, refresh_status
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
@@ -36,7 +35,7 @@ from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
 from worker.jobs import RunCancelled, claim_run, heartbeat
-from worker.training import resolve_device, task_and_data
+from worker.training import persist_evaluations, resolve_device, task_and_data
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +180,7 @@ def _train(
         metric=task_metric(spec.task, None if column == LOSS else column),
         model_info={"task": spec.task, "optimizer": run.optimizer, "trial": run.trajectory},
     )
-    persist = _persister(database_url, run.id, experiment_id, runner, artifacts)
+    persist = persist_evaluations(database_url, run.id, experiment_id, runner, artifacts)
 
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
         persist(record, checkpoint)
@@ -259,46 +258,6 @@ def _outcome(database_url: str, run_id: int, column: str, direction: str, state:
         return Outcome("failed", gradient_evaluations=spent, error="no evaluation after step 0")
     best = max(scores) if direction == "higher" else min(scores)
     return Outcome(state, best, spent)
-
-
-def _persister(
-    database_url: str,
-    run_id: int,
-    experiment_id: int,
-    runner: TrajectoryRunner,
-    artifacts: TrajectoryArtifacts,
-):  # type: ignore[no-untyped-def]
-    def on_evaluation(record: Any, checkpoint: bytes) -> None:
-        artifacts.write_checkpoint(record.step, checkpoint)
-        try:
-            with_retries(lambda: save(record), what=f"run {run_id} record")
-        except BaseException:
-            artifacts.discard()
-            raise
-        artifacts.committed()
-
-    def save(record: Any) -> None:
-        with session_factory(database_url)() as session:
-            experiment = session.get(Experiment, experiment_id)
-            run = session.get(Run, run_id)
-            if experiment is None or run is None or experiment.cancel_requested:
-                raise RunCancelled
-            artifacts.apply(session, run)
-            insert_once(
-                session, ModelRecord, {"run_id": run_id, **record.as_dict()}, ["run_id", "step"]
-            )
-            run.diverged = record.diverged
-            run.heartbeat_at = utcnow()
-            budget = runner.config.budget
-            run.progress = min(
-                1.0,
-                record.gradient_evaluations / budget.gradient_evaluations
-                if budget.gradient_evaluations
-                else record.step / max(runner.total_steps or 1, 1),
-            )
-            session.commit()
-
-    return on_evaluation
 
 
 def finish_trial(database_url: str, run_id: int, attempt: int, outcome: Outcome) -> str:

@@ -99,7 +99,7 @@ def run_row(url: str, run_id: int) -> Run:
 
 def kill_after(monkeypatch, evaluations: int):  # type: ignore[no-untyped-def]
     """Make the next run_training die after ``evaluations`` points; returns the undo."""
-    original = training._persist
+    original = training.persist_evaluations
 
     def dying(*args):
         persist = original(*args)
@@ -113,8 +113,8 @@ def kill_after(monkeypatch, evaluations: int):  # type: ignore[no-untyped-def]
 
         return on_evaluation
 
-    monkeypatch.setattr(training, "_persist", dying)
-    return lambda: monkeypatch.setattr(training, "_persist", original)
+    monkeypatch.setattr(training, "persist_evaluations", dying)
+    return lambda: monkeypatch.setattr(training, "persist_evaluations", original)
 
 
 def make_stale(url: str, run_id: int) -> None:
@@ -232,7 +232,7 @@ def test_a_superseded_attempt_cannot_overwrite_the_newer_checkpoint(
 
     spec = parse_spec({**SPEC})
     zombie = training.trajectory_artifacts(url, spec, first, experiment_id, 10)  # attempt 1
-    persist = training._persist(url, run_id, experiment_id, None, zombie)
+    persist = training.persist_evaluations(url, run_id, experiment_id, None, zombie)
     with pytest.raises(AttemptSuperseded):
         persist(SimpleNamespace(step=999), b"stale weights")
     run = run_row(url, run_id)

@@ -341,7 +341,7 @@ def test_killed_trajectory_resumes_into_identical_records(
         runs = [create_experiment(session, user, parse_spec(spec)).runs[0].id for _ in range(2)]
     assert training.run_training(url, runs[0]) == "succeeded"
 
-    original = training._persist
+    original = training.persist_evaluations
 
     def dying(*args):
         persist = original(*args)
@@ -355,10 +355,10 @@ def test_killed_trajectory_resumes_into_identical_records(
 
         return on_evaluation
 
-    monkeypatch.setattr(training, "_persist", dying)
+    monkeypatch.setattr(training, "persist_evaluations", dying)
     with pytest.raises(Killed):
         training.run_training(url, runs[1])
-    monkeypatch.setattr(training, "_persist", original)
+    monkeypatch.setattr(training, "persist_evaluations", original)
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
         assert run.status == Status.running and run.checkpoint_key is not None
