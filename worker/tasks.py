@@ -16,6 +16,7 @@ from worker.app import app
 from worker.inflight import runs_in_flight
 from worker.jobs import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
+from worker.threads import remember_pool_size, share_cores
 
 RECONCILE = "optbench.reconcile"
 
@@ -65,8 +66,9 @@ def reconcile_at_start(sender: Any = None, **_: Any) -> None:
 
 
 @worker_init.connect
-def _before_forking(**_: Any) -> None:
+def _before_forking(sender: Any = None, **_: Any) -> None:
     remember_worker_pid()
+    remember_pool_size(getattr(sender, "concurrency", 1) or 1)
     # Before the pool forks, so every process of this worker sees the same plugins.
     discover_optimizers(get_settings())
     _prepare_tuning_storage()
@@ -85,6 +87,11 @@ def _prepare_tuning_storage() -> None:
 
 
 @worker_process_init.connect
+def _pool_process_started(**_: Any) -> None:
+    share_cores()
+    _die_with_worker()
+
+
 @beat_init.connect
 def _die_with_worker(**_: Any) -> None:
     # Pool processes and the embedded beat die with the worker, which dies with
