@@ -11,6 +11,7 @@ trial that the budget has room for once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from shared.spec import TrainingSpec, TuningSpec, parse_spec
 from shared.tasks.catalog import task_declaration
 from shared.tuning.admission import objective_of, reserved_cost, trial_gradient_evaluations
 from shared.tuning.objective import objective_metrics
+
+log = logging.getLogger(__name__)
 
 #: Where a transaction collects the runs it created, to be sent once it commits.
 NEW_RUNS = "optbench.new_runs"
@@ -156,6 +159,7 @@ def advance_study(session: Session, experiment: Experiment) -> None:
         .join(Run, Run.id == TuningTrial.run_id)
         .where(TuningTrial.experiment_id == experiment.id)
     ).all()
+    ended = []
     for trial, run in rows:
         if trial.settled or not run.status.terminal:
             continue
@@ -163,7 +167,9 @@ def advance_study(session: Session, experiment: Experiment) -> None:
             settle(trial, "cancelled")
         else:
             settle(trial, "failed", error=run.error or "the trial ended without a result")
+        ended.append(trial)
     session.flush()
+    _tell_optuna(session, experiment, spec, ended)
     plan_trials(session, experiment, spec)
     if any(
         not t.settled
@@ -173,6 +179,36 @@ def advance_study(session: Session, experiment: Experiment) -> None:
     ):
         return
     finish_study(session, experiment, spec)
+
+
+def _tell_optuna(
+    session: Session, experiment: Experiment, spec: TuningSpec, trials: list[TuningTrial]
+) -> None:
+    """Trials settled here never reached their worker's tell (the reconciler gave up on
+    them, or they were cancelled): their Optuna trials end as failed too, so the study's
+    sampler and pruner do not wait on trials that will never report. A second tell is a
+    no-op; Optuna unreachable leaves them running there and the platform's record stands."""
+    asked = [t for t in trials if t.optuna_trial_id is not None]
+    if not asked:
+        return
+    from shared.tuning import search  # Optuna loads only where a study needs it
+
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    direction = objective_metrics(spec.task)[objective_of(spec.task, spec.tuning)]
+    for t in asked:
+        assert t.optuna_trial_id is not None
+        try:
+            search.tell(
+                url,
+                (experiment.id, experiment.created_at),
+                t.optimizer,
+                direction,
+                t.optuna_trial_id,
+                t.state,
+                None,
+            )
+        except Exception:  # Optuna's own bookkeeping; the platform's record is the truth
+            log.warning("trial %s: Optuna not told it ended", t.run_id, exc_info=True)
 
 
 @dataclass

@@ -4,6 +4,7 @@ that survives redelivery, the validation split, and base vs tuned populations.""
 from __future__ import annotations
 
 import optuna
+import pytest
 from sqlalchemy import select, text
 
 from shared.db.models import Experiment, ModelRecord, Run, Status, TunedConfiguration, TuningTrial
@@ -364,3 +365,53 @@ def test_cancelling_a_tuned_training_experiment_cancels_its_study(
     assert state["runs"] == {"cancelled": 2}  # the base trajectory and the tuned one
     with session_scope(in_process_worker.database_url) as session:
         assert session.scalar(select(TunedConfiguration.id)) is None
+
+
+def test_a_trial_the_reconciler_gives_up_on_ends_in_optuna_too(
+    client, tokens, in_process_worker, monkeypatch
+) -> None:
+    """A worker dies mid-trial (after Optuna handed out the trial) on its last attempt:
+    the reconciler fails the run, the study settles the trial, and Optuna's trial ends as
+    failed rather than staying RUNNING for ever."""
+    from datetime import timedelta
+
+    import worker.trials
+    from shared.db.base import utcnow
+    from shared.reconcile import reconcile
+
+    url = in_process_worker.database_url
+    headers = Tokens.header(tokens.alice)
+    study = client.post(
+        f"{API}/experiments", json=study_spec(trials=1, parallel=1), headers=headers
+    ).json()["id"]
+    with session_scope(url) as session:
+        [run_id] = session.scalars(select(Run.id).where(Run.experiment_id == study)).all()
+
+    def killed(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # not an error the worker handles: the process is gone
+
+    monkeypatch.setattr(worker.trials, "_train", killed)
+    with pytest.raises(KeyboardInterrupt):
+        worker.trials.run_trial(url, run_id)
+    with session_scope(url) as session:
+        trial = session.scalar(select(TuningTrial).where(TuningTrial.run_id == run_id))
+        assert trial is not None and trial.optuna_trial_id is not None and not trial.settled
+        created = session.get(Experiment, study).created_at
+    storage = optuna.storages.RDBStorage(
+        url, engine_kwargs={"connect_args": {"options": "-csearch_path=optuna"}}
+    )
+    name = study_name(study, created, "sgd")
+    before = optuna.load_study(study_name=name, storage=storage).trials
+    assert [t.state for t in before] == [optuna.trial.TrialState.RUNNING]
+
+    with session_scope(url) as session:
+        outcome = reconcile(
+            session, stale_after=1, max_attempts=1, now=utcnow() + timedelta(seconds=60)
+        )
+        assert [r.id for r in outcome.failed] == [run_id]
+    with session_scope(url) as session:
+        trial = session.scalar(select(TuningTrial).where(TuningTrial.run_id == run_id))
+        assert trial is not None and trial.settled and trial.state == "failed"
+        assert session.get(Experiment, study).status == Status.failed
+    after = optuna.load_study(study_name=name, storage=storage).trials
+    assert [t.state for t in after] == [optuna.trial.TrialState.FAIL]
