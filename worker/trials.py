@@ -184,6 +184,8 @@ def _train(
 
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
         persist(record, checkpoint)
+        if pruner is None:  # nothing reads Optuna's intermediate values but a pruner
+            return
         value = objective_value(record.metrics, record.test_loss, column)
         if record.step > 0 and not record.diverged and value is not None:
             handle.report(float(value), record.step)
@@ -194,7 +196,7 @@ def _train(
     try:
         with heartbeat(database_url, run.id):
             # a resumed trial: what it reported before the kill, and the pruner's verdict
-            reported = _reported(database_url, run.id, column)
+            reported = _reported(database_url, run.id, column) if pruner else []
             for step, value in reported:
                 handle.report(value, step)
             if reported and handle.should_prune():

@@ -94,20 +94,25 @@ def median_pruner(startup_trials: int, warmup_steps: int) -> optuna.pruners.Base
 
 
 class TrialHandle:
-    """Reports of one bound trial, from the worker that runs it."""
+    """Reports of one bound trial, from the worker that runs it. The steps already
+    reported are read from the storage once (a resumed trial reported some before its
+    worker died) and then kept here, so a report costs one write, not a read of the
+    whole trial as well."""
 
     def __init__(self, study: optuna.Study, trial_id: int, store: Any) -> None:
         self.study = study
         self.store = store
         self.trial = optuna.trial.Trial(study, trial_id)
         self.trial_id = trial_id
+        self._reported: set[int] = set(store.get_trial(trial_id).intermediate_values)
 
     def report(self, value: float, step: int) -> None:
-        if math.isfinite(value) and step not in self.reported_steps():
+        if math.isfinite(value) and step not in self._reported:
             self.trial.report(value, step)
+            self._reported.add(step)
 
     def reported_steps(self) -> set[int]:
-        return set(self.store.get_trial(self.trial_id).intermediate_values)
+        return set(self._reported)
 
     def should_prune(self) -> bool:
         return self.trial.should_prune()
