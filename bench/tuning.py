@@ -1,14 +1,18 @@
 """Benchmark: a tuning study on the embedded platform's 2 worker processes, against the
 same trials run one after another; and what pruning saves on a study with a bad region.
 
-    python -m bench.tuning [--trials 16] [--epochs 4] [--port 8766]
+    python -m bench.tuning [--trials 16] [--epochs 24] [--points 16] [--port 8766]
 
 1. Starts ``optbench serve --workers 2`` in a fresh home, warms both workers up with a
    2-trial study, then times a ``--trials``-trial digits study (SGD; lr searched over
    [1e-6, 1] on a log scale, so a third of the range barely learns; 2 trials at once; no
    pruning) from submission to ``succeeded``.
 2. Runs the same trials (the hyperparameters the study drew) one after another in this
-   process with the same runner on the same validation split, and times them.
+   process with the same runner on the same validation split, and times them twice:
+   with PyTorch's default threads (all cores) and with one thread. The ratio is taken
+   against the faster of the two, so the study is measured against the best sequential
+   way on this machine at this moment. (The workers' pool processes each get their share
+   of the cores: see worker/threads.py.)
 3. Runs the study again with the median pruner and compares the gradient evaluations the
    two studies spent (their first ten trials are the same points: TPE's start-up trials
    are drawn with per-trial seeds).
@@ -23,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
 from bench.platform import start_server
 from client import Client
 from shared.optim.declarations import resolve_hyperparameters
@@ -34,15 +40,17 @@ from shared.tasks.registry import build_task
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def study_spec(trials: int, epochs: float, pruner: str) -> dict:
+def study_spec(trials: int, epochs: float, pruner: str, points: int = 16) -> dict:
     return {
         "kind": "tuning",
         "task": "digits",
-        # a wider MLP than the default: a trial worth distributing (about a second of CPU)
+        # a wider MLP than the default, trained long enough that a trial is worth sending
+        # to a worker (a couple of seconds of one core; a real study's trials take
+        # minutes): the platform's cost per trial is a fixed tenth of a second or so
         "task_options": {"hidden_width": 256},
         "optimizers": [{"name": "sgd", "hyperparameters": {"momentum": 0.9}}],
         "budget": {"epochs": epochs},
-        "evaluate_every": 0.25,
+        "evaluate_every": epochs / points,
         "batch_size": 32,
         "seed": 1,
         "device": "cpu",
@@ -65,8 +73,18 @@ def run_study(client: Client, spec: dict) -> tuple[float, dict]:
     return took, client.tuning(experiment)
 
 
-def sequential(study: dict, spec: dict) -> float:
-    """The study's trials, one after another, with the same runner and split."""
+def sequential(study: dict, spec: dict, threads: int) -> float:
+    """The study's trials, one after another, with the same runner and split, on
+    ``threads`` intra-op threads."""
+    default = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _sequential(study, spec)
+    finally:
+        torch.set_num_threads(default)
+
+
+def _sequential(study: dict, spec: dict) -> float:
     task = build_task("digits", spec["task_options"])
     data = task.load()
     split = validation_split(data, 0.2, seed=spec["seed"])
@@ -99,11 +117,12 @@ def most_at_once(trials: list[dict]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--epochs", type=float, default=4.0)
+    parser.add_argument("--epochs", type=float, default=24.0)
+    parser.add_argument("--points", type=int, default=16, help="evaluation points a trial")
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
-    plain = study_spec(args.trials, args.epochs, "none")
-    pruned_spec = study_spec(args.trials, args.epochs, "median")
+    plain = study_spec(args.trials, args.epochs, "none", args.points)
+    pruned_spec = study_spec(args.trials, args.epochs, "median", args.points)
     with tempfile.TemporaryDirectory() as home:
         server = start_server(Path(home), args.port, timeout=120)
         try:
@@ -116,14 +135,20 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    one_by_one = sequential(study, plain)
+    cores = torch.get_num_threads()
+    by_threads = {n: sequential(study, plain, n) for n in sorted({cores, 1})}
+    one_by_one = min(by_threads.values())
     overlap = most_at_once(study["trials"])
     print(
-        f"{args.trials}-trial digits study (SGD, {args.epochs:g} epochs a trial, lr in "
+        f"{args.trials}-trial digits study (SGD, {args.epochs:g} epochs and {args.points} "
+        "evaluation points a trial, lr in "
         "[1e-6, 1] log):"
     )
-    print(f"  embedded platform, 2 worker processes, submit → succeeded: {parallel:.1f} s")
-    print(f"  the same trials one after another in one process:        {one_by_one:.1f} s")
+    label = "embedded platform, 2 worker processes, submit → succeeded:"
+    print(f"  {label:<58}{parallel:.1f} s")
+    for n, took in by_threads.items():
+        label = f"the same trials one after another in one process, {n} thread(s):"
+        print(f"  {label:<58}{took:.1f} s")
     print(
         f"  ratio {parallel / one_by_one:.2f} (target ≤ 0.6); "
         f"most trials running at once: {overlap}"
