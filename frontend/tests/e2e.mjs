@@ -275,6 +275,30 @@ try {
   check("the leaderboard says how ties were decided", (await page.textContent("#ties")).includes("rank 1"));
   await shot(page, "leaderboard");
 
+  // A tuning study: shown while it runs, then its budgets, history and trials.
+  const study = await submit({ kind: "tuning", name: "tuning (e2e)", task: "digits",
+    task_options: { train_size: 300 }, optimizers: ["sgd", "adam"], budget: { epochs: 1 },
+    evaluate_every: 0.5, batch_size: 32, device: "cpu",
+    tuning: { trials: 3, parallel: 1, pruner: "none" } });
+  await page.goto(`${base}/#/experiments/${study.id}`);
+  await shows(page, "#tuning #budgets tbody tr");
+  const running = await page.textContent("#tuning-status");
+  check(`the study is shown while it runs (${running})`, ["queued", "running", "succeeded"].includes(running));
+  await finished(study.id);
+  await page.reload();
+  await until("the finished study on the page", async () =>
+    (await page.textContent("#tuning-status")) === "succeeded", 60);
+  const budgetRows = await page.$$("#budgets tbody tr");
+  check(`the budget table has a row per optimizer (${budgetRows.length})`, budgetRows.length === 2);
+  check("the budget table says the budgets were equal", (await page.textContent("#tuning h3")).includes("(equal)"));
+  const trialRows = await page.$$("#trials tbody tr");
+  check(`every trial is listed (${trialRows.length})`, trialRows.length === 6);
+  await shows(page, "#tuning-history .scatterlayer .trace");
+  const history = (await page.$$("#tuning-history .scatterlayer .trace")).length;
+  check(`the optimization history is drawn per optimizer (${history} traces)`, history >= 2);
+  check("the learning rate is plotted against the objective", (await page.$$("#tuning-lr .scatterlayer .trace")).length >= 1);
+  await shot(page, "tuning");
+
   check(`no Content-Security-Policy violations (${violations.join("; ") || "none"})`, violations.length === 0);
   check(`no server errors and no missing files (${badAnswers.join("; ") || "none"})`, badAnswers.length === 0);
 } catch (error) {
