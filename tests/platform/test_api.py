@@ -396,7 +396,7 @@ def test_statistics_are_computed_without_holding_a_database_connection(
 def test_the_leaderboard_ranks_without_holding_a_database_connection(
     client, settings, monkeypatch
 ) -> None:
-    import api.routes.leaderboard as leaderboard_routes
+    import api.services.leaderboard as leaderboard_routes
     from bench.set_comparison import populate
     from shared.db.models import Experiment, Status
     from shared.db.session import engine_for, session_scope
