@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from shared.config import Settings
+from shared.errors import FieldProblem, at
 from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLandscapeError
 from shared.optim.declarations import (
     DEFAULT_BASE,
@@ -534,9 +535,9 @@ def parse_spec(data: Any, *, stored: bool = True, catalog: bool = True) -> AnySp
     return spec_adapter.validate_python(data, context={"stored": stored, "catalog": catalog})
 
 
-def limit_violations(spec: AnySpec, settings: Settings) -> list[dict]:
+def limit_violations(spec: AnySpec, settings: Settings) -> list[FieldProblem]:
     """Where the spec asks for more than this server allows (its limits, downloads, paths
-    outside its data root), as 422-style error entries."""
+    outside its data root), each located at its field."""
     checks: list[tuple[str, float, float]] = [
         ("optimizers", len(spec.optimizers), settings.max_optimizers),
         # A sweep's grid points count one by one.
@@ -567,11 +568,7 @@ def limit_violations(spec: AnySpec, settings: Settings) -> list[dict]:
         else []
     )
     return [
-        {
-            "loc": ["body", *field.split(".")],
-            "msg": f"{field}: {value:g} is over this server's limit of {limit:g}",
-            "type": "limit_exceeded",
-        }
+        at(field, f"{field}: {value:g} is over this server's limit of {limit:g}", "limit_exceeded")
         for field, value, limit in checks
         if value > limit
     ] + task_options
