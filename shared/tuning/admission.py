@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from shared.config import Settings
 from shared.db.models import TunedConfiguration
 from shared.errors import FieldProblem, at
+from shared.limits import server_limit
 from shared.optim.declarations import declaration
 from shared.spec import TrainingSpec, TuningSpec, limit_violations, study_spec
 from shared.tuning.objective import default_objective, objective_metrics
@@ -71,26 +72,10 @@ def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> l
                 f"{', '.join(metrics)}",
             )
         )
-    if tuning.trials is not None and tuning.trials > settings.max_trials:
-        issues.append(
-            at(
-                ["tuning", "trials"],
-                f"tuning.trials: {tuning.trials} is over this server's limit of "
-                f"{settings.max_trials}",
-                "limit_exceeded",
-            )
-        )
+    issues += _over_limit("tuning.trials", tuning.trials, settings)
     trial_ge = trial_gradient_evaluations(spec, tuning)
     if tuning.gradient_evaluations is not None:
-        if tuning.gradient_evaluations > settings.max_gradient_evaluations:
-            issues.append(
-                at(
-                    ["tuning", "gradient_evaluations"],
-                    f"tuning.gradient_evaluations: {tuning.gradient_evaluations} is over this "
-                    f"server's limit of {settings.max_gradient_evaluations}",
-                    "limit_exceeded",
-                )
-            )
+        issues += _over_limit("tuning.gradient_evaluations", tuning.gradient_evaluations, settings)
         if trial_ge is None:
             issues.append(
                 at(
@@ -126,6 +111,14 @@ def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> l
                 )
             )
     return issues
+
+
+def _over_limit(field: str, value: int | None, settings: Settings) -> list[FieldProblem]:
+    """``field`` of the study's settings over this server's limit (``shared.limits``)."""
+    limit = server_limit(field).maximum(settings)
+    if value is None or value <= limit:
+        return []
+    return [at(field, f"{field}: {value} is over this server's limit of {limit}", "limit_exceeded")]
 
 
 def trial_gradient_evaluations(spec: Any, tuning: TuningSettings) -> int | None:
