@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import authorized
-from api.limits import BodySizeLimit, invalid_request
+from api.limits import BodySizeLimit
 from api.methods import method_not_allowed
-from api.problems import submission_refused
+from api.problems import invalid_request, submission_refused
 from api.queue import Dispatcher
 from api.routes import catalog, experiments, health, leaderboard, models, training, tuning
 from api.schemas.openapi import publish_openapi
