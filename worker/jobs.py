@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -83,13 +83,10 @@ def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
             return "missing"
         if run.status.terminal:
             return f"already {run.status}"
-        heartbeat = run.heartbeat_at
-        if heartbeat is not None and heartbeat.tzinfo is None:
-            heartbeat = heartbeat.replace(tzinfo=UTC)
         if (
             run.status == Status.running
-            and heartbeat is not None
-            and (utcnow() - heartbeat < timedelta(seconds=settings.stale_after_seconds))
+            and run.heartbeat_at is not None
+            and (utcnow() - run.heartbeat_at < timedelta(seconds=settings.stale_after_seconds))
         ):
             return "running elsewhere"
         experiment = run.experiment
