@@ -20,13 +20,6 @@ from shared.sweeps import expand
 from shared.tasks.catalog import task_declaration
 from shared.version import code_version
 
-#: Celery task names, by run kind: the API sends by name and never imports the worker.
-TASK_NAMES = {
-    "landscape": "optbench.run_landscape",
-    "training": "optbench.run_training",
-    "tuning": "optbench.run_trial",
-}
-
 
 @dataclass(frozen=True)
 class RunPlan:

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
 from shared.artifacts.weights import UnreadableCheckpoint
+from shared.broker import job_name_for
 from shared.config import get_settings
 from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status, TuningTrial
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
-from shared.experiments import TASK_NAMES, refresh_status
+from shared.experiments import refresh_status
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -271,7 +272,7 @@ def finish_trial(database_url: str, run_id: int, attempt: int, outcome: Outcome)
     from worker.app import app
 
     for new_run_id, queue, kind in created:
-        app.send_task(TASK_NAMES[kind], args=[new_run_id], queue=queue)
+        app.send_task(job_name_for(kind), args=[new_run_id], queue=queue)
     return outcome.state
 
 

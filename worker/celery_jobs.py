@@ -1,4 +1,5 @@
-"""Celery tasks: IDs in, the work done by functions that know nothing about Celery."""
+"""The Celery jobs a worker executes (their names: ``shared.broker``): run IDs in, the
+work done by functions that know nothing about Celery."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Any
 
 from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
+from shared.broker import CELERY_JOBS, RECONCILE_JOB, job_name_for
 from shared.config import get_settings
 from shared.db.session import session_scope
-from shared.experiments import TASK_NAMES
 from shared.optim.plugins import discover_for as discover_optimizers
 from shared.reconcile import reconcile
 from shared.tuning.study import new_runs
@@ -17,30 +18,28 @@ from worker.inflight import runs_in_flight
 from worker.jobs import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
 
-RECONCILE = "optbench.reconcile"
 
-
-@app.task(name="optbench.run_landscape", acks_late=True)
-def run_landscape_task(run_id: int) -> str:
+@app.task(name=CELERY_JOBS["landscape"], acks_late=True)
+def run_landscape_job(run_id: int) -> str:
     return run_landscape(get_settings().database_url, run_id)
 
 
-@app.task(name="optbench.run_training", acks_late=True)
-def run_training_task(run_id: int) -> str:
-    from worker.training import run_training  # torch and the tasks load only here
+@app.task(name=CELERY_JOBS["training"], acks_late=True)
+def run_training_job(run_id: int) -> str:
+    from worker.training import run_training  # torch and the benchmark tasks load only here
 
     return run_training(get_settings().database_url, run_id)
 
 
-@app.task(name="optbench.run_trial", acks_late=True)
-def run_trial_task(run_id: int) -> str:
-    from worker.trials import run_trial  # torch, the tasks and Optuna load only here
+@app.task(name=CELERY_JOBS["tuning"], acks_late=True)
+def run_trial_job(run_id: int) -> str:
+    from worker.trials import run_trial  # torch, the benchmark tasks and Optuna load only here
 
     return run_trial(get_settings().database_url, run_id)
 
 
-@app.task(name=RECONCILE)
-def reconcile_task() -> dict[str, Any]:
+@app.task(name=RECONCILE_JOB)
+def reconcile_job() -> dict[str, Any]:
     """Send again every run the database says should be running but no worker holds."""
     settings = get_settings()
     in_flight = runs_in_flight(settings)  # before the rows: a run sent since is not stale
@@ -55,13 +54,13 @@ def reconcile_task() -> dict[str, Any]:
         resend = [(r.id, r.queue, r.experiment.kind) for r in [*outcome.resend, *new_runs(session)]]
         failed = [r.id for r in outcome.failed]
     for run_id, queue, kind in resend:  # after the commit, so workers see the rows
-        app.send_task(TASK_NAMES[kind], args=[run_id], queue=queue)
+        app.send_task(job_name_for(kind), args=[run_id], queue=queue)
     return {"resent": [r[0] for r in resend], "failed": failed}
 
 
 @worker_ready.connect
 def reconcile_at_start(sender: Any = None, **_: Any) -> None:
-    app.send_task(RECONCILE, queue="cpu")
+    app.send_task(RECONCILE_JOB, queue="cpu")
 
 
 @worker_init.connect
