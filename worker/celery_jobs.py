@@ -15,7 +15,7 @@ from shared.reconcile import reconcile
 from shared.tuning.study import new_runs
 from worker.app import app
 from worker.inflight import runs_in_flight
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
 
 

@@ -35,8 +35,8 @@ from shared.tuning.admission import objective_of
 from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
-from worker.jobs import RunCancelled, claim_run, heartbeat
-from worker.training import persist_evaluations, resolve_device, task_and_data
+from worker.lifecycle import RunCancelled, claim_run, heartbeat, persist_evaluations
+from worker.training import resolve_device, task_and_data
 
 log = logging.getLogger(__name__)
 

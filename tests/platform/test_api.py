@@ -298,7 +298,7 @@ def test_end_points_are_paged_and_paths_downsampled(client, tokens, settings) ->
     from shared.db.arrays import from_bytes
     from shared.db.models import LandscapeResult, Run
     from shared.db.session import session_scope
-    from worker.jobs import run_landscape
+    from worker.landscape import run_landscape
 
     headers = Tokens.header(tokens.alice)
     spec = {**SMALL, "optimizers": ["sgd"], "restarts": 30, "path_points": 12}

@@ -39,7 +39,7 @@ from shared.tasks.registry import build_task
 from tests.artifacts.conftest import s3_server  # noqa: F401  (fixture)
 from tests.platform.conftest import Tokens, run_records
 from worker import training
-from worker.jobs import claim_run
+from worker.lifecycle import claim_run
 
 API = "/api/v1"
 SPEC = {

@@ -10,7 +10,7 @@ from shared.db.session import session_scope
 from shared.landscapes.study import stationary_distribution, summarize
 from tests.platform.conftest import Tokens
 from tests.platform.test_results_cli import api  # noqa: F401  (the CLI-to-API fixture)
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 API = "/api/v1"
 SWEEP = {

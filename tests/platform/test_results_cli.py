@@ -23,7 +23,7 @@ from shared.db.models import ModelRecord, Status
 from shared.db.session import session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 TRAINING = {
     "kind": "training",

@@ -103,7 +103,7 @@ def test_the_worker_and_the_reconciler_compare_stored_times_as_they_come(
     from shared.db.base import utcnow
     from shared.db.models import Status
     from shared.reconcile import reconcile
-    from worker.jobs import claim_run
+    from worker.lifecycle import claim_run
 
     _, _, experiment_id = submitted(any_settings)
     url = any_settings.database_url

@@ -11,7 +11,7 @@ from shared.db.models import Experiment, LandscapeResult, Run, Status
 from shared.db.session import session_scope
 from shared.experiments import create_experiment, request_cancel
 from shared.spec import parse_spec
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 SPEC = {
     "kind": "landscape",
@@ -90,7 +90,7 @@ def test_token_create_prints_a_working_token(settings, monkeypatch) -> None:
 def test_finishing_is_a_compare_and_set_on_the_attempt(settings) -> None:
     """A worker whose run was taken over (another attempt claimed it) cannot finish it."""
     from shared.db.arrays import to_bytes
-    from worker.jobs import claim_run, finish_run
+    from worker.lifecycle import claim_run, finish_run
 
     url = settings.database_url
     _, runs = make_experiment(url)
