@@ -10,6 +10,7 @@ import traceback
 from shared.config import get_settings
 from shared.db.arrays import to_bytes
 from shared.db.models import LandscapeResult, Status
+from shared.db.session import Sessions
 from shared.deadline import run_time_limit
 from shared.landscapes.study import stationary_distribution
 from shared.spec import LandscapeSpec, parse_spec
@@ -25,9 +26,9 @@ from worker.lifecycle import (
 log = logging.getLogger(__name__)
 
 
-def run_landscape(database_url: str, run_id: int) -> str:
+def run_landscape(sessions: Sessions, run_id: int) -> str:
     """One optimizer on one function: all restarts through the batched engine."""
-    started = claim_run(database_url, run_id)
+    started = claim_run(sessions, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
@@ -36,8 +37,8 @@ def run_landscape(database_url: str, run_id: int) -> str:
     optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
     began = time.perf_counter()
     try:
-        worker_optimizer(database_url, run, optimizer.optimizer)
-        with heartbeat(database_url, run_id), run_time_limit(get_settings().run_time_limit):
+        worker_optimizer(sessions, run, optimizer.optimizer)
+        with heartbeat(sessions, run_id), run_time_limit(get_settings().run_time_limit):
             outcome = stationary_distribution(
                 run.function,
                 optimizer.optimizer,
@@ -47,16 +48,14 @@ def run_landscape(database_url: str, run_id: int) -> str:
                 capture_radius=spec.capture_radius,
                 seed=spec.seed,
                 path_points=spec.path_points,
-                on_progress=progress_reporter(database_url, run_id, experiment.id),
+                on_progress=progress_reporter(sessions, run_id, experiment.id),
             )
     except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
+        finish_run(sessions, run_id, Status.cancelled, attempt=run.attempts)
         return "cancelled"
     except Exception:  # one line on the run for everyone; the traceback for admins
         log.exception("run %s failed", run_id)
-        finish_run(
-            database_url, run_id, Status.failed, traceback.format_exc(), attempt=run.attempts
-        )
+        finish_run(sessions, run_id, Status.failed, traceback.format_exc(), attempt=run.attempts)
         return "failed"
     c = outcome.run.counters
     result = LandscapeResult(
@@ -71,6 +70,6 @@ def run_landscape(database_url: str, run_id: int) -> str:
         loss_evaluations=float(c.loss_evaluations.mean()),
         seconds=time.perf_counter() - began,
     )
-    if not finish_run(database_url, run_id, Status.succeeded, result=result, attempt=run.attempts):
+    if not finish_run(sessions, run_id, Status.succeeded, result=result, attempt=run.attempts):
         return "superseded"
     return "succeeded"

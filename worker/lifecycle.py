@@ -23,7 +23,7 @@ from shared.config import get_settings
 from shared.db.base import Base, utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status
 from shared.db.retry import with_retries
-from shared.db.session import session_factory
+from shared.db.session import Sessions
 from shared.db.upsert import column_values, insert_once
 from shared.experiments import refresh_status
 from shared.failures import split_failure
@@ -42,7 +42,7 @@ class RunCancelled(Exception):
     """The experiment was cancelled while this run was computing."""
 
 
-def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDeclaration:
+def worker_optimizer(sessions: Sessions, run: Run, optimizer: str) -> OptimizerDeclaration:
     """``optimizer`` as this worker has it, its origin (a plugin's package and version)
     recorded on the run: the version that ran. A plugin this worker lacks is a one-line
     :class:`MissingPluginError` naming the package the API had."""
@@ -68,7 +68,7 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
         ) from None
 
     def record() -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             row = session.get(Run, run.id)
             if row is not None:
                 row.optimizer_origin = declared.origin.as_dict()
@@ -78,11 +78,11 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
     return declared
 
 
-def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
+def claim_run(sessions: Sessions, run_id: int) -> tuple[Run, Experiment] | str:
     """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
     fresh heartbeat; take over one whose worker went quiet; count the attempt."""
     settings = get_settings()
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         run = session.get(Run, run_id, with_for_update=True)
         if run is None:
             return "missing"
@@ -118,7 +118,7 @@ def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
 
 
 @contextmanager
-def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
+def heartbeat(sessions: Sessions, run_id: int) -> Iterator[None]:
     """Stamp the run every ``heartbeat_seconds`` while it computes, from a thread, so a
     long epoch between two evaluation points does not look like a dead worker."""
     stop = threading.Event()
@@ -127,7 +127,7 @@ def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
     def beat() -> None:
         while not stop.wait(every):
             try:
-                with session_factory(database_url)() as session:
+                with sessions() as session:
                     run = session.get(Run, run_id)
                     if run is None or run.status != Status.running:
                         return
@@ -146,7 +146,7 @@ def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
 
 
 def finish_run(
-    database_url: str,
+    sessions: Sessions,
     run_id: int,
     status: Status,
     error: str | None = None,
@@ -162,13 +162,13 @@ def finish_run(
         is still that attempt and not finished; returns whether it happened.
     """
     return with_retries(
-        lambda: _record_finish(database_url, run_id, status, error, result, attempt),
+        lambda: _record_finish(sessions, run_id, status, error, result, attempt),
         what=f"finishing run {run_id}",
     )
 
 
 def _record_finish(
-    database_url: str,
+    sessions: Sessions,
     run_id: int,
     status: Status,
     error: str | None,
@@ -183,7 +183,7 @@ def _record_finish(
     claimed = [Run.id == run_id, Run.status.in_([Status.queued, Status.running])]
     if attempt is not None:
         claimed.append(Run.attempts == attempt)
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         experiment_id = session.scalar(select(Run.experiment_id).where(*claimed))
         if experiment_id is None:  # deleted, finished by another attempt, or taken over
             log.warning(
@@ -208,12 +208,12 @@ def _record_finish(
         return True
 
 
-def progress_reporter(database_url: str, run_id: int, experiment_id: int):  # type: ignore[no-untyped-def]
+def progress_reporter(sessions: Sessions, run_id: int, experiment_id: int):  # type: ignore[no-untyped-def]
     """What a job calls with its progress (0–1): stamped on the run with a heartbeat;
     :class:`RunCancelled` once its experiment is cancelled."""
 
     def report(fraction: float) -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             run = session.get(Run, run_id)
             experiment = session.get(Experiment, experiment_id)
             if run is None or experiment is None or experiment.cancel_requested:
@@ -224,13 +224,13 @@ def progress_reporter(database_url: str, run_id: int, experiment_id: int):  # ty
     return report
 
 
-def record_task_origin(database_url: str, run_id: int, task: str) -> None:
+def record_task_origin(sessions: Sessions, run_id: int, task: str) -> None:
     """Note on the run where its task came from here (a plugin's package and version),
     so its results stay attributable."""
     origin = task_origin(task).as_dict()
 
     def write() -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             run = session.get(Run, run_id)
             if run is not None and run.task_origin != origin:
                 run.task_origin = origin
@@ -240,7 +240,7 @@ def record_task_origin(database_url: str, run_id: int, task: str) -> None:
 
 
 def persist_evaluations(  # type: ignore[no-untyped-def]
-    database_url: str,
+    sessions: Sessions,
     run_id: int,
     experiment_id: int,
     runner: TrajectoryRunner,
@@ -259,7 +259,7 @@ def persist_evaluations(  # type: ignore[no-untyped-def]
         artifacts.committed()
 
     def save(record: Any) -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             experiment = session.get(Experiment, experiment_id)
             run = session.get(Run, run_id)
             if experiment is None or run is None or experiment.cancel_requested:

@@ -16,6 +16,7 @@ from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
 from shared.artifacts.weights import UnreadableCheckpoint
 from shared.config import get_settings
 from shared.db.models import Run, Status
+from shared.db.session import Sessions
 from shared.deadline import run_time_limit
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -97,11 +98,11 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
 
 
 def trajectory_artifacts(
-    database_url: str, spec: TrainingSpec, run: Run, experiment_id: int, num_labels: int
+    sessions: Sessions, spec: TrainingSpec, run: Run, experiment_id: int, num_labels: int
 ) -> TrajectoryArtifacts:
     """Where this attempt of the run keeps its checkpoint and models."""
     return TrajectoryArtifacts(
-        database_url=database_url,
+        sessions=sessions,
         store=artifact_store(get_settings()),
         experiment_id=experiment_id,
         run_id=run.id,
@@ -120,9 +121,9 @@ def trajectory_artifacts(
     )
 
 
-def run_training(database_url: str, run_id: int) -> str:
+def run_training(sessions: Sessions, run_id: int) -> str:
     """One trajectory, resumed from the run's checkpoint if it has one."""
-    started = claim_run(database_url, run_id)
+    started = claim_run(sessions, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
@@ -131,18 +132,18 @@ def run_training(database_url: str, run_id: int) -> str:
         spec = parse_spec(experiment.spec, catalog=False)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
         entry = next(o for o in spec.optimizers if o.key == run.optimizer)
-        worker_optimizer(database_url, run, entry.optimizer)
+        worker_optimizer(sessions, run, entry.optimizer)
         task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
-        record_task_origin(database_url, run_id, spec.task)
+        record_task_origin(sessions, run_id, spec.task)
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
-        artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
+        artifacts = trajectory_artifacts(sessions, spec, run, experiment.id, data.num_labels)
         runner.on_model = artifacts.offer_model
         runner.on_evaluation = persist_evaluations(
-            database_url, run_id, experiment.id, runner, artifacts
+            sessions, run_id, experiment.id, runner, artifacts
         )
         limit = get_settings().run_time_limit
-        with heartbeat(database_url, run_id), run_time_limit(limit):
+        with heartbeat(sessions, run_id), run_time_limit(limit):
             try:
                 runner.run(checkpoint=artifacts.restore())
             except UnreadableCheckpoint as error:
@@ -153,17 +154,17 @@ def run_training(database_url: str, run_id: int) -> str:
         return "superseded"
     except ArtifactStoreUnavailable as error:
         log.error("run %s: %s", run_id, error)
-        finish_run(database_url, run_id, Status.failed, str(error), attempt=run.attempts)
+        finish_run(sessions, run_id, Status.failed, str(error), attempt=run.attempts)
         return "failed"
     except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
+        finish_run(sessions, run_id, Status.cancelled, attempt=run.attempts)
         release_checkpoint(artifacts)
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
         reason = str(error) if isinstance(error, (FileNotFoundError, TaskBuildError)) else ""
         finish_run(
-            database_url,
+            sessions,
             run_id,
             Status.failed,
             reason or traceback.format_exc(limit=5),
@@ -171,7 +172,7 @@ def run_training(database_url: str, run_id: int) -> str:
         )
         release_checkpoint(artifacts)
         return "failed"
-    if not finish_run(database_url, run_id, Status.succeeded, attempt=run.attempts):
+    if not finish_run(sessions, run_id, Status.succeeded, attempt=run.attempts):
         return "superseded"
     release_checkpoint(artifacts)
     return "succeeded"

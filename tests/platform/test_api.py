@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.config import Settings
+from shared.db.session import session_factory
 from tests.platform.conftest import Tokens
 
 API = "/api/v1"
@@ -300,12 +301,13 @@ def test_end_points_are_paged_and_paths_downsampled(client, tokens, settings) ->
     from shared.db.session import session_scope
     from worker.landscape import run_landscape
 
+    sessions = session_factory(settings.database_url)
     headers = Tokens.header(tokens.alice)
     spec = {**SMALL, "optimizers": ["sgd"], "restarts": 30, "path_points": 12}
     experiment = submit(client, tokens.alice, spec)
     with session_scope(settings.database_url) as session:
         run_id = session.query(Run.id).filter(Run.experiment_id == experiment).scalar()
-    assert run_landscape(settings.database_url, run_id) == "succeeded"
+    assert run_landscape(sessions, run_id) == "succeeded"
     with session_scope(settings.database_url) as session:
         stored = session.query(LandscapeResult).one()
         ends = from_bytes(stored.end_points, "f8", (30, 2))

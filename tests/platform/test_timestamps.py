@@ -107,13 +107,14 @@ def test_the_worker_and_the_reconciler_compare_stored_times_as_they_come(
 
     _, _, experiment_id = submitted(any_settings)
     url = any_settings.database_url
+    sessions = session_factory(url)
     with session_scope(url) as session:
         assert reconcile(session, stale_after=60, max_attempts=3).resend == []
         run = session.scalars(select(Run).where(Run.experiment_id == experiment_id)).one()
         assert run.experiment.created_at.tzinfo == UTC
         run.status, run.heartbeat_at, run_id = Status.running, utcnow(), run.id
-    assert claim_run(url, run_id) == "running elsewhere"
+    assert claim_run(sessions, run_id) == "running elsewhere"
     with session_scope(url) as session:
         session.get(Run, run_id).heartbeat_at = utcnow() - timedelta(hours=1)
-    claimed = claim_run(url, run_id)  # its worker went quiet: taken over
+    claimed = claim_run(sessions, run_id)  # its worker went quiet: taken over
     assert not isinstance(claimed, str) and claimed[0].attempts == 1
