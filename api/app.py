@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import authorized
-from api.limits import BodySizeLimit, invalid_request
+from api.limits import BodySizeLimit
 from api.methods import method_not_allowed
+from api.problems import invalid_request, submission_refused
 from api.queue import Dispatcher
 from api.routes import catalog, experiments, health, leaderboard, models, training, tuning
 from api.schemas.openapi import publish_openapi
@@ -23,6 +24,7 @@ from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.config import Settings, get_settings
 from shared.db.session import read_session_factory, session_factory
+from shared.errors import InvalidSubmission
 from shared.optim.plugins import discover_for as discover_optimizers
 from shared.tasks.catalog import task_registry
 from shared.version import code_version
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, method_not_allowed)
 
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(InvalidSubmission, submission_refused)
 
     @app.exception_handler(DataError)
     async def unstorable_value(request: Request, error: DataError) -> JSONResponse:

@@ -63,30 +63,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-#: Most issues one 422 answer lists (a spec with thousands of bad entries gets the first).
-MAX_ISSUES = 50
-
-
-async def invalid_request(request: Any, error: Any) -> Any:
-    """The 422 answer for a request that fails validation: each issue's ``loc``, ``msg``
-    and ``type``, at most ``MAX_ISSUES`` of them, without echoing the input back (a huge
-    body would otherwise come back whole, and cost seconds to encode)."""
-    from fastapi.encoders import jsonable_encoder
-    from fastapi.responses import JSONResponse
-
-    issues = error.errors()
-    detail = [
-        {key: issue[key] for key in ("loc", "msg", "type") if key in issue}
-        for issue in issues[:MAX_ISSUES]
-    ]
-    if len(issues) > MAX_ISSUES:
-        detail.append(
-            {
-                "loc": ["body"],
-                "msg": f"{len(issues) - MAX_ISSUES} more issue(s) not listed",
-                "type": "too_many_issues",
-            }
-        )
-    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)

@@ -1,4 +1,4 @@
-"""Sending runs to workers by task name (the API never imports the worker code)."""
+"""Sending runs to workers by Celery job name (the API never imports the worker code)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections.abc import Iterable
 
 from celery import Celery
 
-from shared.broker import transport_options
+from shared.broker import job_name_for, transport_options
 from shared.config import Settings
 from shared.db.models import Run
-from shared.experiments import TASK_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ class Dispatcher:
             with self.celery.connection_for_write() as connection:
                 for run in runs:
                     self.celery.send_task(
-                        TASK_NAMES[kind], args=[run.id], queue=run.queue, connection=connection
+                        job_name_for(kind), args=[run.id], queue=run.queue, connection=connection
                     )
                     sent += 1
         except Exception:  # the broker's error types vary by transport

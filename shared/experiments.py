@@ -13,18 +13,12 @@ from sqlalchemy.orm import Session
 
 from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status, TunedConfiguration, User
+from shared.errors import FieldProblem, at
 from shared.optim.declarations import declaration
 from shared.spec import AnySpec, LandscapeSpec, OptimizerSpec, TrainingSpec, TuningSpec, study_spec
 from shared.sweeps import expand
 from shared.tasks.catalog import task_declaration
 from shared.version import code_version
-
-#: Celery task names, by run kind: the API sends by name and never imports the worker.
-TASK_NAMES = {
-    "landscape": "optbench.run_landscape",
-    "training": "optbench.run_training",
-    "tuning": "optbench.run_trial",
-}
 
 
 @dataclass(frozen=True)
@@ -215,13 +209,14 @@ def progress(session: Session, experiment_id: int) -> float:
     return sum(1.0 if s.terminal else p for s, p in rows) / len(rows)
 
 
-def resolve_tuned(session: Session, spec: AnySpec) -> tuple[AnySpec, list[dict]]:
+def resolve_tuned(session: Session, spec: AnySpec) -> tuple[AnySpec, list[FieldProblem]]:
     """Fill in hyperparameters from referenced tuned configurations (explicit ones win).
 
     Returns the resolved spec, which is what gets stored, so an experiment stays
-    reproducible whatever happens to the tuned configuration later; and 422-style errors.
+    reproducible whatever happens to the tuned configuration later; and the problems,
+    each at its entry's ``tuned``.
     """
-    errors: list[dict] = []
+    errors: list[FieldProblem] = []
     resolved: list[OptimizerSpec] = []
     for i, optimizer in enumerate(spec.optimizers):
         if optimizer.tuned is None:
@@ -229,9 +224,7 @@ def resolve_tuned(session: Session, spec: AnySpec) -> tuple[AnySpec, list[dict]]
             continue
 
         def problem(message: str, i: int = i) -> None:
-            errors.append(
-                {"loc": ["body", "optimizers", i, "tuned"], "msg": message, "type": "value_error"}
-            )
+            errors.append(at(("optimizers", i, "tuned"), message))
 
         row = session.scalar(
             select(TunedConfiguration).where(TunedConfiguration.name == optimizer.tuned)

@@ -68,7 +68,7 @@ def reconcile(
         if (
             run.status == Status.queued
             and run.heartbeat_at is None
-            and _as_aware(run.experiment.created_at) >= cutoff
+            and run.experiment.created_at >= cutoff
         ):
             continue  # a fresh submission: its message is most likely still queued
         if run.status == Status.queued and in_flight is not None and run.id in in_flight:
@@ -90,10 +90,3 @@ def reconcile(
     for experiment_id in touched:
         refresh_status(session, experiment_id)
     return outcome
-
-
-def _as_aware(moment: datetime) -> datetime:
-    # SQLite hands timezone-aware columns back naive (in UTC).
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

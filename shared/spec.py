@@ -2,7 +2,7 @@
 
 Two kinds, told apart by ``kind``: ``landscape`` (stationary distributions on synthetic
 functions) and ``training`` (trajectories on a real task). Names and hyperparameters
-are validated against the registries; server limits are checked by
+are validated against the registries; server limits (``shared.limits``) are checked by
 :func:`limit_violations`, since they come from the server's settings.
 """
 
@@ -22,7 +22,9 @@ from pydantic import (
 )
 
 from shared.config import Settings
+from shared.errors import FieldProblem, at
 from shared.landscapes.functions import LANDSCAPES, PAPER_FUNCTIONS, UnknownLandscapeError
+from shared.limits import SERVER_LIMITS, is_study_limit
 from shared.optim.declarations import (
     DEFAULT_BASE,
     WRAPPERS,
@@ -36,13 +38,7 @@ from shared.optim.declarations import (
 from shared.optim.hyperparameters import HyperparameterError
 from shared.optim.schema import add_optimizer_schemas
 from shared.protocol.schedule import evaluation_points
-from shared.sweeps import (
-    MAX_SWEEP_VALUES,
-    MAX_SWEPT,
-    configuration_count,
-    expanded_keys,
-    validate_sweep,
-)
+from shared.sweeps import MAX_SWEEP_VALUES, MAX_SWEPT, expanded_keys, validate_sweep
 from shared.tasks.admission import task_option_violations
 from shared.tasks.catalog import add_task_schemas, task_declaration
 from shared.tasks.declarations import UnknownTaskError
@@ -534,47 +530,20 @@ def parse_spec(data: Any, *, stored: bool = True, catalog: bool = True) -> AnySp
     return spec_adapter.validate_python(data, context={"stored": stored, "catalog": catalog})
 
 
-def limit_violations(spec: AnySpec, settings: Settings) -> list[dict]:
+def limit_violations(spec: AnySpec, settings: Settings) -> list[FieldProblem]:
     """Where the spec asks for more than this server allows (its limits, downloads, paths
-    outside its data root), as 422-style error entries."""
-    checks: list[tuple[str, float, float]] = [
-        ("optimizers", len(spec.optimizers), settings.max_optimizers),
-        # A sweep's grid points count one by one.
-        ("configurations", configuration_count(spec.optimizers), settings.max_configurations),
-    ]
+    outside its data root), each located at its field. A study's own limits are checked
+    with the study (``shared.tuning.admission``)."""
+    problems = []
+    for bound in SERVER_LIMITS:
+        value, limit = bound.asked(spec), bound.maximum(settings)
+        if is_study_limit(bound) or value is None or value <= limit:
+            continue
+        message = f"{bound.field}: {value:g} is over this server's limit of {limit:g}"
+        problems.append(at(bound.field, message, "limit_exceeded"))
     if isinstance(spec, LandscapeSpec):
-        checks += [
-            ("restarts", spec.restarts, settings.max_restarts),
-            ("iterations", spec.iterations, settings.max_iterations),
-            ("functions", len(spec.functions), settings.max_functions),
-        ]
-    else:
-        if isinstance(spec, TrainingSpec):
-            checks.append(("trajectories", spec.trajectories, settings.max_trajectories))
-        if isinstance(spec.budget, EpochBudget):
-            checks.append(("budget.epochs", spec.budget.epochs, settings.max_epochs))
-        else:
-            checks.append(
-                (
-                    "budget.gradient_evaluations",
-                    spec.budget.gradient_evaluations,
-                    settings.max_gradient_evaluations,
-                )
-            )
-    task_options = (
-        task_option_violations(spec.task, spec.task_options, settings)
-        if not isinstance(spec, LandscapeSpec)
-        else []
-    )
-    return [
-        {
-            "loc": ["body", *field.split(".")],
-            "msg": f"{field}: {value:g} is over this server's limit of {limit:g}",
-            "type": "limit_exceeded",
-        }
-        for field, value, limit in checks
-        if value > limit
-    ] + task_options
+        return problems
+    return problems + task_option_violations(spec.task, spec.task_options, settings)
 
 
 __all__ = [

@@ -11,12 +11,12 @@ from typing import Any
 from celery import Celery
 from celery.signals import beat_init, before_task_publish, worker_init
 
-from shared.broker import transport_options
+from shared.broker import RECONCILE_JOB, transport_options
 from shared.config import Settings, get_settings
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("optbench", broker=settings.broker_url, include=["worker.tasks"])
+    app = Celery("optbench", broker=settings.broker_url, include=["worker.celery_jobs"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,  # a killed worker's task goes back to the queue
@@ -29,7 +29,7 @@ def make_celery(settings: Settings) -> Celery:
         # `celery beat` (or a worker started with -B) runs the reconciler periodically.
         beat_schedule={
             "reconcile": {
-                "task": "optbench.reconcile",
+                "task": RECONCILE_JOB,
                 "schedule": settings.reconcile_every_seconds,
                 "options": {"queue": "cpu"},
             }

@@ -15,23 +15,23 @@ import json
 import logging
 from typing import Any
 
+from shared.broker import CELERY_JOBS
 from shared.config import Settings
-from shared.experiments import TASK_NAMES
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("cpu", "gpu")
 #: Most messages read per queue; a longer queue is not inspected (decide by age).
 MAX_MESSAGES = 100_000
-_TASKS = set(TASK_NAMES.values())
+_RUN_JOBS = set(CELERY_JOBS.values())
 
 
 def run_id_of(message: Any) -> int | None:
-    """The run a Celery (protocol 2) message is about, if it is one of our run tasks."""
+    """The run a Celery (protocol 2) message is about, if it is one of our run jobs."""
     try:
         if isinstance(message, (bytes, str)):
             message = json.loads(message)
-        if message.get("headers", {}).get("task") not in _TASKS:
+        if message.get("headers", {}).get("task") not in _RUN_JOBS:
             return None
         body = message["body"]
         if message.get("properties", {}).get("body_encoding") == "base64":

@@ -15,20 +15,26 @@ from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
 from shared.artifacts.weights import UnreadableCheckpoint
 from shared.config import get_settings
-from shared.db.base import utcnow
-from shared.db.models import Experiment, ModelRecord, Run, Status
-from shared.db.retry import with_retries
-from shared.db.session import session_factory
-from shared.db.upsert import insert_once
+from shared.db.models import Run, Status
+from shared.db.session import Sessions
 from shared.deadline import run_time_limit
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
 from shared.protocol.sharpness import SharpnessSettings
 from shared.spec import EpochBudget, TrainingSpec, parse_spec
 from shared.tasks.base import Task, TaskData
-from shared.tasks.catalog import task_declaration, task_origin
+from shared.tasks.catalog import task_declaration
 from shared.tasks.options import TaskOptionError
-from worker.jobs import RunCancelled, claim_run, finish_run, heartbeat, worker_optimizer
+from worker.lifecycle import (
+    RunCancelled,
+    claim_run,
+    finish_run,
+    heartbeat,
+    persist_evaluations,
+    record_task_origin,
+    release_checkpoint,
+    worker_optimizer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,58 +97,12 @@ def trajectory_config(spec: TrainingSpec, optimizer_key: str, trajectory: int) -
     )
 
 
-def persist_evaluations(  # type: ignore[no-untyped-def]
-    database_url: str,
-    run_id: int,
-    experiment_id: int,
-    runner: TrajectoryRunner,
-    artifacts: TrajectoryArtifacts,
-):
-    """What the runner calls at each evaluation point (training runs and tuning trials):
-    checkpoint file first, then the record and the checkpoint's key in one transaction."""
-
-    def on_evaluation(record: Any, checkpoint: bytes) -> None:
-        artifacts.write_checkpoint(record.step, checkpoint)
-        try:
-            with_retries(lambda: save(record), what=f"run {run_id} record")
-        except BaseException:
-            artifacts.discard()
-            raise
-        artifacts.committed()
-
-    def save(record: Any) -> None:
-        with session_factory(database_url)() as session:
-            experiment = session.get(Experiment, experiment_id)
-            run = session.get(Run, run_id)
-            if experiment is None or run is None or experiment.cancel_requested:
-                raise RunCancelled
-            artifacts.apply(session, run)
-            # a redelivered or racing attempt writes each record once
-            insert_once(
-                session, ModelRecord, {"run_id": run_id, **record.as_dict()}, ["run_id", "step"]
-            )
-            run.diverged = record.diverged
-            run.heartbeat_at = utcnow()
-            budget = runner.config.budget
-            run.progress = min(
-                1.0,
-                (
-                    record.gradient_evaluations / budget.gradient_evaluations
-                    if budget.gradient_evaluations
-                    else record.step / max(runner.total_steps or 1, 1)
-                ),
-            )
-            session.commit()
-
-    return on_evaluation
-
-
 def trajectory_artifacts(
-    database_url: str, spec: TrainingSpec, run: Run, experiment_id: int, num_labels: int
+    sessions: Sessions, spec: TrainingSpec, run: Run, experiment_id: int, num_labels: int
 ) -> TrajectoryArtifacts:
     """Where this attempt of the run keeps its checkpoint and models."""
     return TrajectoryArtifacts(
-        database_url=database_url,
+        sessions=sessions,
         store=artifact_store(get_settings()),
         experiment_id=experiment_id,
         run_id=run.id,
@@ -161,9 +121,9 @@ def trajectory_artifacts(
     )
 
 
-def run_training(database_url: str, run_id: int) -> str:
+def run_training(sessions: Sessions, run_id: int) -> str:
     """One trajectory, resumed from the run's checkpoint if it has one."""
-    started = claim_run(database_url, run_id)
+    started = claim_run(sessions, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
@@ -172,18 +132,18 @@ def run_training(database_url: str, run_id: int) -> str:
         spec = parse_spec(experiment.spec, catalog=False)
         assert isinstance(spec, TrainingSpec) and run.trajectory is not None
         entry = next(o for o in spec.optimizers if o.key == run.optimizer)
-        worker_optimizer(database_url, run, entry.optimizer)
+        worker_optimizer(sessions, run, entry.optimizer)
         task, data = task_and_data(spec.task, tuple(sorted(spec.task_options.items())))
-        record_task_origin(database_url, run_id, spec.task)
+        record_task_origin(sessions, run_id, spec.task)
         config = trajectory_config(spec, run.optimizer, run.trajectory)
         runner = TrajectoryRunner(task, data, config)
-        artifacts = trajectory_artifacts(database_url, spec, run, experiment.id, data.num_labels)
+        artifacts = trajectory_artifacts(sessions, spec, run, experiment.id, data.num_labels)
         runner.on_model = artifacts.offer_model
         runner.on_evaluation = persist_evaluations(
-            database_url, run_id, experiment.id, runner, artifacts
+            sessions, run_id, experiment.id, runner, artifacts
         )
         limit = get_settings().run_time_limit
-        with heartbeat(database_url, run_id), run_time_limit(limit):
+        with heartbeat(sessions, run_id), run_time_limit(limit):
             try:
                 runner.run(checkpoint=artifacts.restore())
             except UnreadableCheckpoint as error:
@@ -194,49 +154,25 @@ def run_training(database_url: str, run_id: int) -> str:
         return "superseded"
     except ArtifactStoreUnavailable as error:
         log.error("run %s: %s", run_id, error)
-        finish_run(database_url, run_id, Status.failed, str(error), attempt=run.attempts)
+        finish_run(sessions, run_id, Status.failed, str(error), attempt=run.attempts)
         return "failed"
     except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
-        _release(artifacts)
+        finish_run(sessions, run_id, Status.cancelled, attempt=run.attempts)
+        release_checkpoint(artifacts)
         return "cancelled"
     except Exception as error:  # recorded on the run: the experiment says why it failed
         log.exception("run %s failed", run_id)
         reason = str(error) if isinstance(error, (FileNotFoundError, TaskBuildError)) else ""
         finish_run(
-            database_url,
+            sessions,
             run_id,
             Status.failed,
             reason or traceback.format_exc(limit=5),
             attempt=run.attempts,
         )
-        _release(artifacts)
+        release_checkpoint(artifacts)
         return "failed"
-    if not finish_run(database_url, run_id, Status.succeeded, attempt=run.attempts):
+    if not finish_run(sessions, run_id, Status.succeeded, attempt=run.attempts):
         return "superseded"
-    _release(artifacts)
+    release_checkpoint(artifacts)
     return "succeeded"
-
-
-def record_task_origin(database_url: str, run_id: int, task: str) -> None:
-    """Note on the run where its task came from here (a plugin's package and version),
-    so its results stay attributable."""
-    origin = task_origin(task).as_dict()
-
-    def write() -> None:
-        with session_factory(database_url)() as session:
-            run = session.get(Run, run_id)
-            if run is not None and run.task_origin != origin:
-                run.task_origin = origin
-                session.commit()
-
-    with_retries(write, what=f"run {run_id} task origin")
-
-
-def _release(artifacts: TrajectoryArtifacts | None) -> None:
-    """A finished run needs no checkpoint (unless the settings keep final ones)."""
-    if artifacts is not None:
-        try:
-            artifacts.release_checkpoint(keep=get_settings().keep_final_checkpoints)
-        except Exception:  # the run's outcome is recorded; a leftover file is not fatal
-            log.warning("run %s: checkpoint not released", artifacts.run_id, exc_info=True)

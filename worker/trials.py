@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
 from shared.artifacts.weights import UnreadableCheckpoint
+from shared.broker import job_name_for
 from shared.config import get_settings
 from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status, TuningTrial
 from shared.db.retry import with_retries
-from shared.db.session import session_factory
-from shared.experiments import TASK_NAMES, refresh_status
+from shared.db.session import Sessions, url_of
+from shared.experiments import refresh_status
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -34,8 +35,8 @@ from shared.tuning.admission import objective_of
 from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
-from worker.jobs import RunCancelled, claim_run, heartbeat
-from worker.training import persist_evaluations, resolve_device, task_and_data
+from worker.lifecycle import RunCancelled, claim_run, heartbeat, persist_evaluations
+from worker.training import resolve_device, task_and_data
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,11 @@ class Outcome:
 
 
 def _bind(
-    database_url: str, spec: TuningSpec, experiment: StudyKey, run: Run, direction: str
+    sessions: Sessions, spec: TuningSpec, experiment: StudyKey, run: Run, direction: str
 ) -> tuple[int, dict[str, Any]]:
     """The run's Optuna trial and hyperparameters: asked for on the first attempt, the
     same ones on every later attempt (so a resumed trial continues the same search)."""
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         trial = session.scalar(select(TuningTrial).where(TuningTrial.run_id == run.id))
         assert trial is not None, f"run {run.id} is not a trial"
         if trial.optuna_trial_id is not None:
@@ -71,7 +72,7 @@ def _bind(
         optimizer.optimizer, optimizer.hyperparameters, spec.tuning.search.get(optimizer.key)
     )
     trial_id, sampled = search.ask(
-        database_url,
+        url_of(sessions),
         experiment,
         optimizer.key,
         direction,
@@ -79,7 +80,7 @@ def _bind(
         seed=search.trial_seed(spec.seed, optimizer.key, number),
     )
     values = resolve_hyperparameters(optimizer.optimizer, configuration(space, sampled))
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         bound = session.execute(
             update(TuningTrial)
             .where(TuningTrial.run_id == run.id, TuningTrial.optuna_trial_id.is_(None))
@@ -90,12 +91,12 @@ def _bind(
             return trial_id, values
         trial = session.scalar(select(TuningTrial).where(TuningTrial.run_id == run.id))
         assert trial is not None and trial.optuna_trial_id is not None
-    search.discard(database_url, experiment, optimizer.key, direction, trial_id)
+    search.discard(url_of(sessions), experiment, optimizer.key, direction, trial_id)
     return trial.optuna_trial_id, dict(trial.hyperparameters or {})
 
 
-def run_trial(database_url: str, run_id: int) -> str:
-    started = claim_run(database_url, run_id)
+def run_trial(sessions: Sessions, run_id: int) -> str:
+    started = claim_run(sessions, run_id)
     if isinstance(started, str):
         return started
     run, experiment = started
@@ -107,9 +108,9 @@ def run_trial(database_url: str, run_id: int) -> str:
         objective = objective_of(spec.task, spec.tuning)
         direction = objective_metrics(spec.task)[objective]
         key = (experiment.id, experiment.created_at)
-        trial_id, values = _bind(database_url, spec, key, run, direction)
+        trial_id, values = _bind(sessions, spec, key, run, direction)
         bound = (key, run.optimizer, direction, trial_id)
-        outcome = _train(database_url, spec, run, key, trial_id, values, direction)
+        outcome = _train(sessions, spec, run, key, trial_id, values, direction)
     except AttemptSuperseded:
         log.warning("trial run %s: a newer attempt took over; this one stops", run_id)
         return "superseded"
@@ -122,12 +123,12 @@ def run_trial(database_url: str, run_id: int) -> str:
         log.exception("trial run %s failed", run_id)
         outcome = Outcome("failed", error=traceback.format_exc(limit=5))
     if bound is not None:  # before the platform settles it: a repeated tell is a no-op
-        search.tell(database_url, *bound, outcome.state, outcome.value)
-    return finish_trial(database_url, run_id, attempt, outcome)
+        search.tell(url_of(sessions), *bound, outcome.state, outcome.value)
+    return finish_trial(sessions, run_id, attempt, outcome)
 
 
 def _train(
-    database_url: str,
+    sessions: Sessions,
     spec: TuningSpec,
     run: Run,
     experiment: StudyKey,
@@ -166,11 +167,12 @@ def _train(
         if tuning.pruner == "median"
         else None
     )
-    study = search.open_study(database_url, experiment, optimizer.key, direction, pruner=pruner)
-    handle = search.TrialHandle(study, trial_id, search.storage(database_url))
+    optuna = url_of(sessions)  # Optuna's storage opens its own connections
+    study = search.open_study(optuna, experiment, optimizer.key, direction, pruner=pruner)
+    handle = search.TrialHandle(study, trial_id, search.storage(optuna))
     column = objective_of(spec.task, tuning)
     artifacts = TrajectoryArtifacts(
-        database_url=database_url,
+        sessions=sessions,
         store=artifact_store(get_settings()),
         experiment_id=experiment_id,
         run_id=run.id,
@@ -180,7 +182,7 @@ def _train(
         metric=task_metric(spec.task, None if column == LOSS else column),
         model_info={"task": spec.task, "optimizer": run.optimizer, "trial": run.trajectory},
     )
-    persist = persist_evaluations(database_url, run.id, experiment_id, runner, artifacts)
+    persist = persist_evaluations(sessions, run.id, experiment_id, runner, artifacts)
 
     def on_evaluation(record: Any, checkpoint: bytes) -> None:
         persist(record, checkpoint)
@@ -194,9 +196,9 @@ def _train(
 
     runner.on_evaluation = on_evaluation
     try:
-        with heartbeat(database_url, run.id):
+        with heartbeat(sessions, run.id):
             # a resumed trial: what it reported before the kill, and the pruner's verdict
-            reported = _reported(database_url, run.id, column) if pruner else []
+            reported = _reported(sessions, run.id, column) if pruner else []
             for step, value in reported:
                 handle.report(value, step)
             if reported and handle.should_prune():
@@ -207,16 +209,16 @@ def _train(
                 artifacts.forget_checkpoint(f"checkpoint does not load ({error})")
                 runner.run()
     except Pruned:
-        outcome = _outcome(database_url, run.id, column, direction, "pruned")
+        outcome = _outcome(sessions, run.id, column, direction, "pruned")
     else:
-        outcome = _outcome(database_url, run.id, column, direction, "complete")
+        outcome = _outcome(sessions, run.id, column, direction, "complete")
     artifacts.release_checkpoint(keep=False)
     return outcome
 
 
-def _reported(database_url: str, run_id: int, column: str) -> list[tuple[int, float]]:
+def _reported(sessions: Sessions, run_id: int, column: str) -> list[tuple[int, float]]:
     """The objective at each stored evaluation point after step 0, by step."""
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         stored = session.execute(
             select(ModelRecord.step, ModelRecord.metrics, ModelRecord.test_loss)
             .where(
@@ -230,11 +232,11 @@ def _reported(database_url: str, run_id: int, column: str) -> list[tuple[int, fl
     return [(step, float(value)) for step, value in rows if value is not None]
 
 
-def _outcome(database_url: str, run_id: int, column: str, direction: str, state: str) -> Outcome:
+def _outcome(sessions: Sessions, run_id: int, column: str, direction: str, state: str) -> Outcome:
     """The trial's value (its best objective over the trajectory, the untrained model
     left out), spend, and whether it diverged — from the stored records, so a resumed
     trial is scored on all of them."""
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         stored = session.execute(
             select(
                 ModelRecord.step,
@@ -262,23 +264,23 @@ def _outcome(database_url: str, run_id: int, column: str, direction: str, state:
     return Outcome(state, best, spent)
 
 
-def finish_trial(database_url: str, run_id: int, attempt: int, outcome: Outcome) -> str:
+def finish_trial(sessions: Sessions, run_id: int, attempt: int, outcome: Outcome) -> str:
     """Finish the run and settle its trial in one transaction (only while the run is
     still this attempt's), plan the trials the budget now allows, then send them."""
     created = with_retries(
-        lambda: _settle(database_url, run_id, attempt, outcome), what=f"finishing trial {run_id}"
+        lambda: _settle(sessions, run_id, attempt, outcome), what=f"finishing trial {run_id}"
     )
     if created is None:
         return "superseded"
     from worker.app import app
 
     for new_run_id, queue, kind in created:
-        app.send_task(TASK_NAMES[kind], args=[new_run_id], queue=queue)
+        app.send_task(job_name_for(kind), args=[new_run_id], queue=queue)
     return outcome.state
 
 
 def _settle(
-    database_url: str, run_id: int, attempt: int, outcome: Outcome
+    sessions: Sessions, run_id: int, attempt: int, outcome: Outcome
 ) -> list[tuple[int, str, str]] | None:
     status = {
         "complete": Status.succeeded,
@@ -295,7 +297,7 @@ def _settle(
         Run.status.in_([Status.queued, Status.running]),
         Run.attempts == attempt,
     ]
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         experiment_id = session.scalar(select(Run.experiment_id).where(*claimed))
         if experiment_id is None:
             return None

@@ -32,18 +32,12 @@ from api.services.cache import cached, experiment_key
 from api.services.distribution import landscape_distribution
 from api.services.end_points import end_points_page
 from api.services.models import delete_experiment_files, stored_size
+from shared.admission import admit
 from shared.db.models import Experiment, Role, Run, Status, User
-from shared.experiments import (
-    active_runs_asked,
-    create_experiment,
-    progress,
-    request_cancel,
-    resolve_tuned,
-)
+from shared.experiments import active_runs_asked, create_experiment, progress, request_cancel
 from shared.failures import one_line
 from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
-from shared.spec import ExperimentSpec, limit_violations, parse_spec
-from shared.tuning.admission import tuning_violations
+from shared.spec import ExperimentSpec, parse_spec
 from shared.tuning.study import new_runs, study_of
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -116,11 +110,7 @@ def submit(
     try:
         hold_user(session, user.id)  # until the commit: concurrent submissions queue up
         check_submission_rate(session, user.id, settings.max_submissions_per_minute)
-        violations = limit_violations(spec, settings)
-        spec, unresolved = resolve_tuned(session, spec)
-        violations += unresolved + tuning_violations(session, spec, settings)
-        if violations:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, violations)
+        spec = admit(session, spec, settings)  # or a 422 naming every problem (api.problems)
         check_active_runs(
             session, user.id, active_runs_asked(spec), settings.max_active_runs_per_user
         )

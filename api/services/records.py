@@ -7,7 +7,8 @@ each metric its own float column beside the fixed ones, so the statistics see
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 
 import pandas as pd
 from sqlalchemy import Select, select
@@ -59,7 +60,35 @@ def records_frame(
     # Unordered (the statistics sort what they need), and as plain tuples: pandas probes
     # each row's attributes, which SQLAlchemy rows answer slowly.
     query = records_query(experiment_id).order_by(None)
-    rows = [tuple(row) for row in session.execute(query)]
+    return _frame([tuple(row) for row in session.execute(query)], metrics)
+
+
+def records_frames(
+    session: Session, experiment_ids: Iterable[int], metrics: Iterable[str] = ()
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``(experiment_id, records_frame(...))`` of each of the experiments that has
+    records, by ascending id, from one query (not one per experiment), streamed: one
+    experiment's rows are in memory at a time."""
+    ids, metrics = sorted(set(experiment_ids)), list(metrics)
+    if not ids:
+        return
+    query = (
+        select(
+            Run.experiment_id,
+            Run.optimizer,
+            Run.trajectory,
+            *(getattr(ModelRecord, c) for c in RECORD_COLUMNS),
+        )
+        .join(ModelRecord, ModelRecord.run_id == Run.id)
+        .where(Run.experiment_id.in_(ids))
+        .order_by(Run.experiment_id)
+    )
+    rows = session.execute(query.execution_options(yield_per=10_000))
+    for experiment_id, group in groupby(rows, key=lambda row: row[0]):
+        yield experiment_id, _frame([tuple(row)[1:] for row in group], metrics)
+
+
+def _frame(rows: list[tuple], metrics: Iterable[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["optimizer", "trajectory", *RECORD_COLUMNS])
     values = pd.DataFrame.from_records([m or {} for m in frame.pop("metrics")], index=frame.index)
     names = list(dict.fromkeys([*metrics, *values.columns]))

@@ -35,7 +35,7 @@ from shared.artifacts.store import (
 from shared.artifacts.weights import save_weights
 from shared.db.models import KeptModel, ModelRecord, Run
 from shared.db.retry import with_retries
-from shared.db.session import session_factory
+from shared.db.session import Sessions
 from shared.tasks.metrics import Metric
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def append_log(run: Run, note: str) -> None:
 class TrajectoryArtifacts:
     """The artifacts of one attempt of one training run (see the module docstring)."""
 
-    database_url: str
+    sessions: Sessions
     store: ArtifactStore
     experiment_id: int
     run_id: int
@@ -83,7 +83,7 @@ class TrajectoryArtifacts:
         """
 
         def pointer() -> StoredArtifact | None:
-            with session_factory(self.database_url)() as session:
+            with self.sessions() as session:
                 run = session.get(Run, self.run_id)
                 if run is None or run.checkpoint_key is None:
                     return None
@@ -107,7 +107,7 @@ class TrajectoryArtifacts:
         """Drop the run's checkpoint pointer, noting ``why`` and the restart in its log."""
 
         def forget() -> str | None:
-            with session_factory(self.database_url)() as session:
+            with self.sessions() as session:
                 run = session.get(Run, self.run_id)
                 if run is None:
                     return None
@@ -131,7 +131,7 @@ class TrajectoryArtifacts:
             return
 
         def read() -> tuple[list[Any], dict[int, str]]:
-            with session_factory(self.database_url)() as session:
+            with self.sessions() as session:
                 rows = session.execute(
                     select(
                         ModelRecord.step,
@@ -227,7 +227,7 @@ class TrajectoryArtifacts:
             return
 
         def release() -> str | None:
-            with session_factory(self.database_url)() as session:
+            with self.sessions() as session:
                 run = session.get(Run, self.run_id)
                 if run is None or run.attempts != self.attempt or run.checkpoint_key is None:
                     return None

@@ -65,6 +65,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+#: A session factory: what a process opens once and hands to the code that needs sessions.
+Sessions = sessionmaker[Session]
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     return make_engine(url)
@@ -73,6 +77,13 @@ def engine_for(url: str) -> Engine:
 def session_factory(url: str) -> sessionmaker[Session]:
     """Sessions for work that writes."""
     return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
+def url_of(sessions: Sessions) -> str:
+    """The URL of the database ``sessions`` connect to, for a library that opens its own
+    connections by URL (Optuna's storage); opening a session here connects to nothing."""
+    with sessions() as session:
+        return session.get_bind().url.render_as_string(hide_password=False)
 
 
 def read_session_factory(url: str) -> sessionmaker[Session]:

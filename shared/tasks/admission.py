@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.config import Settings
+from shared.errors import FieldProblem, at
 from shared.tasks.data_root import MODELS_DIRECTORY, DataPathError, DataRoot
 from shared.tasks.layouts import LAYOUTS
 
@@ -31,9 +32,12 @@ def downloads_refused(options: Mapping[str, Any], settings: Settings) -> str | N
     return None
 
 
-def task_option_violations(task: str, options: Mapping[str, Any], settings: Settings) -> list[dict]:
-    """422-style error entries for ``task``'s validated ``options`` this server refuses
-    (the task's default directory is checked when ``data_dir`` is not given)."""
+def task_option_violations(
+    task: str, options: Mapping[str, Any], settings: Settings
+) -> list[FieldProblem]:
+    """What this server refuses of ``task``'s validated ``options``, each at
+    ``task_options.<option>`` (the task's default directory is checked when ``data_dir``
+    is not given)."""
     problems: list[tuple[str, str]] = []
     if (refused := downloads_refused(options, settings)) is not None:
         problems.append(("allow_download", refused))
@@ -51,7 +55,4 @@ def task_option_violations(task: str, options: Mapping[str, Any], settings: Sett
                 root.directory(name, option)
             except DataPathError as error:
                 problems.append((option, str(error)))
-    return [
-        {"loc": ["body", "task_options", option], "msg": message, "type": "task_option"}
-        for option, message in problems
-    ]
+    return [at(("task_options", option), message, "task_option") for option, message in problems]

@@ -1,7 +1,7 @@
 """Checks of a study that need more than the spec's own types: search entries against
 the declarations, the objective against the task, the budget against the server's limits
-and against fairness (every optimizer the same budget). Each problem is a 422-style entry
-located at its field."""
+and against fairness (every optimizer the same budget). Each problem is located at its
+field (``shared.errors.FieldProblem``)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session
 
 from shared.config import Settings
 from shared.db.models import TunedConfiguration
+from shared.errors import FieldProblem, at
+from shared.limits import server_limit
 from shared.optim.declarations import declaration
 from shared.spec import TrainingSpec, TuningSpec, limit_violations, study_spec
 from shared.tuning.objective import default_objective, objective_metrics
 from shared.tuning.settings import TuningSettings
 from shared.tuning.space import SearchSpace, SearchSpaceError, search_space
-
-
-def _issue(loc: list[Any], message: str, kind: str = "value_error") -> dict[str, Any]:
-    return {"loc": ["body", *loc], "msg": message, "type": kind}
 
 
 def objective_of(task: str, tuning: TuningSettings) -> str:
@@ -30,7 +28,7 @@ def objective_of(task: str, tuning: TuningSettings) -> str:
 
 def spaces(
     optimizers: list[Any], tuning: TuningSettings
-) -> tuple[dict[str, SearchSpace], list[dict[str, Any]]]:
+) -> tuple[dict[str, SearchSpace], list[FieldProblem]]:
     """Each optimizer configuration's search space (by key), and the problems found."""
     found: dict[str, SearchSpace] = {}
     issues = []
@@ -38,7 +36,7 @@ def spaces(
     for key in tuning.search:
         if key not in keys:
             issues.append(
-                _issue(
+                at(
                     ["tuning", "search", key],
                     f"{key!r} is not an optimizer of this spec; its optimizers: "
                     f"{', '.join(sorted(keys))}",
@@ -48,57 +46,39 @@ def spaces(
         try:
             space = search_space(o.optimizer, o.hyperparameters, tuning.search.get(o.key))
         except SearchSpaceError as error:
-            issues.append(_issue(["tuning", "search", o.key, *error.loc], str(error)))
+            issues.append(at(["tuning", "search", o.key, *error.loc], str(error)))
             continue
         if not space.dimensions:
-            issues.append(_issue(["tuning", "search", o.key], f"{o.key}: nothing left to search"))
+            issues.append(at(["tuning", "search", o.key], f"{o.key}: nothing left to search"))
             continue
         found[o.key] = space
     return found, issues
 
 
-def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> list[dict]:
+def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> list[FieldProblem]:
     """Problems of a study over ``spec.optimizers`` on ``spec.task`` whose trials train
     for ``trial_budget`` (the spec's own budget unless ``tuning.trial_budget``)."""
-    issues: list[dict[str, Any]] = []
+    issues: list[FieldProblem] = []
     if any(o.sweep for o in spec.optimizers):
-        issues.append(
-            _issue(["optimizers"], "a tuned spec cannot sweep; the study searches instead")
-        )
+        issues.append(at(["optimizers"], "a tuned spec cannot sweep; the study searches instead"))
     _, space_issues = spaces(spec.optimizers, tuning)
     issues += space_issues
     metrics = objective_metrics(spec.task)
     if tuning.objective is not None and tuning.objective not in metrics:
         issues.append(
-            _issue(
+            at(
                 ["tuning", "objective"],
                 f"{spec.task} does not report {tuning.objective!r}; it reports: "
                 f"{', '.join(metrics)}",
             )
         )
-    if tuning.trials is not None and tuning.trials > settings.max_trials:
-        issues.append(
-            _issue(
-                ["tuning", "trials"],
-                f"tuning.trials: {tuning.trials} is over this server's limit of "
-                f"{settings.max_trials}",
-                "limit_exceeded",
-            )
-        )
+    issues += _over_limit("tuning.trials", tuning.trials, settings)
     trial_ge = trial_gradient_evaluations(spec, tuning)
     if tuning.gradient_evaluations is not None:
-        if tuning.gradient_evaluations > settings.max_gradient_evaluations:
-            issues.append(
-                _issue(
-                    ["tuning", "gradient_evaluations"],
-                    f"tuning.gradient_evaluations: {tuning.gradient_evaluations} is over this "
-                    f"server's limit of {settings.max_gradient_evaluations}",
-                    "limit_exceeded",
-                )
-            )
+        issues += _over_limit("tuning.gradient_evaluations", tuning.gradient_evaluations, settings)
         if trial_ge is None:
             issues.append(
-                _issue(
+                at(
                     ["tuning", "gradient_evaluations"],
                     "a budget in gradient evaluations needs each trial budgeted in gradient "
                     "evaluations too (budget: {gradient_evaluations: N}, or "
@@ -110,7 +90,7 @@ def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> l
             for o in spec.optimizers
         ):
             issues.append(
-                _issue(
+                at(
                     ["tuning", "gradient_evaluations"],
                     f"{tuning.gradient_evaluations} gradient evaluations do not pay for one "
                     f"trial of {trial_ge}",
@@ -123,7 +103,7 @@ def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> l
         if len(set(per_step.values())) > 1:
             text = ", ".join(f"{k}: {v or 'varies'}" for k, v in per_step.items())
             issues.append(
-                _issue(
+                at(
                     ["tuning", "trials"],
                     f"unequal budgets: trials of the same epochs cost different gradient "
                     f"evaluations per step ({text}); budget each trial in gradient evaluations "
@@ -131,6 +111,14 @@ def study_violations(spec: Any, tuning: TuningSettings, settings: Settings) -> l
                 )
             )
     return issues
+
+
+def _over_limit(field: str, value: int | None, settings: Settings) -> list[FieldProblem]:
+    """``field`` of the study's settings over this server's limit (``shared.limits``)."""
+    limit = server_limit(field).maximum(settings)
+    if value is None or value <= limit:
+        return []
+    return [at(field, f"{field}: {value} is over this server's limit of {limit}", "limit_exceeded")]
 
 
 def trial_gradient_evaluations(spec: Any, tuning: TuningSettings) -> int | None:
@@ -152,7 +140,7 @@ def reserved_cost(optimizer: str, trial_ge: int | None) -> int | None:
     return None if trial_ge is None else trial_ge + _overshoot(optimizer)
 
 
-def tuning_violations(session: Session, spec: Any, settings: Any) -> list[dict[str, Any]]:
+def tuning_violations(session: Session, spec: Any, settings: Any) -> list[FieldProblem]:
     """A submission's study problems (the checks above, and a tuned training spec's), and a tuned
     configuration name the study would save that is taken already."""
     tuning = spec.tuning if isinstance(spec, TrainingSpec | TuningSpec) else None
@@ -168,28 +156,26 @@ def tuning_violations(session: Session, spec: Any, settings: Any) -> list[dict[s
         ).all()
         if taken:
             issues.append(
-                {
-                    "loc": ["body", "tuning", "name"],
-                    "msg": f"a tuned configuration {taken[0]!r} exists already; choose "
-                    "another name",
-                    "type": "value_error",
-                }
+                at(
+                    ("tuning", "name"),
+                    f"a tuned configuration {taken[0]!r} exists already; choose another name",
+                )
             )
     return issues
 
 
-def _training_study_violations(spec: TrainingSpec, settings: Any) -> list[dict[str, Any]]:
+def _training_study_violations(spec: TrainingSpec, settings: Any) -> list[FieldProblem]:
     """What a training spec's study and its ``KEY@tuned`` populations need: labels that
     stay within bounds, and a trial budget the server allows."""
-    issues: list[dict[str, Any]] = []
+    issues: list[FieldProblem] = []
     keys = {o.key for o in spec.optimizers}
     for i, o in enumerate(spec.optimizers):
         label = f"{o.key}@tuned"
         if len(label) > 200 - 8:  # room for the runs' "/N" keys too
-            issues.append(_issue(["optimizers", i, "label"], f"{o.key!r} is too long to tune"))
+            issues.append(at(["optimizers", i, "label"], f"{o.key!r} is too long to tune"))
         elif label in keys:
             issues.append(
-                _issue(["optimizers", i, "label"], f"{label!r} is the tuned population's label")
+                at(["optimizers", i, "label"], f"{label!r} is the tuned population's label")
             )
     trial = spec.tuning.trial_budget if spec.tuning is not None else None
     if trial is None:
@@ -198,14 +184,14 @@ def _training_study_violations(spec: TrainingSpec, settings: Any) -> list[dict[s
         study = study_spec(spec)
     except ValidationError as error:
         first = error.errors()[0]
-        return [*issues, _issue(["tuning", "trial_budget"], first["msg"])]
+        return [*issues, at(["tuning", "trial_budget"], first["msg"])]
     for problem in limit_violations(study, settings):
-        if problem["loc"][1] == "budget":
-            field = ".".join(str(p) for p in problem["loc"][2:])
+        if problem.field[0] == "budget":
+            field = ".".join(str(p) for p in problem.field[1:])
             issues.append(
-                _issue(
-                    ["tuning", "trial_budget", *problem["loc"][2:]],
-                    problem["msg"].replace(f"budget.{field}", f"tuning.trial_budget.{field}"),
+                at(
+                    ("tuning", "trial_budget", *problem.field[1:]),
+                    problem.message.replace(f"budget.{field}", f"tuning.trial_budget.{field}"),
                     "limit_exceeded",
                 )
             )

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.config import Settings
+from shared.db.session import session_factory
 from tests.platform.conftest import Tokens
 
 API = "/api/v1"
@@ -298,14 +299,15 @@ def test_end_points_are_paged_and_paths_downsampled(client, tokens, settings) ->
     from shared.db.arrays import from_bytes
     from shared.db.models import LandscapeResult, Run
     from shared.db.session import session_scope
-    from worker.jobs import run_landscape
+    from worker.landscape import run_landscape
 
+    sessions = session_factory(settings.database_url)
     headers = Tokens.header(tokens.alice)
     spec = {**SMALL, "optimizers": ["sgd"], "restarts": 30, "path_points": 12}
     experiment = submit(client, tokens.alice, spec)
     with session_scope(settings.database_url) as session:
         run_id = session.query(Run.id).filter(Run.experiment_id == experiment).scalar()
-    assert run_landscape(settings.database_url, run_id) == "succeeded"
+    assert run_landscape(sessions, run_id) == "succeeded"
     with session_scope(settings.database_url) as session:
         stored = session.query(LandscapeResult).one()
         ends = from_bytes(stored.end_points, "f8", (30, 2))
@@ -396,7 +398,7 @@ def test_statistics_are_computed_without_holding_a_database_connection(
 def test_the_leaderboard_ranks_without_holding_a_database_connection(
     client, settings, monkeypatch
 ) -> None:
-    import api.routes.leaderboard as leaderboard_routes
+    import api.services.leaderboard as leaderboard_routes
     from bench.set_comparison import populate
     from shared.db.models import Experiment, Status
     from shared.db.session import engine_for, session_scope

@@ -31,7 +31,7 @@ from shared.artifacts.trajectory import AttemptSuperseded
 from shared.config import Settings, get_settings
 from shared.db.base import utcnow
 from shared.db.models import KeptModel, Run, Status
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
 from shared.stats.populations import set_a, set_b
@@ -39,7 +39,7 @@ from shared.tasks.registry import build_task
 from tests.artifacts.conftest import s3_server  # noqa: F401  (fixture)
 from tests.platform.conftest import Tokens, run_records
 from worker import training
-from worker.jobs import claim_run
+from worker.lifecycle import claim_run
 
 API = "/api/v1"
 SPEC = {
@@ -133,8 +133,9 @@ def test_population_keeps_set_a_and_set_b_and_releases_the_checkpoint(
     in_process_worker: Settings, client: TestClient, tokens: Tokens
 ) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     experiment_id, run_id = new_run(url)
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
 
     records = records_frame(url, run_id)
     candidates = records[records["step"] > 0]
@@ -162,8 +163,9 @@ def test_population_keeps_set_a_and_set_b_and_releases_the_checkpoint(
 @pytest.mark.parametrize("policy", ["all", "none"])
 def test_keep_all_or_none(in_process_worker: Settings, policy: str) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     _, run_id = new_run(url, keep_models=policy, budget={"epochs": 1})
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
     steps = {r.step for r in run_records(url, run_id)}
     assert set(kept(url, run_id)) == (steps if policy == "all" else set())
 
@@ -190,12 +192,13 @@ def test_damaged_checkpoint_restarts_from_scratch_with_a_note(
     in_process_worker: Settings, monkeypatch, damage: str
 ) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     _, reference = new_run(url)
-    assert training.run_training(url, reference) == "succeeded"
+    assert training.run_training(sessions, reference) == "succeeded"
     _, run_id = new_run(url)
     revive = kill_after(monkeypatch, 4)
     with pytest.raises(Killed):
-        training.run_training(url, run_id)
+        training.run_training(sessions, run_id)
     revive()
     run = run_row(url, run_id)
     path = Path(artifact_store(in_process_worker).root) / run.checkpoint_key
@@ -207,7 +210,7 @@ def test_damaged_checkpoint_restarts_from_scratch_with_a_note(
         path.unlink()
     make_stale(url, run_id)
 
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
     run = run_row(url, run_id)
     reason = "failed its checksum" if damage == "corrupt" else "is missing from the artifact store"
     assert reason in run.log and "restarted from the beginning" in run.log
@@ -220,19 +223,20 @@ def test_a_superseded_attempt_cannot_overwrite_the_newer_checkpoint(
     in_process_worker: Settings, monkeypatch
 ) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     experiment_id, run_id = new_run(url)
     revive = kill_after(monkeypatch, 3)
     with pytest.raises(Killed):
-        training.run_training(url, run_id)
+        training.run_training(sessions, run_id)
     revive()
     first = run_row(url, run_id)
     make_stale(url, run_id)
-    claimed = claim_run(url, run_id)  # a second worker takes the run over (attempt 2)
+    claimed = claim_run(sessions, run_id)  # a second worker takes the run over (attempt 2)
     assert not isinstance(claimed, str) and claimed[0].attempts == 2
 
     spec = parse_spec({**SPEC})
-    zombie = training.trajectory_artifacts(url, spec, first, experiment_id, 10)  # attempt 1
-    persist = training.persist_evaluations(url, run_id, experiment_id, None, zombie)
+    zombie = training.trajectory_artifacts(sessions, spec, first, experiment_id, 10)  # attempt 1
+    persist = training.persist_evaluations(sessions, run_id, experiment_id, None, zombie)
     with pytest.raises(AttemptSuperseded):
         persist(SimpleNamespace(step=999), b"stale weights")
     run = run_row(url, run_id)
@@ -245,6 +249,7 @@ def test_an_unreachable_store_fails_the_run_with_a_clear_message(
     in_process_worker: Settings, monkeypatch
 ) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     _, run_id = new_run(url)
     for name, value in {
         "OPTBENCH_ARTIFACT_URL": "s3://nowhere/lab",
@@ -256,7 +261,7 @@ def test_an_unreachable_store_fails_the_run_with_a_clear_message(
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    assert training.run_training(url, run_id) == "failed"
+    assert training.run_training(sessions, run_id) == "failed"
     run = run_row(url, run_id)
     assert run.status == Status.failed
     assert "artifact store s3://nowhere/lab unavailable" in run.error
@@ -267,8 +272,9 @@ def test_download_reload_404_and_delete(
     in_process_worker: Settings, client: TestClient, tokens: Tokens, monkeypatch
 ) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     experiment_id, run_id = new_run(url)
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
     headers = Tokens.header(tokens.alice)
     base = f"{API}/experiments/{experiment_id}"
 
@@ -340,8 +346,9 @@ def test_download_reload_404_and_delete(
 
 def test_an_unreachable_store_answers_503(in_process_worker: Settings, tokens: Tokens) -> None:
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     experiment_id, run_id = new_run(url)
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
     step = min(kept(url, run_id))
     broken = in_process_worker.model_copy(
         update={
@@ -377,16 +384,17 @@ def test_trajectory_on_an_s3_store(
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     experiment_id, run_id = new_run(url)
     revive = kill_after(monkeypatch, 3)
     with pytest.raises(Killed):
-        training.run_training(url, run_id)
+        training.run_training(sessions, run_id)
     revive()
     store = ArtifactStore(f"s3://{bucket}/optbench", s3_server.options)
     checkpoint = run_row(url, run_id).checkpoint_key
     assert checkpoint in store.list_keys() and "/attempt-1/" in checkpoint
     make_stale(url, run_id)
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(sessions, run_id) == "succeeded"
     run = run_row(url, run_id)
     assert run.log is None and run.checkpoint_key is None  # resumed, then released
     models = kept(url, run_id)

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from shared.db.models import Run
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.landscapes.study import stationary_distribution, summarize
 from tests.platform.conftest import Tokens
 from tests.platform.test_results_cli import api  # noqa: F401  (the CLI-to-API fixture)
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 API = "/api/v1"
 SWEEP = {
@@ -24,13 +24,14 @@ SWEEP = {
 
 
 def run_experiment(client, settings, token: str, spec: dict) -> int:
+    sessions = session_factory(settings.database_url)
     response = client.post(f"{API}/experiments", json=spec, headers=Tokens.header(token))
     assert response.status_code == 202, response.text
     experiment_id = response.json()["id"]
     with session_scope(settings.database_url) as session:
         runs = session.scalars(select(Run.id).where(Run.experiment_id == experiment_id)).all()
     for run in runs:
-        assert run_landscape(settings.database_url, run) == "succeeded"
+        assert run_landscape(sessions, run) == "succeeded"
     return experiment_id
 
 

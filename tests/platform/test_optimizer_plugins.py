@@ -14,7 +14,7 @@ from sqlalchemy import select
 from api.app import create_app
 from shared.config import Settings, get_settings
 from shared.db.models import Run
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.optim.declarations import builtin_registry, set_registry
 from tests.platform.conftest import Tokens
 from worker import training
@@ -117,9 +117,10 @@ def test_a_raising_plugin_fails_only_its_own_run_in_one_line(plugged, tokens, se
     assert response.status_code == 202, response.text
     experiment = response.json()["id"]
     url = settings.database_url
+    sessions = session_factory(url)
     runs = runs_of(url, experiment)
     assert runs["signsgd/0"].optimizer_origin["source"] == "configuration"
-    outcomes = {key: training.run_training(url, run.id) for key, run in runs.items()}
+    outcomes = {key: training.run_training(sessions, run.id) for key, run in runs.items()}
     assert outcomes == {
         "adam/0": "succeeded",
         "signsgd/0": "succeeded",
@@ -139,6 +140,7 @@ def test_a_raising_plugin_fails_only_its_own_run_in_one_line(plugged, tokens, se
 
 
 def test_a_hanging_plugin_ends_at_the_run_time_limit(plugged, tokens, settings, monkeypatch):
+    sessions = session_factory(settings.database_url)
     monkeypatch.setenv("OPTBENCH_RUN_TIME_LIMIT", "2")
     get_settings.cache_clear()
     headers = Tokens.header(tokens.alice)
@@ -147,12 +149,13 @@ def test_a_hanging_plugin_ends_at_the_run_time_limit(plugged, tokens, settings, 
     )
     experiment = response.json()["id"]
     run = runs_of(settings.database_url, experiment)["hangs/0"]
-    assert training.run_training(settings.database_url, run.id) == "failed"
+    assert training.run_training(sessions, run.id) == "failed"
     error = runs_of(settings.database_url, experiment)["hangs/0"].error
     assert "limit of 2 s (OPTBENCH_RUN_TIME_LIMIT)" in error and "\n" not in error
 
 
 def test_a_worker_without_the_plugin_says_which_package_is_missing(plugged, tokens, settings):
+    sessions = session_factory(settings.database_url)
     headers = Tokens.header(tokens.alice)
     response = plugged.post(
         f"{API}/experiments", json={**SPEC, "optimizers": ["signsgd"]}, headers=headers
@@ -160,6 +163,6 @@ def test_a_worker_without_the_plugin_says_which_package_is_missing(plugged, toke
     experiment = response.json()["id"]
     run = runs_of(settings.database_url, experiment)["signsgd/0"]
     set_registry(builtin_registry())  # this "worker" never had the plugin
-    assert training.run_training(settings.database_url, run.id) == "failed"
+    assert training.run_training(sessions, run.id) == "failed"
     error = runs_of(settings.database_url, experiment)["signsgd/0"].error
     assert "optimizer 'signsgd'" in error and "is not installed on this worker" in error

@@ -20,10 +20,10 @@ from client.api import Client
 from shared.accounts import create_token
 from shared.config import Settings
 from shared.db.models import ModelRecord, Status
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 TRAINING = {
     "kind": "training",
@@ -93,13 +93,14 @@ def training_experiment(url: str) -> int:
 
 
 def landscape_experiment(url: str) -> int:
+    sessions = session_factory(url)
     with session_scope(url) as session:
         user, _ = create_token(session, "erin", "t")
         experiment = create_experiment(session, user, parse_spec(LANDSCAPE))
         session.flush()
         experiment_id, runs = experiment.id, [r.id for r in experiment.runs]
     for run in runs:
-        assert run_landscape(url, run) == "succeeded"
+        assert run_landscape(sessions, run) == "succeeded"
     return experiment_id
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from shared.config import Settings
+from shared.db.session import session_factory
 from tests.platform.conftest import Tokens
 from tests.tasks.formats import write_cifar10
 from worker import training
@@ -119,11 +120,12 @@ def test_catalog_and_schema_show_the_typed_options(client, tokens) -> None:
 def test_a_missing_dataset_fails_the_run_with_one_line(
     client, tokens, settings, in_process_worker
 ) -> None:
+    sessions = session_factory(settings.database_url)
     response = submit(client, tokens, task="cifar10", device="cpu")
     assert response.status_code == 202, response.text
     headers = Tokens.header(tokens.alice)
     (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
-    assert training.run_training(settings.database_url, run["id"]) == "failed"
+    assert training.run_training(sessions, run["id"]) == "failed"
     (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
     error = run["error"]
     assert error.startswith("cifar10: no directory cifar10/ under the data root; expected")
@@ -134,6 +136,7 @@ def test_a_missing_dataset_fails_the_run_with_one_line(
 def test_a_link_made_after_submission_is_refused_by_the_worker(
     client, tokens, settings, in_process_worker
 ) -> None:
+    sessions = session_factory(settings.database_url)
     response = submit(client, tokens, task="cifar10", device="cpu")
     assert response.status_code == 202, response.text
     outside = write_cifar10(settings.home / "outside")
@@ -141,7 +144,7 @@ def test_a_link_made_after_submission_is_refused_by_the_worker(
     (settings.data_dir / "cifar10").symlink_to(outside, target_is_directory=True)
     headers = Tokens.header(tokens.alice)
     (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
-    assert training.run_training(settings.database_url, run["id"]) == "failed"
+    assert training.run_training(sessions, run["id"]) == "failed"
     (run,) = client.get(f"{response.json()['url']}/runs", headers=headers).json()
     assert (
         run["error"]
@@ -152,6 +155,7 @@ def test_a_link_made_after_submission_is_refused_by_the_worker(
 def test_a_cifar10_trajectory_trains_from_the_data_root(
     client, tokens, settings, in_process_worker
 ) -> None:
+    sessions = session_factory(settings.database_url)
     write_cifar10(settings.data_dir / "cifar10-tiny")  # 20 training, 6 test images
     spec = {
         "task": "cifar10",
@@ -165,7 +169,7 @@ def test_a_cifar10_trajectory_trains_from_the_data_root(
     headers = Tokens.header(tokens.alice)
     url = response.json()["url"]
     (run,) = client.get(f"{url}/runs", headers=headers).json()
-    assert training.run_training(settings.database_url, run["id"]) == "succeeded"
+    assert training.run_training(sessions, run["id"]) == "succeeded"
     records = client.get(f"{url}/records", headers=headers).json()
     rows = records["items"] if isinstance(records, dict) else records
     assert [r["step"] for r in rows] == [0, 1, 2]  # step 0 and every half epoch of 2 steps

@@ -16,7 +16,7 @@ import pytest
 
 from client.models import with_metric_columns
 from shared.db.models import KeptModel, Run
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.tasks.catalog import reset_task_registry
 from tests.platform.conftest import Tokens
 from tests.plugin_packages import pip_install
@@ -95,12 +95,13 @@ def test_the_installed_plugin_is_in_the_catalog(client, tokens, plugin_installed
 def test_a_plugin_task_runs_and_lower_is_better_throughout(
     client, tokens, in_process_worker, plugin_installed
 ) -> None:
+    sessions = session_factory(in_process_worker.database_url)
     headers = Tokens.header(tokens.alice)
     response = client.post(f"{API}/experiments", json=SPEC, headers=headers)
     assert response.status_code == 202, response.text
     url = response.json()["url"]
     for run in _runs(client, url, headers):
-        assert training.run_training(in_process_worker.database_url, run["id"]) == "succeeded"
+        assert training.run_training(sessions, run["id"]) == "succeeded"
     runs = _runs(client, url, headers)
     assert {(r["task_origin"]["package"], r["task_origin"]["version"]) for r in runs} == {
         (DISTRIBUTION, VERSION)
@@ -181,6 +182,7 @@ def test_a_plugin_task_runs_and_lower_is_better_throughout(
 def test_a_task_that_raises_while_building_fails_its_run_with_one_line(
     client, tokens, in_process_worker, monkeypatch
 ) -> None:
+    sessions = session_factory(in_process_worker.database_url)
     monkeypatch.setenv(
         "OPTBENCH_TASKS",
         "exploding=tests.tasks.plugin_fixtures:EXPLODING,line=tests.tasks.plugin_fixtures:LINE",
@@ -195,7 +197,7 @@ def test_a_task_that_raises_while_building_fails_its_run_with_one_line(
             assert response.status_code == 202, response.text
             urls[task] = response.json()["url"]
         (run,) = _runs(client, urls["exploding"], headers)
-        assert training.run_training(in_process_worker.database_url, run["id"]) == "failed"
+        assert training.run_training(sessions, run["id"]) == "failed"
         (run,) = _runs(client, urls["exploding"], headers)
         assert run["error"] == (
             "task 'exploding' failed to build: the plugin's dataset server is down "
@@ -205,7 +207,7 @@ def test_a_task_that_raises_while_building_fails_its_run_with_one_line(
         monkeypatch.delenv("OPTBENCH_TASKS")
         reset_task_registry()
         (run,) = _runs(client, urls["line"], headers)
-        assert training.run_training(in_process_worker.database_url, run["id"]) == "failed"
+        assert training.run_training(sessions, run["id"]) == "failed"
         (run,) = _runs(client, urls["line"], headers)
         assert run["error"].startswith("task 'line' failed to build: unknown task 'line'")
         assert "\n" not in run["error"]

@@ -92,3 +92,29 @@ def test_the_api_answers_times_with_their_offset(any_settings: Settings) -> None
     assert parsed(page["items"][0]["created_at"]) == created
     runs = client.get(f"/api/v1/experiments/{experiment_id}/runs", headers=headers).json()
     assert parsed(runs[0]["started_at"]) == before
+
+
+def test_the_worker_and_the_reconciler_compare_stored_times_as_they_come(
+    any_settings: Settings, in_process_worker: Settings
+) -> None:
+    """Stored times come back aware on both databases, so the worker's claim (a fresh
+    heartbeat: running elsewhere) and the reconciler (a fresh submission: left queued)
+    compare them with the clock directly."""
+    from shared.db.base import utcnow
+    from shared.db.models import Status
+    from shared.reconcile import reconcile
+    from worker.lifecycle import claim_run
+
+    _, _, experiment_id = submitted(any_settings)
+    url = any_settings.database_url
+    sessions = session_factory(url)
+    with session_scope(url) as session:
+        assert reconcile(session, stale_after=60, max_attempts=3).resend == []
+        run = session.scalars(select(Run).where(Run.experiment_id == experiment_id)).one()
+        assert run.experiment.created_at.tzinfo == UTC
+        run.status, run.heartbeat_at, run_id = Status.running, utcnow(), run.id
+    assert claim_run(sessions, run_id) == "running elsewhere"
+    with session_scope(url) as session:
+        session.get(Run, run_id).heartbeat_at = utcnow() - timedelta(hours=1)
+    claimed = claim_run(sessions, run_id)  # its worker went quiet: taken over
+    assert not isinstance(claimed, str) and claimed[0].attempts == 1

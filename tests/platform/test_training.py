@@ -16,7 +16,7 @@ from client.models import with_metric_columns
 from shared.accounts import create_token
 from shared.db.base import utcnow
 from shared.db.models import ModelRecord, Run, Status
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
 from tests.platform.conftest import Tokens, start_worker, stop, wait_until
@@ -335,11 +335,12 @@ def test_killed_trajectory_resumes_into_identical_records(
     settings, in_process_worker, monkeypatch
 ) -> None:
     url = settings.database_url
+    sessions = session_factory(url)
     spec = {**SPEC, "optimizers": ["nim_mbh"], "trajectories": 1}  # sharpness measured too
     with session_scope(url) as session:
         user, _ = create_token(session, "alice", "t")
         runs = [create_experiment(session, user, parse_spec(spec)).runs[0].id for _ in range(2)]
-    assert training.run_training(url, runs[0]) == "succeeded"
+    assert training.run_training(sessions, runs[0]) == "succeeded"
 
     original = training.persist_evaluations
 
@@ -357,16 +358,16 @@ def test_killed_trajectory_resumes_into_identical_records(
 
     monkeypatch.setattr(training, "persist_evaluations", dying)
     with pytest.raises(Killed):
-        training.run_training(url, runs[1])
+        training.run_training(sessions, runs[1])
     monkeypatch.setattr(training, "persist_evaluations", original)
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
         assert run.status == Status.running and run.checkpoint_key is not None
     # Redelivered at once, the run still belongs to its (silent) worker…
-    assert training.run_training(url, runs[1]) == "running elsewhere"
+    assert training.run_training(sessions, runs[1]) == "running elsewhere"
     with session_scope(url) as session:  # …until its heartbeat is stale
         session.get(Run, runs[1]).heartbeat_at = utcnow() - timedelta(hours=1)
-    assert training.run_training(url, runs[1]) == "succeeded"
+    assert training.run_training(sessions, runs[1]) == "succeeded"
 
     def comparable(run_id: int) -> list[dict]:
         with session_scope(url) as session:

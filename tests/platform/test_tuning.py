@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from shared.db.models import Experiment, ModelRecord, Run, Status, TunedConfiguration, TuningTrial
-from shared.db.session import engine_for, session_scope
+from shared.db.session import engine_for, session_factory, session_scope
 from shared.tuning.storage import study_name
 from tests.platform.conftest import Tokens
 
@@ -35,6 +35,7 @@ def drive(url: str, experiment_id: int, limit: int = 200) -> list[str]:
     from worker.training import run_training
     from worker.trials import run_trial
 
+    sessions = session_factory(url)
     outcomes = []
     for _ in range(limit):
         with session_scope(url) as session:
@@ -50,7 +51,7 @@ def drive(url: str, experiment_id: int, limit: int = 200) -> list[str]:
             return outcomes
         run_id, kind = queued
         job = run_trial if kind == "tuning" else run_training
-        outcomes.append(job(url, run_id))
+        outcomes.append(job(sessions, run_id))
     raise AssertionError("runs kept coming")
 
 
@@ -172,14 +173,15 @@ def test_a_redelivered_trial_is_counted_once(client, tokens, in_process_worker) 
     from worker.trials import run_trial
 
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     headers = Tokens.header(tokens.alice)
     study = client.post(
         f"{API}/experiments", json=study_spec(trials=1, parallel=1), headers=headers
     ).json()["id"]
     with session_scope(url) as session:
         [run_id] = session.scalars(select(Run.id).where(Run.experiment_id == study)).all()
-    assert run_trial(url, run_id) == "complete"
-    assert run_trial(url, run_id) == "already succeeded"  # the message came again
+    assert run_trial(sessions, run_id) == "complete"
+    assert run_trial(sessions, run_id) == "already succeeded"  # the message came again
     with session_scope(url) as session:
         assert session.scalar(select(TuningTrial.settled).where(TuningTrial.run_id == run_id))
         assert session.get(Experiment, study).status == Status.succeeded
@@ -278,6 +280,7 @@ def test_a_training_spec_with_tuning_runs_base_and_tuned_side_by_side(
     from worker.training import run_training
 
     url = in_process_worker.database_url
+    sessions = session_factory(url)
     headers = Tokens.header(tokens.alice)
     spec = {
         "kind": "training",
@@ -306,7 +309,7 @@ def test_a_training_spec_with_tuning_runs_base_and_tuned_side_by_side(
     assert study is not None and study != experiment
     with session_scope(url) as session:
         base = session.scalars(select(Run.id).where(Run.experiment_id == experiment)).all()
-    assert [run_training(url, r) for r in base] == ["succeeded", "succeeded"]
+    assert [run_training(sessions, r) for r in base] == ["succeeded", "succeeded"]
     # the base population is done, but the tuned one has not run: not finished yet
     state = client.get(f"{API}/experiments/{experiment}", headers=headers).json()
     assert state["status"] == "running"
@@ -392,7 +395,7 @@ def test_a_trial_the_reconciler_gives_up_on_ends_in_optuna_too(
 
     monkeypatch.setattr(worker.trials, "_train", killed)
     with pytest.raises(KeyboardInterrupt):
-        worker.trials.run_trial(url, run_id)
+        worker.trials.run_trial(session_factory(url), run_id)
     with session_scope(url) as session:
         trial = session.scalar(select(TuningTrial).where(TuningTrial.run_id == run_id))
         assert trial is not None and trial.optuna_trial_id is not None and not trial.settled

@@ -8,10 +8,10 @@ from typer.testing import CliRunner
 from cli.main import app
 from shared.accounts import authenticate, create_token
 from shared.db.models import Experiment, LandscapeResult, Run, Status
-from shared.db.session import session_scope
+from shared.db.session import session_factory, session_scope
 from shared.experiments import create_experiment, request_cancel
 from shared.spec import parse_spec
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 
 SPEC = {
     "kind": "landscape",
@@ -36,14 +36,15 @@ def results(url: str) -> int:
 
 def test_redelivered_runs_change_nothing(settings) -> None:
     url = settings.database_url
+    sessions = session_factory(url)
     experiment_id, runs = make_experiment(url)
-    assert run_landscape(url, runs[0]) == "succeeded"
-    assert run_landscape(url, runs[0]) == "already succeeded"  # the same message again
+    assert run_landscape(sessions, runs[0]) == "succeeded"
+    assert run_landscape(sessions, runs[0]) == "already succeeded"  # the same message again
     assert results(url) == 1
     with session_scope(url) as session:
         assert session.get(Experiment, experiment_id).status == Status.running
         assert session.get(Run, runs[0]).attempts == 1
-    assert run_landscape(url, runs[1]) == "succeeded"
+    assert run_landscape(sessions, runs[1]) == "succeeded"
     with session_scope(url) as session:
         experiment = session.get(Experiment, experiment_id)
         assert experiment.status == Status.succeeded and experiment.finished_at is not None
@@ -52,20 +53,22 @@ def test_redelivered_runs_change_nothing(settings) -> None:
 
 def test_cancelled_and_deleted_experiments(settings) -> None:
     url = settings.database_url
+    sessions = session_factory(url)
     experiment_id, runs = make_experiment(url)
     with session_scope(url) as session:
         request_cancel(session, session.get(Experiment, experiment_id))
-    assert run_landscape(url, runs[0]) == "already cancelled"
+    assert run_landscape(sessions, runs[0]) == "already cancelled"
     assert results(url) == 0
-    assert run_landscape(url, 987654) == "missing"
+    assert run_landscape(sessions, 987654) == "missing"
 
 
 def test_failures_are_recorded_on_the_run(settings) -> None:
     url = settings.database_url
+    sessions = session_factory(url)
     _, runs = make_experiment(url)
     with session_scope(url) as session:  # a run whose work cannot be done
         session.get(Run, runs[1]).function = "no_such_function"
-    assert run_landscape(url, runs[1]) == "failed"
+    assert run_landscape(sessions, runs[1]) == "failed"
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
         assert run.status == Status.failed and "no_such_function" in run.error
@@ -90,11 +93,12 @@ def test_token_create_prints_a_working_token(settings, monkeypatch) -> None:
 def test_finishing_is_a_compare_and_set_on_the_attempt(settings) -> None:
     """A worker whose run was taken over (another attempt claimed it) cannot finish it."""
     from shared.db.arrays import to_bytes
-    from worker.jobs import claim_run, finish_run
+    from worker.lifecycle import claim_run, finish_run
 
     url = settings.database_url
+    sessions = session_factory(url)
     _, runs = make_experiment(url)
-    claimed = claim_run(url, runs[0])
+    claimed = claim_run(sessions, runs[0])
     assert not isinstance(claimed, str) and claimed[0].attempts == 1
     with session_scope(url) as session:  # meanwhile the run went to a second attempt
         session.get(Run, runs[0]).attempts = 2
@@ -113,14 +117,14 @@ def test_finishing_is_a_compare_and_set_on_the_attempt(settings) -> None:
             seconds=0.0,
         )
 
-    assert not finish_run(url, runs[0], Status.failed, "stale worker", attempt=1)
-    assert not finish_run(url, runs[0], Status.succeeded, result=result(), attempt=1)
+    assert not finish_run(sessions, runs[0], Status.failed, "stale worker", attempt=1)
+    assert not finish_run(sessions, runs[0], Status.succeeded, result=result(), attempt=1)
     with session_scope(url) as session:
         run = session.get(Run, runs[0])
         assert run.status == Status.running and run.error is None
     assert results(url) == 0  # the stale attempt's result was not stored either
-    assert finish_run(url, runs[0], Status.succeeded, result=result(), attempt=2)
-    assert not finish_run(url, runs[0], Status.failed, "late", attempt=2)  # finished: final
+    assert finish_run(sessions, runs[0], Status.succeeded, result=result(), attempt=2)
+    assert not finish_run(sessions, runs[0], Status.failed, "late", attempt=2)  # finished: final
     with session_scope(url) as session:
         assert session.get(Run, runs[0]).status == Status.succeeded
     assert results(url) == 1
@@ -156,11 +160,12 @@ def test_members_see_one_line_and_admins_the_traceback(settings, client, tokens)
     from tests.platform.conftest import Tokens
 
     url = settings.database_url
+    sessions = session_factory(url)
     experiment_id, runs = make_experiment(url)
     with session_scope(url) as session:
         session.get(Run, runs[1]).function = "no_such_function"
         owner = session.get(Experiment, experiment_id).owner.name
-    assert run_landscape(url, runs[1]) == "failed"
+    assert run_landscape(sessions, runs[1]) == "failed"
     with session_scope(url) as session:
         run = session.get(Run, runs[1])
         assert "\n" not in run.error and "no_such_function" in run.error

@@ -110,8 +110,8 @@ def settings_with(tmp_path: Path, **changes: object) -> Settings:
 def test_downloads_need_the_server_to_permit_them(tmp_path: Path) -> None:
     options = {"model": "bert-base-uncased", "allow_download": True}
     refused = task_option_violations("goemotions", options, settings_with(tmp_path))
-    assert [e["loc"] for e in refused] == [["body", "task_options", "allow_download"]]
-    assert "does not permit downloads (OPTBENCH_ALLOW_DOWNLOADS is off)" in refused[0]["msg"]
+    assert [e.field for e in refused] == [("task_options", "allow_download")]
+    assert "does not permit downloads (OPTBENCH_ALLOW_DOWNLOADS is off)" in refused[0].message
     permitting = settings_with(tmp_path, allow_downloads=True)
     assert task_option_violations("goemotions", options, permitting) == []
     assert task_option_violations("goemotions", {"model": "bert"}, settings_with(tmp_path)) == []
@@ -124,12 +124,12 @@ def test_links_are_checked_where_the_root_is_visible(tmp_path: Path) -> None:
     (tmp_path / "data" / "escape").symlink_to("/etc", target_is_directory=True)
     (tmp_path / "data" / "models" / "bert").symlink_to("/usr", target_is_directory=True)
     found = task_option_violations("goemotions", {"data_dir": "escape", "model": "bert"}, settings)
-    assert [e["loc"][-1] for e in found] == ["data_dir", "model"]
+    assert [e.field[-1] for e in found] == ["data_dir", "model"]
     (tmp_path / "data" / "cifar10").symlink_to("/etc", target_is_directory=True)
     (default,) = task_option_violations("cifar10", {}, settings)  # the task's own directory
-    assert "'cifar10' is a link that leads outside" in default["msg"]
+    assert "'cifar10' is a link that leads outside" in default.message
     assert task_option_violations("digits", {}, settings) == []
-    assert all("leads outside the data root" in e["msg"] for e in found)
+    assert all("leads outside the data root" in e.message for e in found)
     assert "/etc" not in str(found) and str(tmp_path) not in str(found)
 
 
@@ -149,7 +149,7 @@ def test_the_spec_carries_parsed_options_and_the_limits_include_the_option_check
     assert stored.task_options == {"num_samples": -5}
     text = submitted({**base, "task": "goemotions", "task_options": {"allow_download": True}})
     found = limit_violations(text, settings_with(tmp_path))
-    assert [e["loc"] for e in found] == [["body", "task_options", "allow_download"]]
+    assert [e.field for e in found] == [("task_options", "allow_download")]
 
 
 def test_the_spec_schema_shows_each_tasks_options() -> None:

@@ -1,34 +1,39 @@
-"""Executing runs: load by ID, compute, persist. Idempotent: a run already finished is
-left alone, results are inserted once (``ON CONFLICT DO NOTHING``), and finishing is a
-compare-and-set on the run and the attempt that claimed it, so a worker that lost its
-run to another one (it went quiet and the run was taken over) cannot overwrite it."""
+"""A run's life in a worker, whatever its kind (the jobs: worker/landscape.py,
+worker/training.py, worker/trials.py): claim it by ID, beat while it computes, report
+progress, note where its optimizer and task came from, persist each evaluation point
+with its checkpoint, finish it.
+
+Idempotent: a run already finished is left alone, results are inserted once (``ON
+CONFLICT DO NOTHING``), and finishing is a compare-and-set on the run and the attempt
+that claimed it, so a worker that lost its run to another one (it went quiet and the run
+was taken over) cannot overwrite it."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, timedelta
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
 from shared.config import get_settings
-from shared.db.arrays import to_bytes
-from shared.db.base import utcnow
-from shared.db.models import Experiment, LandscapeResult, Run, Status
+from shared.db.base import Base, utcnow
+from shared.db.models import Experiment, ModelRecord, Run, Status
 from shared.db.retry import with_retries
-from shared.db.session import session_factory
+from shared.db.session import Sessions
 from shared.db.upsert import column_values, insert_once
-from shared.deadline import run_time_limit
 from shared.experiments import refresh_status
 from shared.failures import split_failure
 from shared.instances import process_instance
-from shared.landscapes.study import stationary_distribution
 from shared.optim.declarations import OptimizerDeclaration, UnknownOptimizerError, declaration
-from shared.spec import LandscapeSpec, parse_spec
+from shared.tasks.catalog import task_origin
+
+if TYPE_CHECKING:  # torch: loaded by the training and tuning jobs only
+    from shared.artifacts.trajectory import TrajectoryArtifacts
+    from shared.protocol.runner import TrajectoryRunner
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ class RunCancelled(Exception):
     """The experiment was cancelled while this run was computing."""
 
 
-def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDeclaration:
+def worker_optimizer(sessions: Sessions, run: Run, optimizer: str) -> OptimizerDeclaration:
     """``optimizer`` as this worker has it, its origin (a plugin's package and version)
     recorded on the run: the version that ran. A plugin this worker lacks is a one-line
     :class:`MissingPluginError` naming the package the API had."""
@@ -63,7 +68,7 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
         ) from None
 
     def record() -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             row = session.get(Run, run.id)
             if row is not None:
                 row.optimizer_origin = declared.origin.as_dict()
@@ -73,23 +78,20 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
     return declared
 
 
-def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
+def claim_run(sessions: Sessions, run_id: int) -> tuple[Run, Experiment] | str:
     """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
     fresh heartbeat; take over one whose worker went quiet; count the attempt."""
     settings = get_settings()
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         run = session.get(Run, run_id, with_for_update=True)
         if run is None:
             return "missing"
         if run.status.terminal:
             return f"already {run.status}"
-        heartbeat = run.heartbeat_at
-        if heartbeat is not None and heartbeat.tzinfo is None:
-            heartbeat = heartbeat.replace(tzinfo=UTC)
         if (
             run.status == Status.running
-            and heartbeat is not None
-            and (utcnow() - heartbeat < timedelta(seconds=settings.stale_after_seconds))
+            and run.heartbeat_at is not None
+            and (utcnow() - run.heartbeat_at < timedelta(seconds=settings.stale_after_seconds))
         ):
             return "running elsewhere"
         experiment = run.experiment
@@ -116,7 +118,7 @@ def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
 
 
 @contextmanager
-def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
+def heartbeat(sessions: Sessions, run_id: int) -> Iterator[None]:
     """Stamp the run every ``heartbeat_seconds`` while it computes, from a thread, so a
     long epoch between two evaluation points does not look like a dead worker."""
     stop = threading.Event()
@@ -125,7 +127,7 @@ def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
     def beat() -> None:
         while not stop.wait(every):
             try:
-                with session_factory(database_url)() as session:
+                with sessions() as session:
                     run = session.get(Run, run_id)
                     if run is None or run.status != Status.running:
                         return
@@ -144,32 +146,33 @@ def heartbeat(database_url: str, run_id: int) -> Iterator[None]:
 
 
 def finish_run(
-    database_url: str,
+    sessions: Sessions,
     run_id: int,
     status: Status,
     error: str | None = None,
-    result: LandscapeResult | None = None,
+    result: Base | None = None,
     *,
     attempt: int | None = None,
 ) -> bool:
-    """Record the run's final status (and a landscape's result), retrying a lost database.
+    """Record the run's final status (and its result row, such as a landscape's, inserted
+    once), retrying a lost database.
 
-    ``error`` may be a whole traceback: readers see its last line, admins the rest.
-    With ``attempt`` (the claimed run's ``attempts``) the write happens only if the run
-    is still that attempt and not finished; returns whether it happened.
+        ``error`` may be a whole traceback: readers see its last line, admins the rest.
+        With ``attempt`` (the claimed run's ``attempts``) the write happens only if the run
+        is still that attempt and not finished; returns whether it happened.
     """
     return with_retries(
-        lambda: _record_finish(database_url, run_id, status, error, result, attempt),
+        lambda: _record_finish(sessions, run_id, status, error, result, attempt),
         what=f"finishing run {run_id}",
     )
 
 
 def _record_finish(
-    database_url: str,
+    sessions: Sessions,
     run_id: int,
     status: Status,
     error: str | None,
-    result: LandscapeResult | None,
+    result: Base | None,
     attempt: int | None,
 ) -> bool:
     values: dict = {"status": status, "finished_at": utcnow(), "error": None, "traceback": None}
@@ -180,7 +183,7 @@ def _record_finish(
     claimed = [Run.id == run_id, Run.status.in_([Status.queued, Status.running])]
     if attempt is not None:
         claimed.append(Run.attempts == attempt)
-    with session_factory(database_url)() as session:
+    with sessions() as session:
         experiment_id = session.scalar(select(Run.experiment_id).where(*claimed))
         if experiment_id is None:  # deleted, finished by another attempt, or taken over
             log.warning(
@@ -189,7 +192,7 @@ def _record_finish(
             return False
         if result is not None:
             insert_once(
-                session, LandscapeResult, {**column_values(result), "run_id": run_id}, ["run_id"]
+                session, type(result), {**column_values(result), "run_id": run_id}, ["run_id"]
             )
         updated = session.execute(
             update(Run)
@@ -205,9 +208,12 @@ def _record_finish(
         return True
 
 
-def _reporter(database_url: str, run_id: int, experiment_id: int):  # type: ignore[no-untyped-def]
+def progress_reporter(sessions: Sessions, run_id: int, experiment_id: int):  # type: ignore[no-untyped-def]
+    """What a job calls with its progress (0–1): stamped on the run with a heartbeat;
+    :class:`RunCancelled` once its experiment is cancelled."""
+
     def report(fraction: float) -> None:
-        with session_factory(database_url)() as session:
+        with sessions() as session:
             run = session.get(Run, run_id)
             experiment = session.get(Experiment, experiment_id)
             if run is None or experiment is None or experiment.cancel_requested:
@@ -218,52 +224,71 @@ def _reporter(database_url: str, run_id: int, experiment_id: int):  # type: igno
     return report
 
 
-def run_landscape(database_url: str, run_id: int) -> str:
-    """One optimizer on one function: all restarts through the batched engine."""
-    started = claim_run(database_url, run_id)
-    if isinstance(started, str):
-        return started
-    run, experiment = started
-    spec = parse_spec(experiment.spec, catalog=False)
-    assert isinstance(spec, LandscapeSpec) and run.function is not None
-    optimizer = next(o for o in spec.optimizers if o.key == run.optimizer)
-    began = time.perf_counter()
-    try:
-        worker_optimizer(database_url, run, optimizer.optimizer)
-        with heartbeat(database_url, run_id), run_time_limit(get_settings().run_time_limit):
-            outcome = stationary_distribution(
-                run.function,
-                optimizer.optimizer,
-                restarts=spec.restarts,
-                iterations=spec.iterations,
-                overrides={optimizer.optimizer: optimizer.hyperparameters},
-                capture_radius=spec.capture_radius,
-                seed=spec.seed,
-                path_points=spec.path_points,
-                on_progress=_reporter(database_url, run_id, experiment.id),
+def record_task_origin(sessions: Sessions, run_id: int, task: str) -> None:
+    """Note on the run where its task came from here (a plugin's package and version),
+    so its results stay attributable."""
+    origin = task_origin(task).as_dict()
+
+    def write() -> None:
+        with sessions() as session:
+            run = session.get(Run, run_id)
+            if run is not None and run.task_origin != origin:
+                run.task_origin = origin
+                session.commit()
+
+    with_retries(write, what=f"run {run_id} task origin")
+
+
+def persist_evaluations(  # type: ignore[no-untyped-def]
+    sessions: Sessions,
+    run_id: int,
+    experiment_id: int,
+    runner: TrajectoryRunner,
+    artifacts: TrajectoryArtifacts,
+):
+    """What the runner calls at each evaluation point (training runs and tuning trials):
+    checkpoint file first, then the record and the checkpoint's key in one transaction."""
+
+    def on_evaluation(record: Any, checkpoint: bytes) -> None:
+        artifacts.write_checkpoint(record.step, checkpoint)
+        try:
+            with_retries(lambda: save(record), what=f"run {run_id} record")
+        except BaseException:
+            artifacts.discard()
+            raise
+        artifacts.committed()
+
+    def save(record: Any) -> None:
+        with sessions() as session:
+            experiment = session.get(Experiment, experiment_id)
+            run = session.get(Run, run_id)
+            if experiment is None or run is None or experiment.cancel_requested:
+                raise RunCancelled
+            artifacts.apply(session, run)
+            # a redelivered or racing attempt writes each record once
+            insert_once(
+                session, ModelRecord, {"run_id": run_id, **record.as_dict()}, ["run_id", "step"]
             )
-    except RunCancelled:
-        finish_run(database_url, run_id, Status.cancelled, attempt=run.attempts)
-        return "cancelled"
-    except Exception:  # one line on the run for everyone; the traceback for admins
-        log.exception("run %s failed", run_id)
-        finish_run(
-            database_url, run_id, Status.failed, traceback.format_exc(), attempt=run.attempts
-        )
-        return "failed"
-    c = outcome.run.counters
-    result = LandscapeResult(
-        restarts=spec.restarts,
-        iterations=spec.iterations,
-        hyperparameters=outcome.hyperparameters,
-        end_points=to_bytes(outcome.run.end_points, "f8"),
-        last_iterates=to_bytes(outcome.run.last_iterates, "f8"),
-        path=to_bytes(outcome.run.path, "f4"),
-        path_iterations=[int(i) for i in outcome.run.path_iterations],
-        gradient_evaluations=float(c.gradient_evaluations.mean()),
-        loss_evaluations=float(c.loss_evaluations.mean()),
-        seconds=time.perf_counter() - began,
-    )
-    if not finish_run(database_url, run_id, Status.succeeded, result=result, attempt=run.attempts):
-        return "superseded"
-    return "succeeded"
+            run.diverged = record.diverged
+            run.heartbeat_at = utcnow()
+            budget = runner.config.budget
+            run.progress = min(
+                1.0,
+                (
+                    record.gradient_evaluations / budget.gradient_evaluations
+                    if budget.gradient_evaluations
+                    else record.step / max(runner.total_steps or 1, 1)
+                ),
+            )
+            session.commit()
+
+    return on_evaluation
+
+
+def release_checkpoint(artifacts: TrajectoryArtifacts | None) -> None:
+    """A finished run needs no checkpoint (unless the settings keep final ones)."""
+    if artifacts is not None:
+        try:
+            artifacts.release_checkpoint(keep=get_settings().keep_final_checkpoints)
+        except Exception:  # the run's outcome is recorded; a leftover file is not fatal
+            log.warning("run %s: checkpoint not released", artifacts.run_id, exc_info=True)

@@ -1,51 +1,58 @@
-"""Celery tasks: IDs in, the work done by functions that know nothing about Celery."""
+"""The Celery jobs a worker executes (their names: ``shared.broker``): run IDs in, the
+work done by functions that know nothing about Celery."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
+from shared.broker import CELERY_JOBS, RECONCILE_JOB, job_name_for
 from shared.config import get_settings
-from shared.db.session import session_scope
-from shared.experiments import TASK_NAMES
+from shared.db.session import Sessions, engine_for, session_factory
 from shared.optim.plugins import discover_for as discover_optimizers
 from shared.reconcile import reconcile
 from shared.tuning.study import new_runs
 from worker.app import app
 from worker.inflight import runs_in_flight
-from worker.jobs import run_landscape
+from worker.landscape import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
 from worker.threads import remember_pool_size, share_cores
 
-RECONCILE = "optbench.reconcile"
+
+@cache
+def worker_sessions() -> Sessions:
+    """This worker process's session factory, made once, on its first job (in a pool
+    process, after the fork), and handed to every job it runs."""
+    return session_factory(get_settings().database_url)
 
 
-@app.task(name="optbench.run_landscape", acks_late=True)
-def run_landscape_task(run_id: int) -> str:
-    return run_landscape(get_settings().database_url, run_id)
+@app.task(name=CELERY_JOBS["landscape"], acks_late=True)
+def run_landscape_job(run_id: int) -> str:
+    return run_landscape(worker_sessions(), run_id)
 
 
-@app.task(name="optbench.run_training", acks_late=True)
-def run_training_task(run_id: int) -> str:
-    from worker.training import run_training  # torch and the tasks load only here
+@app.task(name=CELERY_JOBS["training"], acks_late=True)
+def run_training_job(run_id: int) -> str:
+    from worker.training import run_training  # torch and the benchmark tasks load only here
 
-    return run_training(get_settings().database_url, run_id)
-
-
-@app.task(name="optbench.run_trial", acks_late=True)
-def run_trial_task(run_id: int) -> str:
-    from worker.trials import run_trial  # torch, the tasks and Optuna load only here
-
-    return run_trial(get_settings().database_url, run_id)
+    return run_training(worker_sessions(), run_id)
 
 
-@app.task(name=RECONCILE)
-def reconcile_task() -> dict[str, Any]:
+@app.task(name=CELERY_JOBS["tuning"], acks_late=True)
+def run_trial_job(run_id: int) -> str:
+    from worker.trials import run_trial  # torch, the benchmark tasks and Optuna load only here
+
+    return run_trial(worker_sessions(), run_id)
+
+
+@app.task(name=RECONCILE_JOB)
+def reconcile_job() -> dict[str, Any]:
     """Send again every run the database says should be running but no worker holds."""
     settings = get_settings()
     in_flight = runs_in_flight(settings)  # before the rows: a run sent since is not stale
-    with session_scope(settings.database_url) as session:
+    with worker_sessions().begin() as session:  # commits at the end
         outcome = reconcile(
             session,
             stale_after=settings.stale_after_seconds,
@@ -56,13 +63,13 @@ def reconcile_task() -> dict[str, Any]:
         resend = [(r.id, r.queue, r.experiment.kind) for r in [*outcome.resend, *new_runs(session)]]
         failed = [r.id for r in outcome.failed]
     for run_id, queue, kind in resend:  # after the commit, so workers see the rows
-        app.send_task(TASK_NAMES[kind], args=[run_id], queue=queue)
+        app.send_task(job_name_for(kind), args=[run_id], queue=queue)
     return {"resent": [r[0] for r in resend], "failed": failed}
 
 
 @worker_ready.connect
 def reconcile_at_start(sender: Any = None, **_: Any) -> None:
-    app.send_task(RECONCILE, queue="cpu")
+    app.send_task(RECONCILE_JOB, queue="cpu")
 
 
 @worker_init.connect
@@ -84,6 +91,14 @@ def _prepare_tuning_storage() -> None:
         prepare(get_settings().database_url)
     except Exception:  # a study's first trial creates them then; nothing is lost
         logging.getLogger(__name__).warning("Optuna's tables not prepared", exc_info=True)
+
+
+@worker_process_init.connect
+def _own_database_connections(**_: Any) -> None:
+    # A pool process starts with a copy of the connections its parent pooled before the
+    # fork (preparing Optuna's schema uses one); they stay the parent's, and this process
+    # opens its own (SQLAlchemy's advice for forked processes).
+    engine_for(get_settings().database_url).dispose(close=False)
 
 
 @worker_process_init.connect
