@@ -29,6 +29,7 @@ from shared.instances import process_instance
 from shared.landscapes.study import stationary_distribution
 from shared.optim.declarations import OptimizerDeclaration, UnknownOptimizerError, declaration
 from shared.spec import LandscapeSpec, parse_spec
+from worker.dispatch import top_up
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,14 @@ def worker_optimizer(database_url: str, run: Run, optimizer: str) -> OptimizerDe
 
 def claim_run(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
     """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
-    fresh heartbeat; take over one whose worker went quiet; count the attempt."""
+    fresh heartbeat; take over one whose worker went quiet; count the attempt. Then top
+    up the broker's window, which the run has left."""
+    claimed = _claim(database_url, run_id)
+    top_up(database_url)
+    return claimed
+
+
+def _claim(database_url: str, run_id: int) -> tuple[Run, Experiment] | str:
     settings = get_settings()
     with session_factory(database_url)() as session:
         run = session.get(Run, run_id, with_for_update=True)

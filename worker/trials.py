@@ -22,7 +22,7 @@ from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status, TuningTrial
 from shared.db.retry import with_retries
 from shared.db.session import session_factory
-from shared.experiments import TASK_NAMES, refresh_status
+from shared.experiments import refresh_status
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -34,6 +34,7 @@ from shared.tuning.admission import objective_of
 from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
+from worker.dispatch import top_up
 from worker.jobs import RunCancelled, claim_run, heartbeat
 from worker.training import persist_evaluations, resolve_device, task_and_data
 
@@ -262,16 +263,15 @@ def _outcome(database_url: str, run_id: int, column: str, direction: str, state:
 
 def finish_trial(database_url: str, run_id: int, attempt: int, outcome: Outcome) -> str:
     """Finish the run and settle its trial in one transaction (only while the run is
-    still this attempt's), plan the trials the budget now allows, then send them."""
+    still this attempt's) and plan the trials the budget now allows, which then wait for
+    their turn in the broker's window."""
     created = with_retries(
         lambda: _settle(database_url, run_id, attempt, outcome), what=f"finishing trial {run_id}"
     )
     if created is None:
         return "superseded"
-    from worker.app import app
-
-    for new_run_id, queue, kind in created:
-        app.send_task(TASK_NAMES[kind], args=[new_run_id], queue=queue)
+    if created:
+        top_up(database_url)
     return outcome.state
 
 
