@@ -126,7 +126,9 @@ def queue_states(session: Session) -> dict[str, QueueState]:
         states[queue].waiting.append(entry)
     members = {w.member for w in waiting.values()}
     if members:
-        shares = dict(session.execute(select(User.id, User.share).where(User.id.in_(members))))
+        shares = dict(
+            session.execute(select(User.id, User.share).where(User.id.in_(members))).all()
+        )
         for state in states.values():
             state.shares = shares
     return states
