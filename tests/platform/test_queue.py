@@ -17,6 +17,7 @@ from shared.db.models import Experiment, Run, Status
 from shared.db.session import session_factory, session_scope
 from shared.dispatch import fill_window
 from tests.platform.conftest import Tokens, start_worker, stop, wait_until
+from tests.platform.test_migrations import empty_database  # noqa: F401  (fixture)
 from worker.inflight import run_id_of, runs_in_flight
 
 API = "/api/v1"
@@ -307,3 +308,60 @@ def test_the_cli_shows_the_queue_and_admins_set_shares_and_priorities(
     assert bad.exit_code == 2 and "share" in bad.output
     answer = runner.invoke(app, ["queue", "priority", str(a), "3"])
     assert answer.output.strip() == f"experiment {a}: priority 3"
+
+
+def test_the_migration_marks_runs_already_sent(empty_database: str) -> None:  # noqa: F811
+    """Before the window every run was sent at submission: the upgrade marks the queued
+    and running ones sent (at their last heartbeat, else at submission), so the scheduler
+    does not send them again; finished runs stay unmarked. Round trip on both databases."""
+    from shared.db.migrate import downgrade, upgrade
+    from shared.db.session import make_engine
+
+    upgrade(empty_database, "0008")
+    engine = make_engine(empty_database)
+    submitted, beat = "2026-12-01T09:00:00+00:00", "2026-12-01T10:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO users (id, name, role, created_at) VALUES (1, 'a', 'member', :t)"),
+            {"t": submitted},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO experiments (id, owner_id, name, kind, spec, seed, status, "
+                "code_version, cancel_requested, created_at) VALUES "
+                "(7, 1, '', 'landscape', '{}', 0, 'running', 'x', :f, :t)"
+            ),
+            {"f": False, "t": submitted},
+        )
+        for run_id, status, heartbeat in (
+            (1, "queued", None),
+            (2, "running", beat),
+            (3, "succeeded", beat),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, experiment_id, key, optimizer, queue, status, "
+                    "progress, attempts, diverged, heartbeat_at) VALUES "
+                    "(:id, 7, :key, 'sgd', 'cpu', :status, 0, 0, :f, :beat)"
+                ),
+                {
+                    "id": run_id,
+                    "key": f"k{run_id}",
+                    "status": status,
+                    "f": False,
+                    "beat": heartbeat,
+                },
+            )
+    engine.dispose()
+    upgrade(empty_database)
+    with session_scope(empty_database) as session:
+        sent = {r.id: r.sent_at for r in session.scalars(select(Run).order_by(Run.id))}
+        assert session.get(Experiment, 7).priority == 0
+        assert session.get(Experiment, 7).owner.share == 1.0
+    assert [None if t is None else t.isoformat() for t in sent.values()] == [
+        submitted,
+        beat,
+        None,
+    ]
+    downgrade(empty_database, "0008")
+    upgrade(empty_database)
