@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -65,11 +65,13 @@ class QueueState:
     #: Runs in service (running, or sent and waiting), per member and per experiment.
     member_load: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     experiment_load: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    #: Runs running, per experiment.
     running: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    #: Members' shares (those with runs waiting); experiments' kinds.
     shares: dict[int, float] = field(default_factory=dict)
     kinds: dict[int, str] = field(default_factory=dict)
 
-    def order(self) -> Any:
+    def order(self) -> Iterator[int]:
         """The experiment of each waiting run, in the order they would be sent."""
         return send_order(
             self.waiting,
