@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from celery import Celery
 
-from shared.broker import job_name_for, transport_options
+from shared.broker import transport_options
 from shared.config import Settings
-from shared.db.models import Run
+from shared.db.session import session_factory
+from shared.dispatch import Outgoing, deliver, fill_window, publisher
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +23,26 @@ class Dispatcher:
             broker_connection_max_retries=1,
             broker_transport_options=transport_options(settings),
         )
+        self.window = settings.queue_window
+        self.sessions = session_factory(settings.database_url)
+        self.publish = publisher(self.celery)
 
-    def send(self, runs: Iterable[Run], kind: str) -> int:
-        """Enqueue runs after their rows are committed; returns how many were sent.
+    def fill(self) -> int:
+        """Top up the broker's window from the runs waiting in the database (after a
+        commit that submitted, cancelled or deleted runs); returns how many were sent.
 
-        A broker that is down loses nothing: the runs stay ``queued`` in the database,
-        which is the source of truth, and are sent again by whoever re-enqueues them.
-        """
-        sent = 0
+        A broker or database that is down loses nothing: the runs wait in the database,
+        which is the source of truth, and go at the next top-up."""
         try:
-            with self.celery.connection_for_write() as connection:
-                for run in runs:
-                    self.celery.send_task(
-                        job_name_for(kind), args=[run.id], queue=run.queue, connection=connection
-                    )
-                    sent += 1
-        except Exception:  # the broker's error types vary by transport
-            log.exception("broker unavailable; %d run(s) left queued in the database", sent)
-        return sent
+            return fill_window(self.sessions, self.window, self.publish)
+        except Exception:
+            log.exception("the broker's window was not topped up; the runs wait")
+            return 0
+
+    def deliver(self, outgoing: Sequence[Outgoing]) -> int:
+        """Send runs already marked sent (``shared.dispatch.mark_sent``), after their
+        commit; those that cannot be sent wait for their turn again."""
+        return deliver(self.sessions, outgoing, self.publish)
 
     def reachable(self) -> bool:
         try:

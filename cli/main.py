@@ -10,6 +10,7 @@ from cli.landscape import landscape_command
 from cli.models import models_app
 from cli.optimizers import optimizers_app
 from cli.plan import plan
+from cli.queue import queue_app
 from cli.server import db_app, serve, token_app
 from cli.tasks import tasks_app
 from cli.tune import tune
@@ -38,6 +39,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(data_app, name="data")
 app.add_typer(optimizers_app, name="optimizers")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(queue_app, name="queue")
 
 
 @app.callback()

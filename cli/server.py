@@ -203,16 +203,16 @@ def serve(
 
 
 def requeue_interrupted(settings: Settings, instance: str) -> int:
-    """Queue again, and send, the runs an earlier server on this home left running."""
+    """Queue again, and send at once, the runs an earlier server on this home left
+    running (they resume ahead of the runs waiting for their turn)."""
     from api.queue import Dispatcher
     from shared.db.session import session_scope
+    from shared.dispatch import mark_sent
     from shared.instances import embedded_prefix, requeue_orphans
 
     with session_scope(settings.database_url) as session:
         runs = requeue_orphans(session, prefix=embedded_prefix(settings.home), current=instance)
+        outgoing = mark_sent(runs)
         session.flush()
-        by_kind = [(run, run.experiment.kind) for run in runs]
-    dispatcher = Dispatcher(settings)
-    for run, kind in by_kind:  # after the commit, so the worker sees the rows
-        dispatcher.send([run], kind)
-    return len(by_kind)
+    Dispatcher(settings).deliver(outgoing)  # after the commit, so the worker sees the rows
+    return len(outgoing)

@@ -349,6 +349,21 @@ class Client(TrainingResults, KeptModels):
                 raise TimeoutError(f"experiment {experiment_id} still {state['status']}")
             time.sleep(poll)
 
+    # -- the queue ---------------------------------------------------------------------
+
+    def queue(self) -> dict[str, Any]:
+        """Per member, the runs running and queued, and each experiment's position."""
+        return self._request("GET", "/queue")
+
+    def set_share(self, member: str, share: float) -> dict[str, Any]:
+        """An admin sets a member's share of the workers (default 1)."""
+        return self._request("PUT", f"/queue/members/{member}/share", json={"share": share})
+
+    def set_priority(self, experiment_id: int, priority: int) -> dict[str, Any]:
+        """An admin sets an experiment's priority among its owner's (default 0)."""
+        path = f"/queue/experiments/{experiment_id}/priority"
+        return self._request("PUT", path, json={"priority": priority})
+
     # -- results -----------------------------------------------------------------------
 
     def tuning(self, experiment_id: int) -> dict[str, Any]:

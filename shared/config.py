@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     stale_after_seconds: float = 300.0
     max_attempts: int = 3
     reconcile_every_seconds: float = 60.0
+    #: Runs per queue sent to the broker ahead of the workers, waiting for a free one;
+    #: the rest wait in the database and are sent in fair-share order as workers take
+    #: runs (so the broker holds at most this many plus those running).
+    queue_window: int = Field(2, ge=1, le=10_000)
     #: Wall-clock seconds one run may take before it fails (a plugin that hangs ends
     #: there, in one line; other runs go on).
     run_time_limit: float = Field(86_400.0, gt=0)

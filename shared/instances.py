@@ -62,7 +62,8 @@ def lock_home(home: Path) -> IO[str]:
 def requeue_orphans(session: Session, *, prefix: str, current: str) -> list[Run]:
     """Runs marked ``running`` by an earlier instance with ``prefix`` (not ``current``):
     back to ``queued`` now, returned for sending. Runs of cancelled experiments are
-    cancelled instead. The caller holds the home lock, commits, then sends."""
+    cancelled instead. The caller holds the home lock, marks them sent
+    (``shared.dispatch.mark_sent``), commits, then sends."""
     runs = session.scalars(
         select(Run)
         .join(Experiment)
@@ -77,7 +78,7 @@ def requeue_orphans(session: Session, *, prefix: str, current: str) -> list[Run]
         if run.experiment.cancel_requested:
             run.status, run.finished_at = Status.cancelled, now
         else:
-            run.status, run.heartbeat_at = Status.queued, now
+            run.status = Status.queued
             resend.append(run)
         touched.add(run.experiment_id)
     session.flush()

@@ -4,7 +4,9 @@ A message can vanish (broker flushed or restarted without persistence) or its wo
 die (``kill -9``, a lost machine). Either way the database still says ``queued`` or
 ``running``. The reconciler finds such runs and sends them again:
 
-* ``queued`` runs not touched for ``stale_after`` seconds (their message may be gone);
+* ``queued`` runs sent more than ``stale_after`` seconds ago (their message may be
+  gone). A queued run never sent is not stale: it waits in the database for its turn,
+  and the scheduler sends it when the broker's window has room (shared/dispatch.py);
 * ``running`` runs whose heartbeat is older than ``stale_after`` (their worker is gone):
   back to ``queued`` — or ``failed`` with the reason once ``max_attempts`` is used up.
 
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.base import utcnow
 from shared.db.models import Experiment, Run, Status
+from shared.dispatch import Outgoing, mark_sent
 from shared.experiments import refresh_status
 
 
@@ -31,6 +34,8 @@ from shared.experiments import refresh_status
 class Reconciliation:
     resend: list[Run] = field(default_factory=list)
     failed: list[Run] = field(default_factory=list)
+    #: ``resend``, stamped sent: publish these once the transaction commits.
+    sent: list[Outgoing] = field(default_factory=list)
 
 
 def reconcile(
@@ -41,7 +46,7 @@ def reconcile(
     now: datetime | None = None,
     in_flight: set[int] | None = None,
 ) -> Reconciliation:
-    """Decide and flush; the caller commits, then sends ``resend`` (by kind).
+    """Decide and flush; the caller commits, then sends ``sent``.
 
     ``in_flight``: runs whose message the broker still holds (None: unknown). A queued
     run among them is not sent again, however long it has waited in the queue."""
@@ -54,8 +59,7 @@ def reconcile(
         .where(Experiment.cancel_requested.is_(False))
         .where(
             or_(
-                (Run.status == Status.queued)
-                & or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),
+                (Run.status == Status.queued) & (Run.sent_at < cutoff),
                 (Run.status == Status.running)
                 & or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),
             )
@@ -65,12 +69,6 @@ def reconcile(
     outcome = Reconciliation()
     touched = set()
     for run in candidates:
-        if (
-            run.status == Status.queued
-            and run.heartbeat_at is None
-            and run.experiment.created_at >= cutoff
-        ):
-            continue  # a fresh submission: its message is most likely still queued
         if run.status == Status.queued and in_flight is not None and run.id in in_flight:
             continue  # its message is still in the broker, waiting for a worker
         if run.status == Status.running and run.attempts >= max_attempts:
@@ -83,9 +81,9 @@ def reconcile(
             outcome.failed.append(run)
         else:
             run.status = Status.queued
-            run.heartbeat_at = now  # when it was last sent
             outcome.resend.append(run)
         touched.add(run.experiment_id)
+    outcome.sent = mark_sent(outcome.resend, now)
     session.flush()
     for experiment_id in touched:
         refresh_status(session, experiment_id)

@@ -8,13 +8,13 @@ from typing import Any
 
 from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
-from shared.broker import CELERY_JOBS, RECONCILE_JOB, job_name_for
+from shared.broker import CELERY_JOBS, RECONCILE_JOB
 from shared.config import get_settings
 from shared.db.session import Sessions, engine_for, session_factory
 from shared.optim.plugins import discover_for as discover_optimizers
 from shared.reconcile import reconcile
-from shared.tuning.study import new_runs
 from worker.app import app
+from worker.dispatch import send_marked, top_up
 from worker.inflight import runs_in_flight
 from worker.landscape import run_landscape
 from worker.lifetime import child_dies_with_worker, remember_worker_pid
@@ -49,7 +49,9 @@ def run_trial_job(run_id: int) -> str:
 
 @app.task(name=RECONCILE_JOB)
 def reconcile_job() -> dict[str, Any]:
-    """Send again every run the database says should be running but no worker holds."""
+    """Send again every run the database says should be running but no worker holds,
+    then top up the broker's window (the trials a study planned once a trial given up
+    on was settled wait there too)."""
     settings = get_settings()
     in_flight = runs_in_flight(settings)  # before the rows: a run sent since is not stale
     with worker_sessions().begin() as session:  # commits at the end
@@ -59,12 +61,9 @@ def reconcile_job() -> dict[str, Any]:
             max_attempts=settings.max_attempts,
             in_flight=in_flight,
         )
-        # and the trials a study planned once a trial given up on was settled
-        resend = [(r.id, r.queue, r.experiment.kind) for r in [*outcome.resend, *new_runs(session)]]
-        failed = [r.id for r in outcome.failed]
-    for run_id, queue, kind in resend:  # after the commit, so workers see the rows
-        app.send_task(job_name_for(kind), args=[run_id], queue=queue)
-    return {"resent": [r[0] for r in resend], "failed": failed}
+        resend, failed = outcome.sent, [r.id for r in outcome.failed]
+    send_marked(worker_sessions(), resend)  # after the commit, so workers see the rows
+    return {"resent": [o.run for o in resend], "failed": failed, "sent": top_up(worker_sessions())}
 
 
 @worker_ready.connect

@@ -30,6 +30,7 @@ from shared.failures import split_failure
 from shared.instances import process_instance
 from shared.optim.declarations import OptimizerDeclaration, UnknownOptimizerError, declaration
 from shared.tasks.catalog import task_origin
+from worker.dispatch import top_up
 
 if TYPE_CHECKING:  # torch: loaded by the training and tuning jobs only
     from shared.artifacts.trajectory import TrajectoryArtifacts
@@ -80,7 +81,14 @@ def worker_optimizer(sessions: Sessions, run: Run, optimizer: str) -> OptimizerD
 
 def claim_run(sessions: Sessions, run_id: int) -> tuple[Run, Experiment] | str:
     """Claim the run (row lock): refuse one that is finished, or running elsewhere with a
-    fresh heartbeat; take over one whose worker went quiet; count the attempt."""
+    fresh heartbeat; take over one whose worker went quiet; count the attempt. Then top
+    up the broker's window, which the run has left."""
+    claimed = _claim(sessions, run_id)
+    top_up(sessions)
+    return claimed
+
+
+def _claim(sessions: Sessions, run_id: int) -> tuple[Run, Experiment] | str:
     settings = get_settings()
     with sessions() as session:
         run = session.get(Run, run_id, with_for_update=True)

@@ -17,7 +17,6 @@ from sqlalchemy import select, update
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
 from shared.artifacts.trajectory import AttemptSuperseded, TrajectoryArtifacts
 from shared.artifacts.weights import UnreadableCheckpoint
-from shared.broker import job_name_for
 from shared.config import get_settings
 from shared.db.base import utcnow
 from shared.db.models import Experiment, ModelRecord, Run, Status, TuningTrial
@@ -35,6 +34,7 @@ from shared.tuning.admission import objective_of
 from shared.tuning.objective import LOSS, objective_metrics, objective_value
 from shared.tuning.space import configuration, search_space
 from shared.tuning.study import new_runs, settle
+from worker.dispatch import top_up
 from worker.lifecycle import RunCancelled, claim_run, heartbeat, persist_evaluations
 from worker.training import resolve_device, task_and_data
 
@@ -266,16 +266,15 @@ def _outcome(sessions: Sessions, run_id: int, column: str, direction: str, state
 
 def finish_trial(sessions: Sessions, run_id: int, attempt: int, outcome: Outcome) -> str:
     """Finish the run and settle its trial in one transaction (only while the run is
-    still this attempt's), plan the trials the budget now allows, then send them."""
+    still this attempt's) and plan the trials the budget now allows, which then wait for
+    their turn in the broker's window."""
     created = with_retries(
         lambda: _settle(sessions, run_id, attempt, outcome), what=f"finishing trial {run_id}"
     )
     if created is None:
         return "superseded"
-    from worker.app import app
-
-    for new_run_id, queue, kind in created:
-        app.send_task(job_name_for(kind), args=[new_run_id], queue=queue)
+    if created:
+        top_up(sessions)
     return outcome.state
 
 

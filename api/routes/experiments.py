@@ -123,8 +123,7 @@ def submit(
     experiment = create_experiment(session, user, spec)
     trials = new_runs(session)  # a study's first trials
     session.commit()  # the request's one commit; workers must see the rows
-    dispatcher.send(experiment.runs, experiment.kind)
-    dispatcher.send(trials, "tuning")
+    dispatcher.fill()  # its runs wait in the database for their turn in the broker's window
     return Accepted(
         id=experiment.id,
         status=experiment.status,
@@ -191,13 +190,17 @@ def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) ->
     response_model=ExperimentOut,
     responses=responses(*READ, 403, 404, 422),
 )
-def cancel(experiment_id: ExperimentId, session: SessionDep, user: CurrentUser) -> ExperimentOut:
-    """Queued runs stop now, running ones at their next progress report."""
+def cancel(
+    experiment_id: ExperimentId, session: SessionDep, user: CurrentUser, dispatcher: DispatcherDep
+) -> ExperimentOut:
+    """Queued runs stop now (those not sent yet never reach a worker), running ones at
+    their next progress report."""
     experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may cancel")
     request_cancel(session, experiment)
     session.commit()
+    dispatcher.fill()  # its sent runs left the window: other runs take their places
     return _out(session, experiment)
 
 
@@ -212,6 +215,7 @@ def delete(
     user: CurrentUser,
     store: ArtifactsDep,
     settings: SettingsDep,
+    dispatcher: DispatcherDep,
 ) -> Response:
     """Delete an experiment with its runs, results and files (checkpoints, kept models);
     503, deleting nothing, while the artifact store cannot be reached."""
@@ -234,6 +238,7 @@ def delete(
         studies = (study.id, study.created_at, keys)
     session.delete(experiment)
     session.commit()
+    dispatcher.fill()
     if studies is not None:
         forget_studies(settings.database_url, *studies)
     delete_experiment_files(store, experiment_id)  # any file a worker wrote meanwhile

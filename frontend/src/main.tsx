@@ -5,6 +5,7 @@ import { Compare } from "./views/Compare";
 import { Experiment } from "./views/Experiment";
 import { Experiments } from "./views/Experiments";
 import { Leaderboard } from "./views/Leaderboard";
+import { Queue } from "./views/Queue";
 import { SignIn } from "./views/SignIn";
 import { Submit } from "./views/Submit";
 import "./style.css";
@@ -18,6 +19,7 @@ function View({ route }: { route: Route }) {
   if (first === "compare" && second) return <Compare id={id} params={route.params} />;
   if (first === "leaderboard") return <Leaderboard params={route.params} />;
   if (first === "submit") return <Submit />;
+  if (first === "queue") return <Queue />;
   return <Experiments params={route.params} />;
 }
 
@@ -30,6 +32,7 @@ function App() {
         <nav>
           <a href="#/experiments">Experiments</a>
           <a href="#/submit">Submit</a>
+          <a href="#/queue">Queue</a>
           <a href="#/leaderboard">Leaderboard</a>
           <a href="#/signin" id="signin-link">{token() ? "Token" : "Sign in"}</a>
         </nav>

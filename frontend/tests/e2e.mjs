@@ -143,6 +143,15 @@ try {
     trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu",
     sharpness: true, sharpness_iterations: 10, sharpness_batch: 128 });
 
+  // The queue: per member, the runs running and queued, and where each experiment stands.
+  await page.goto(`${base}/#/queue`);
+  await shows(page, "#queue tbody tr");
+  check("the queue shows the waiting training experiment and its member",
+    (await page.textContent("#queue")).includes("digits (e2e)")
+    && (await page.textContent("#queue-members")).includes("local"));
+  await shot(page, "queue");
+  await page.goto(`${base}/#/experiments/${landscapeId}`);
+
   // Landscape detail: contour with end points, paths toggle, bars, tests.
   await shows(page, "#contour .scatterlayer .trace .points path");
   const points = await page.$$eval("#contour .scatterlayer .trace .points path", (nodes) => nodes.length);

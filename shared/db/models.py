@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,9 @@ class User(Timestamped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.member)
+    #: The member's weight in the fair share of the workers (an admin sets it): with
+    #: twice the share, twice as many runs in service before the next member's turn.
+    share: Mapped[float] = mapped_column(Float, default=1.0, server_default=text("1"))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -97,6 +101,9 @@ class Experiment(Timestamped, Base):
     )
     code_version: Mapped[str] = mapped_column(String(64))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Among its owner's experiments, a higher priority is sent to the workers first
+    #: (an admin sets it; see shared/scheduling.py).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -157,6 +164,9 @@ class Run(Base):
     #: a plugin's package and version: ``shared.registry.Origin.as_dict()``).
     task_origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the run's message was last sent to the broker; None while the run waits in
+    #: the database for its turn (shared/dispatch.py).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

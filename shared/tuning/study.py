@@ -29,7 +29,8 @@ from shared.tuning.objective import objective_metrics
 
 log = logging.getLogger(__name__)
 
-#: Where a transaction collects the runs it created, to be sent once it commits.
+#: Where a transaction collects the runs it created (they wait for their turn in the
+#: broker's window, shared/dispatch.py).
 NEW_RUNS = "optbench.new_runs"
 #: Trial states once settled.
 SETTLED_STATES = ("complete", "pruned", "failed", "cancelled")
@@ -42,7 +43,7 @@ def queue_of(device: str, task: str) -> str:
 
 
 def new_runs(session: Session) -> list[Run]:
-    """The runs this session's transaction created (to send after the commit)."""
+    """The runs this session's transaction created."""
     return list(session.info.get(NEW_RUNS, []))
 
 
@@ -102,8 +103,7 @@ def plan_trials(session: Session, experiment: Experiment, spec: TuningSpec) -> l
                 optimizer=o.key,
                 trajectory=s.trials,
                 queue=queue,
-                status=Status.queued,
-                heartbeat_at=utcnow(),  # when it was sent: the reconciler waits from here
+                status=Status.queued,  # unsent: it waits for its turn (shared/dispatch.py)
             )
             session.add(run)
             session.flush()
@@ -333,7 +333,6 @@ def _start_tuned_populations(
                 optimizer=label,
                 trajectory=t,
                 queue=queue,
-                heartbeat_at=utcnow(),
             )
             if b is None:
                 run.status, run.finished_at = (

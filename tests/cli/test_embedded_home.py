@@ -139,14 +139,13 @@ def test_sqlite_reads_do_not_take_the_write_lock(settings: Settings) -> None:
 
 def test_embedded_broker_reports_the_runs_it_still_holds(settings: Settings) -> None:
     """The reconciler's view of the embedded broker: queued messages name their runs."""
-    from types import SimpleNamespace
-
     from api.queue import Dispatcher
+    from shared.dispatch import Outgoing
     from worker.inflight import runs_in_flight
 
     private_home(settings)
     dispatcher = Dispatcher(settings)
-    runs = [SimpleNamespace(id=i, queue=q) for i, q in ((7, "cpu"), (9, "gpu"))]
-    assert dispatcher.send(runs, "training") == 2
+    runs = [Outgoing(7, "cpu", "training"), Outgoing(9, "gpu", "training")]
+    assert dispatcher.publish(runs) == 2
     assert runs_in_flight(settings) == {7, 9}
     assert runs_in_flight(settings.model_copy(update={"broker_url": "memory://"})) is None

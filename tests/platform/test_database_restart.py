@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.db.models import ModelRecord, Run, Status
-from shared.db.session import session_scope
+from shared.db.models import ModelRecord, Status
 from shared.protocol.runner import TrajectoryRunner
 from shared.spec import parse_spec
 from tests.platform.conftest import run_records, run_status, start_worker, stop, wait_until
@@ -50,8 +49,7 @@ def test_postgres_restart_while_runs_write(settings) -> None:
 
     from api.queue import Dispatcher
 
-    with session_scope(url) as session:
-        Dispatcher(settings).send([session.get(Run, run_id)], "training")
+    assert Dispatcher(settings).fill() == 1
     worker = start_worker(
         {
             "OPTBENCH_DATABASE_URL": url,

@@ -54,9 +54,14 @@ def test_reconcile_decides_what_to_send_again(settings) -> None:
     url = settings.database_url
     fresh = experiment_with_runs(url, LANDSCAPE)
     old = experiment_with_runs(url, LANDSCAPE, age=timedelta(minutes=10))
+    never_sent = experiment_with_runs(url, LANDSCAPE, age=timedelta(minutes=10))
     stale, exhausted = experiment_with_runs(url, LANDSCAPE, age=timedelta(minutes=10))
     alive, waiting = experiment_with_runs(url, LANDSCAPE, age=timedelta(minutes=10))
     with session_scope(url) as session:
+        for run_id in fresh:  # sent just now
+            session.get(Run, run_id).sent_at = utcnow()
+        for run_id in (*old, waiting):  # sent long ago; their messages are gone
+            session.get(Run, run_id).sent_at = utcnow() - timedelta(minutes=10)
         for run_id, attempts, age in ((stale, 1, 600), (exhausted, 3, 600), (alive, 1, 5)):
             run = session.get(Run, run_id)
             run.status, run.attempts = Status.running, attempts
@@ -64,7 +69,9 @@ def test_reconcile_decides_what_to_send_again(settings) -> None:
         outcome = reconcile(session, stale_after=60, max_attempts=3)
         resent = sorted(r.id for r in outcome.resend)
         failed = [r.id for r in outcome.failed]
-    # not the fresh submission, not the live run; its old queued sibling, yes
+        assert sorted(o.run for o in outcome.sent) == resent
+    # not the fresh ones, not the live run, not the runs never sent (they wait for their
+    # turn in the window); the old sent ones, yes
     assert resent == sorted([*old, stale, waiting])
     assert failed == [exhausted]
     with session_scope(url) as session:
@@ -75,6 +82,8 @@ def test_reconcile_decides_what_to_send_again(settings) -> None:
         assert session.get(Run, stale).status == Status.queued
         assert session.get(Run, alive).status == Status.running
         assert all(session.get(Run, r).status == Status.queued for r in fresh)
+        assert all(session.get(Run, r).sent_at is None for r in never_sent)
+        assert all(session.get(Run, r).sent_at is not None for r in resent)
         again = reconcile(session, stale_after=60, max_attempts=3)
     assert again.resend == [] and again.failed == []  # just sent: not stale yet
 
@@ -121,8 +130,7 @@ def test_worker_killed_mid_trajectory_resumes_with_identical_records(settings) -
 
     from api.queue import Dispatcher
 
-    with session_scope(url) as session:
-        Dispatcher(settings).send([session.get(Run, run_id)], "training")
+    assert Dispatcher(settings).fill() == 1
     first = start_worker(env)
     try:
         wait_until(lambda: len(records()) >= 4, timeout=120, interval=0.05)
@@ -284,9 +292,10 @@ def test_reconciler_leaves_runs_whose_message_is_still_queued(client, tokens, se
     url = settings.database_url
     headers = Tokens.header(tokens.alice)
     experiment = client.post(f"{API}/experiments", json=LANDSCAPE, headers=headers).json()
-    with session_scope(url) as session:  # queued long ago, its messages still waiting
+    with session_scope(url) as session:  # sent long ago, its messages still waiting
         row = session.get(Experiment, experiment["id"])
-        row.created_at = utcnow() - timedelta(minutes=30)
+        for run in row.runs:
+            run.sent_at = utcnow() - timedelta(minutes=30)
         runs = sorted(r.id for r in row.runs)
     held = runs_in_flight(settings)
     assert held is not None and set(runs) <= held

@@ -48,6 +48,10 @@ export function functions(signal: AbortSignal): Promise<A.FunctionInfo[]> {
   return must(client.GET("/api/v1/functions", { signal }));
 }
 
+export function queue(signal: AbortSignal): Promise<A.Queue> {
+  return must(client.GET("/api/v1/queue", { signal }));
+}
+
 export function tasks(signal: AbortSignal): Promise<A.TaskInfo[]> {
   return must(client.GET("/api/v1/tasks", { signal }));
 }

@@ -64,7 +64,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel
-         * @description Queued runs stop now, running ones at their next progress report.
+         * @description Queued runs stop now (those not sent yet never reach a worker), running ones at
+         *     their next progress report.
          */
         post: operations["cancel_api_v1_experiments__experiment_id__cancel_post"];
         delete?: never;
@@ -479,6 +480,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description Per member, the runs running and queued, and each experiment's position: runs go
+         *     to the workers by fair share (the member with the fewest runs in service per unit of
+         *     share first; then that member's experiments in turn, higher priority first; then in
+         *     submission order).
+         */
+        get: operations["queue_api_v1_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue/experiments/{experiment_id}/priority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Priority
+         * @description Set an experiment's priority among its owner's experiments (admins only;
+         *     default 0, higher first).
+         */
+        put: operations["set_priority_api_v1_queue_experiments__experiment_id__priority_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue/members/{member}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Share
+         * @description Set a member's share of the workers (admins only; default 1).
+         */
+        put: operations["set_share_api_v1_queue_members__member__share_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/spec-schema": {
         parameters: {
             query?: never;
@@ -884,6 +949,13 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        };
+        /** ExperimentPriority */
+        ExperimentPriority: {
+            /** Id */
+            id: number;
+            /** Priority */
+            priority: number;
         };
         /** FunctionDistribution */
         FunctionDistribution: {
@@ -1388,6 +1460,32 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "member";
+        };
+        /**
+         * MemberQueue
+         * @description One member's runs queued and running, and their experiments by position.
+         */
+        MemberQueue: {
+            /** Experiments */
+            experiments: components["schemas"]["QueuedExperiment"][];
+            /** Member */
+            member: string;
+            /** Queued */
+            queued: number;
+            /** Running */
+            running: number;
+            /**
+             * Share
+             * @description the member's weight in the fair share
+             */
+            share: number;
+        };
+        /** MemberShare */
+        MemberShare: {
+            /** Member */
+            member: string;
+            /** Share */
+            share: number;
         };
         /**
          * MetricInfo
@@ -2955,12 +3053,80 @@ export interface components {
             set: "A" | "B";
         };
         /**
+         * PriorityIn
+         * @description An experiment's new priority.
+         */
+        PriorityIn: {
+            /**
+             * Priority
+             * @description among its owner's experiments, a higher priority is sent first (default 0)
+             */
+            priority: number;
+        };
+        /**
          * Problem
          * @description An error answer: a one-line cause.
          */
         Problem: {
             /** Detail */
             detail: string;
+        };
+        /**
+         * Queue
+         * @description Per member, the runs running and queued and the position of each experiment;
+         *     members whose next run goes first are listed first.
+         */
+        Queue: {
+            /** Members */
+            members: components["schemas"]["MemberQueue"][];
+            /**
+             * Window
+             * @description runs per queue the broker holds ahead of the workers
+             */
+            window: number;
+        };
+        /**
+         * QueuedExperiment
+         * @description An experiment with runs queued or running.
+         */
+        QueuedExperiment: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "landscape" | "training" | "tuning";
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @description its next run's place in its queue (1: the next run sent to the workers); null when every
+             * queued run of it is sent already
+             */
+            position: number | null;
+            /**
+             * Priority
+             * @description among its owner's experiments, higher goes first
+             */
+            priority: number;
+            /**
+             * Queue
+             * @description the workers' queue its runs go to (cpu or gpu)
+             */
+            queue: string;
+            /**
+             * Queued
+             * @description runs queued: sent to the broker, or waiting for their turn
+             */
+            queued: number;
+            /** Running */
+            running: number;
+            /**
+             * Sent
+             * @description of the queued runs, those sent to the broker
+             */
+            sent: number;
         };
         /**
          * RecordOut
@@ -3307,6 +3473,17 @@ export interface components {
             optimizers: {
                 [key: string]: components["schemas"]["SetComparison"];
             };
+        };
+        /**
+         * ShareIn
+         * @description A member's new share.
+         */
+        ShareIn: {
+            /**
+             * Share
+             * @description the member's weight: with twice the share, about twice the runs in service
+             */
+            share: number;
         };
         /**
          * SharpnessPairs
@@ -5619,6 +5796,188 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_api_v1_queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queue"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_priority_api_v1_queue_experiments__experiment_id__priority_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description experiment id */
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriorityIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentPriority"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token's user may not do this (only the owner or an admin may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such experiment, function or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_share_api_v1_queue_members__member__share_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a user name */
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberShare"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token's user may not do this (only the owner or an admin may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such experiment, function or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
                 };
             };
             /** @description the database (or the broker) is unavailable; retry shortly */
