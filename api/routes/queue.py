@@ -35,7 +35,7 @@ def _admin(user: User) -> None:
 @router.put(
     "/members/{member}/share",
     response_model=MemberShare,
-    responses=responses(*READ, 403, 404, 422),
+    responses=responses(*READ, 400, 403, 404, 413, 422),
 )
 def set_share(
     member: Annotated[str, Path(max_length=100, description="a user name")],
@@ -56,7 +56,7 @@ def set_share(
 @router.put(
     "/experiments/{experiment_id}/priority",
     response_model=ExperimentPriority,
-    responses=responses(*READ, 403, 404, 422),
+    responses=responses(*READ, 400, 403, 404, 413, 422),
 )
 def set_priority(
     experiment_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="experiment id")],

@@ -5872,6 +5872,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentPriority"];
                 };
             };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no bearer token, or one that is not valid */
             401: {
                 headers: {
@@ -5892,6 +5901,15 @@ export interface operations {
             };
             /** @description no such experiment, function or resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5944,6 +5962,15 @@ export interface operations {
                     "application/json": components["schemas"]["MemberShare"];
                 };
             };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no bearer token, or one that is not valid */
             401: {
                 headers: {
@@ -5964,6 +5991,15 @@ export interface operations {
             };
             /** @description no such experiment, function or resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
