@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIGURES ?= figures
 
-.PHONY: run study test lint bench soak clean services web types chromium
+.PHONY: run study test lint bench gpu-check soak clean services web types chromium
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -43,6 +43,12 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.artifacts
 	$(BIN)/python -m bench.tuning
+
+# The prepared GPU check (bench/gpu.py): on a machine with CUDA, ResNet-50 and MiniLM
+# speed, bfloat16, the CIFAR data path, exact resume onto the GPU, sharpness and the
+# runner's overhead, in under 8 minutes; without CUDA, the same checks at tiny sizes.
+gpu-check: $(INSTALLED)
+	$(BIN)/python -m bench.gpu
 
 # Soak (not in CI): the load benchmark for 10 minutes while a worker is killed every 60 s
 # and PostgreSQL is restarted once (the whole local server: run it when nothing else uses

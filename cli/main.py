@@ -14,6 +14,7 @@ from cli.queue import queue_app
 from cli.server import db_app, serve, token_app
 from cli.tasks import tasks_app
 from cli.tune import tune
+from cli.worker import worker
 
 app = typer.Typer(
     name="optbench",
@@ -33,6 +34,7 @@ app.command("results")(experiments.results)
 app.command("report")(report.report)
 app.command("plan")(plan)
 app.command("tune")(tune)
+app.command("worker")(worker)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")

@@ -26,9 +26,9 @@ from torch.utils.data.dataloader import default_collate
 from shared.artifacts.weights import checkpoint_bytes, load_checkpoint
 from shared.optim.closures import minibatch_closure
 from shared.optim.registry import build
-from shared.protocol.seeding import TrajectorySeeds
+from shared.protocol.seeding import TrajectorySeeds, step_seed
 from shared.protocol.sharpness import SharpnessSettings, model_sharpness
-from shared.tasks.base import Task, TaskData
+from shared.tasks.base import BatchedDataset, Task, TaskData
 
 #: XOR-ed into the data seed for monotonic basin hopping's acceptance minibatches (in the
 #: low 32 bits, which are what seeds the CPU generator).
@@ -127,7 +127,9 @@ def _move(value: Any, device: torch.device) -> Any:
 
 class Batches:
     """Minibatches in a seeded order: epoch e's permutation depends on (seed, e) only,
-    so the order at any step is known without replaying the ones before it."""
+    so the order at any step is known without replaying the ones before it. A dataset
+    that augments gets its draws for step s from a generator seeded by (seed, s) only,
+    for the same reason."""
 
     def __init__(
         self,
@@ -152,12 +154,24 @@ class Batches:
             self._order = torch.randperm(self.size, generator=generator)
             self._epoch = epoch
         index = self._order[position * self.batch_size : (position + 1) * self.batch_size]
-        return take(self.dataset, index, self.collate)
+        random = None
+        if getattr(self.dataset, "augments", False):
+            random = torch.Generator().manual_seed(step_seed(self.seed, step))
+        return take(self.dataset, index, self.collate, random)
 
 
-def take(dataset: Dataset, index: torch.Tensor, collate: Callable[[list[Any]], Any]) -> Any:
+def take(
+    dataset: Dataset,
+    index: torch.Tensor,
+    collate: Callable[[list[Any]], Any],
+    random: torch.Generator | None = None,
+) -> Any:
+    """The examples at ``index`` as one batch, where the dataset lives; ``random``: the
+    augmentation's draws, for a training step of a dataset that augments."""
+    if isinstance(dataset, BatchedDataset):
+        return dataset.batch(index, random)
     if isinstance(dataset, TensorDataset):  # the common small case: one indexing op
-        return tuple(t[index] for t in dataset.tensors)
+        return tuple(t[index.to(t.device)] for t in dataset.tensors)
     return collate([dataset[int(i)] for i in index])
 
 
@@ -171,11 +185,13 @@ class TrajectoryRunner:
         on_model: OnModel | None = None,
     ) -> None:
         self.task = task
-        self.data = data
         self.config = config
         self.on_evaluation = on_evaluation
         self.on_model = on_model
         self.device = torch.device(config.device)
+        # On a GPU the data set moves there once, where it can: batches are then cut (and
+        # augmented) on the device instead of by a CPU loader the GPU would wait for.
+        self.data = data = data.on(self.device)
         self.batches = Batches(data.train, config.batch_size, config.seeds.data, data.collate)
         # Monotonic basin hopping judges a hop on a minibatch neither side descended on:
         # a second seeded stream (keyed by step, so a resumed trajectory draws the same).

@@ -27,6 +27,12 @@ def _draw(*entropy: int) -> int:
     )
 
 
+def step_seed(data_seed: int, step: int) -> int:
+    """The seed of a training step's augmentation draws: a function of the trajectory's
+    data seed and the step alone, so a resumed trajectory draws what it drew before."""
+    return _draw(data_seed, step, 4)
+
+
 def trajectory_seeds(experiment_seed: int, optimizer: str, trajectory: int) -> TrajectorySeeds:
     return TrajectorySeeds(
         init=_draw(experiment_seed, trajectory, 1),

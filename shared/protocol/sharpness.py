@@ -25,7 +25,10 @@ Measuring must not change the trajectory it measures:
   statistics) and goes back to the mode it was in;
 * the start vector comes from a private ``torch.Generator``, never the global RNG;
 * gradients come from ``torch.autograd.grad``, so no parameter's ``.grad`` is touched;
-* attention runs on PyTorch's math kernel, the one that supports double backward.
+* attention runs on PyTorch's math kernel, the one that supports double backward;
+* on a GPU, convolutions and matrix products run in full float32, not TF32 (which
+  PyTorch allows cuDNN by default): TF32's 10-bit mantissas would put errors of about
+  10⁻³ into every product, the size of the convergence tolerance.
 
 Cost, counted apart from the optimizer's budget: one gradient evaluation for the gradient
 graph and two per Hessian-vector product (a backward pass through that graph, which is
@@ -35,8 +38,9 @@ vector per product (``iterations`` × parameters × 8 bytes at most).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,6 +187,21 @@ def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:
     return np.diag(np.asarray(alphas, dtype=float)) + np.diag(off, 1) + np.diag(off, -1)
 
 
+@contextlib.contextmanager
+def full_float32() -> Iterator[None]:
+    """cuDNN convolutions and float32 matrix products without TF32 for the block; the
+    settings are put back as they were."""
+    convolutions = torch.backends.cudnn.allow_tf32
+    products = torch.get_float32_matmul_precision()
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32 = convolutions
+        torch.set_float32_matmul_precision(products)
+
+
 def model_sharpness(
     model: nn.Module,
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
@@ -197,7 +216,7 @@ def model_sharpness(
     was_training = model.training
     model.eval()
     try:
-        with torch.enable_grad(), sdpa_kernel([SDPBackend.MATH]):
+        with torch.enable_grad(), sdpa_kernel([SDPBackend.MATH]), full_float32():
             value = loss(model(inputs).float(), targets)
             if not torch.isfinite(value):
                 return SharpnessEstimate(None, 0, 1)

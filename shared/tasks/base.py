@@ -17,20 +17,39 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, TensorDataset
 
 from shared.tasks.classification import classification_metrics
 from shared.tasks.data_root import DataRoot, TaskDataError
 from shared.tasks.declarations import TaskDeclaration
 from shared.tasks.options import TaskOptions
 
-__all__ = ["Task", "TaskData", "TaskDataError"]
+__all__ = ["BatchedDataset", "Task", "TaskData", "TaskDataError"]
+
+
+@runtime_checkable
+class BatchedDataset(Protocol):
+    """A dataset that hands out whole minibatches, one indexing op each, and can move
+    to a device (the runner then cuts, augments and normalises batches there).
+
+    ``augments``: whether :meth:`batch` changes training batches at random."""
+
+    augments: bool
+
+    def __len__(self) -> int: ...
+
+    def batch(self, index: torch.Tensor, random: torch.Generator | None = None) -> Any:
+        """``(inputs, targets)`` of the examples at ``index``, on the dataset's device;
+        ``random`` is given for training steps only: the draws of the augmentation."""
+
+    def to(self, device: torch.device | str) -> BatchedDataset:
+        """The same dataset on ``device``."""
 
 
 @dataclass
@@ -40,6 +59,23 @@ class TaskData:
     num_labels: int
     collate: Callable[[list[Any]], Any] | None = None
     label_names: list[str] | None = None
+
+    def on(self, device: torch.device | str) -> TaskData:
+        """The same data with the datasets that can be moved (batched datasets and
+        ``TensorDataset``s) on ``device``, so minibatches are cut where the model is and
+        no CPU loader feeds a GPU; itself on the CPU."""
+        device = torch.device(device)
+        if device.type == "cpu":
+            return self
+        return replace(self, train=_on(self.train, device), test=_on(self.test, device))
+
+
+def _on(dataset: Dataset, device: torch.device) -> Dataset:
+    if isinstance(dataset, BatchedDataset):
+        return dataset.to(device)  # type: ignore[return-value]
+    if isinstance(dataset, TensorDataset):
+        return TensorDataset(*(tensor.to(device) for tensor in dataset.tensors))
+    return dataset
 
 
 class Task(ABC):

@@ -98,6 +98,12 @@ class CifarOptions(DataDirOptions):
     cifar_stem: bool = Field(
         True, description="use the CIFAR stem (3×3 conv, no max-pool) instead of ImageNet's"
     )
+    augment: bool = Field(
+        True,
+        description="train on randomly cropped (4-pixel zero padding) and horizontally "
+        "flipped images, drawn per step from the trajectory's data seed (on the GPU when "
+        "training there); evaluation sees the images as they are",
+    )
 
 
 class TextOptions(DataDirOptions):

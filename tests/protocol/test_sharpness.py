@@ -204,6 +204,31 @@ def test_model_sharpness_leaves_mode_buffers_grads_and_rng_alone() -> None:
     assert again == estimate
 
 
+def test_products_run_in_full_float32_and_the_settings_come_back() -> None:
+    """TF32 (cuDNN's default on a GPU) would put 1e-3 errors into every product."""
+    seen = []
+
+    class Recording(nn.Linear):
+        def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+            seen.append((torch.backends.cudnn.allow_tf32, torch.get_float32_matmul_precision()))
+            return super().forward(inputs)
+
+    convolutions, products = torch.backends.cudnn.allow_tf32, torch.get_float32_matmul_precision()
+    torch.backends.cudnn.allow_tf32 = True
+    torch.set_float32_matmul_precision("high")
+    try:
+        inputs, targets = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        model_sharpness(
+            Recording(4, 3), nn.functional.cross_entropy, inputs, targets, SharpnessSettings()
+        )
+        assert seen and set(seen) == {(False, "highest")}
+        assert torch.backends.cudnn.allow_tf32
+        assert torch.get_float32_matmul_precision() == "high"
+    finally:
+        torch.backends.cudnn.allow_tf32 = convolutions
+        torch.set_float32_matmul_precision(products)
+
+
 def test_unused_parameters_and_a_loss_linear_in_the_parameters() -> None:
     class Linear(nn.Module):
         def __init__(self) -> None:
