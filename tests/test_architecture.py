@@ -77,3 +77,14 @@ def test_api_process_does_not_load_torch() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_no_route_module_imports_another() -> None:
+    """Routes share what they need through api.deps (the experiment a path names:
+    ``ExperimentDep``) and api.services, never through another route module."""
+    found = []
+    for path in (ROOT / "api" / "routes").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("api.routes"):
+                found.append(f"{path.name}: {node.module}")
+    assert found == []
