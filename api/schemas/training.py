@@ -131,7 +131,6 @@ class SetComparisons(Strict):
         "with the metric; null when the experiment measured no sharpness",
     )
     warnings: list[WarningGroupOut] = Field(  # type: ignore[valid-type]
-        default_factory=list,
         description="every distinct warning of the optimizers' comparisons once, naming the "
         "optimizers it concerns (the same sentences as each optimizer's `warnings`)",
     )

@@ -1,4 +1,5 @@
-"""Answers about finished experiments are computed once; running ones never cached."""
+"""Answers about finished experiments are computed once; running ones once per record
+count; concurrent requests for one answer compute it once."""
 
 from __future__ import annotations
 
