@@ -321,3 +321,20 @@ def test_the_experiment_list_is_a_fixed_number_of_queries(client, settings) -> N
     listed = client.get(f"{API}/experiments", params={"limit": 60}, headers=headers).json()
     for item in listed["items"][::7]:
         assert client.get(f"{API}/experiments/{item['id']}", headers=headers).json() == item
+
+
+def test_no_free_database_connection_is_a_503_not_a_500(client, settings, monkeypatch) -> None:
+    """Under overload a request can wait out the pool's timeout for a connection (the old
+    page's requests did, at 50 readers): that is a 503 with Retry-After."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    import api.routes.experiments as routes
+
+    def busy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out")
+
+    monkeypatch.setattr(routes, "experiment_summaries", busy)
+    headers = Tokens.header(Tokens(settings.database_url).alice)
+    response = client.get(f"{API}/experiments", headers=headers)
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert "busy" in response.json()["detail"]
