@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -105,6 +106,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.warning("%s", error)
         return JSONResponse(
             {"detail": "the artifact store is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(request: Request, error: PoolTimeout) -> JSONResponse:
+        # every connection of the pool stayed in use for its whole timeout: overloaded
+        log.warning("database busy: %s", error)
+        return JSONResponse(
+            {"detail": "the server is busy (no database connection was free); retry shortly"},
             status_code=503,
             headers={"Retry-After": "5"},
         )

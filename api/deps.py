@@ -1,4 +1,5 @@
-"""Typed dependencies: settings, a database session, the caller, the dispatcher.
+"""Typed dependencies: settings, a database session, the caller, the dispatcher, the
+experiment a path names.
 
 Authentication is on by default: the application mounts every ``/api/v1`` router under
 :func:`authorized`, so a route needs a token unless its endpoint is marked :func:`public`
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from api.services.cache import ResultCache
 from shared.accounts import authenticate
 from shared.artifacts import ArtifactStore
 from shared.config import Settings
-from shared.db.models import Role, User
+from shared.db.models import Experiment, Role, User
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `optbench token create`")
 
@@ -136,3 +137,17 @@ Reader = Annotated[User | None, Depends(reader)]
 
 def may_modify(user: User, owner_id: int) -> bool:
     return user.role == Role.admin or user.id == owner_id
+
+
+ExperimentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="experiment id")]
+
+
+def load_experiment(experiment_id: ExperimentId, session: SessionDep) -> Experiment:
+    """The experiment of the path's ``experiment_id``; 404 when there is none."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"experiment {experiment_id} not found")
+    return experiment
+
+
+ExperimentDep = Annotated[Experiment, Depends(load_experiment)]

@@ -1,13 +1,16 @@
-"""Load: 50 concurrent clients on loopback for 30 s reading the leaderboard and Set A/B
-while a worker writes.
+"""Load: 50 readers on loopback opening training experiments' pages while a worker writes,
+the page's old requests against its new one, side by side.
 
     python -m bench.load [--clients 50] [--seconds 30]
 
-Scratch PostgreSQL database with one finished 6 × 5 × 300-record training experiment;
+Scratch PostgreSQL database with two finished 6 × 5 × 300-record training experiments;
 the API under uvicorn (2 processes) on 127.0.0.1; a Celery worker training a digits
-experiment meanwhile (writing records and checkpoints). Clients alternate
-``GET /leaderboard?task=digits`` and ``GET …/set-comparison``. Prints requests/s,
-median and p99 latency, and errors (target: 0).
+experiment meanwhile (writing records and checkpoints). For ``--seconds`` each, in one
+process against the same server: the readers open the two pages over and over as the page
+did before (the experiment, then 7 statistics requests and every record, paged) and then
+as it does now (the experiment, its view, its kept models); see bench/page_load.py.
+Prints per phase the requests and page opens per second, p50 and p99 of requests and of
+page opens, errors (target 0), and the ratios. Target: p99 under 1 s.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
+from bench.page_load import Measured, measure_phase, open_after, open_before, side_by_side
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
 from shared.accounts import create_token
@@ -58,6 +61,7 @@ async def client_loop(
 
 
 async def load(url: str, token: str, paths: list[str], clients: int, seconds: float):
+    """``clients`` clients reading ``paths`` in turn for ``seconds``: latencies, errors."""
     latencies: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients)
@@ -71,16 +75,19 @@ async def load(url: str, token: str, paths: list[str], clients: int, seconds: fl
     return latencies, errors
 
 
-def measure(db: str, args: argparse.Namespace) -> tuple[list[float], list[str], int]:
-    """Populate, start a worker and the API, run the clients; returns latencies, errors
-    and how many records the worker wrote meanwhile."""
+def measure(db: str, args: argparse.Namespace) -> tuple[Measured, Measured, int]:
+    """Populate, start a worker and the API, open pages the old way then the new way;
+    returns both phases' measurements and how many records the worker wrote meanwhile."""
     env = {
         **os.environ,
         "OPTBENCH_DATABASE_URL": db,
         "OPTBENCH_BROKER_URL": args.redis,
         "OPTBENCH_ENVIRONMENT": "production",
     }
-    experiment, token = populate(db, 5, 300)
+    experiments = []
+    for _ in range(2):
+        experiment, token = populate(db, 5, 300)
+        experiments.append(experiment)
     with session_scope(db) as session:  # the work a worker does meanwhile
         user, _ = create_token(session, "writer", "t")
         busy = create_experiment(
@@ -143,11 +150,10 @@ def measure(db: str, args: argparse.Namespace) -> tuple[list[float], list[str], 
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        paths = [
-            "/api/v1/leaderboard?task=digits",
-            f"/api/v1/experiments/{experiment}/set-comparison",
+        phases = [
+            measure_phase(url, token, opener, experiments, args.clients, args.seconds)
+            for opener in (open_before, open_after)
         ]
-        latencies, errors = asyncio.run(load(url, token, paths, args.clients, args.seconds))
         with session_scope(db) as session:
             written = session.scalar(
                 select(func.count())
@@ -155,7 +161,7 @@ def measure(db: str, args: argparse.Namespace) -> tuple[list[float], list[str], 
                 .join(Run)
                 .where(Run.experiment_id == busy_id)
             )
-        return latencies, errors, int(written or 0)
+        return phases[0], phases[1], int(written or 0)
     finally:
         for process in processes:
             process.terminate()
@@ -171,22 +177,21 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=30, help="per phase")
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     with scratch_database(args.postgres, "optbench_load") as db:
-        latencies, errors, written = measure(db, args)
-    latencies.sort()
+        before, after, written = measure(db, args)
     print(
-        f"{args.clients} clients × {args.seconds:g} s on loopback, uvicorn with 2 processes,"
-        f" a worker writing meanwhile ({written} records written during the run)"
+        f"{args.clients} readers × {args.seconds:g} s per phase on loopback, uvicorn with 2 "
+        f"processes, a worker writing meanwhile ({written} records written during the run); "
+        "two finished 6 × 5 × 300-record experiments; before: the page's 9 requests (the "
+        "experiment, 7 statistics, records) per open; after: 3 (the experiment, its view, "
+        "its kept models)"
     )
-    print(f"  {len(latencies)} requests, {len(latencies) / args.seconds:.1f} requests/s")
-    print(
-        f"  latency median {1e3 * statistics.median(latencies):.0f} ms, "
-        f"p99 {1e3 * latencies[int(0.99 * (len(latencies) - 1))]:.0f} ms"
-    )
-    print(f"  errors: {len(errors)} (target 0){' e.g. ' + errors[0] if errors else ''}")
+    for line in side_by_side(before, after):
+        print(line)
+    print("  target: p99 under 1 s")
 
 
 if __name__ == "__main__":

@@ -1,31 +1,34 @@
-"""Soak: the load benchmark for minutes while faults are injected.
+"""Soak: the load benchmark for minutes while faults are injected, the page's old
+requests against its new one, side by side.
 
-    python -m bench.soak [--seconds 600] [--clients 50] [--kill-every 60]
+    python -m bench.soak [--seconds 300] [--clients 50] [--kill-every 60]
                          [--restart-database-at 0.5 | --no-database-restart]
 
 A scratch PostgreSQL database with one finished 6 × 5 × 300-record training experiment
 (as in bench/load.py), the API under uvicorn (2 processes), two Celery workers and a
 beat scheduler on Redis, and a digits training experiment for the workers meanwhile.
-Clients alternate the leaderboard, Set A/B comparisons, the experiment list and
-/health. Faults: every ``--kill-every`` seconds one worker is ``kill -9``ed and a fresh
-one started in its place (what a restart policy does); once, at ``--restart-database-at``
-of the run, PostgreSQL is restarted with ``--restart-database`` (by default
-``pg_ctlcluster <version> main restart``; it restarts the server every database on it
-lives on, so run it where nothing else uses that server). Prints requests, errors by
-kind, median and p99 latency, and what the workers got done: records written, runs
-finished, and whether every trajectory's records are gapless and unique.
+Two phases of ``--seconds`` each, in one process against the same servers: readers open
+the experiment's page as the page did before (9 requests: the experiment, 7 statistics,
+every record) and then as it does now (3: the experiment, its view, its kept models),
+reading the experiment list, the leaderboard and /health between pages
+(bench/page_load.py). Faults, the same in each phase: every ``--kill-every`` seconds one
+worker is ``kill -9``ed and a fresh one started in its place (what a restart policy
+does); once, at ``--restart-database-at`` of the phase, PostgreSQL is restarted with
+``--restart-database`` (by default ``pg_ctlcluster <version> main restart``; it restarts
+the server every database on it lives on, so run it where nothing else uses that
+server). Prints both phases side by side (requests and page opens per second, p50 and
+p99, errors, ratios), errors by kind, and what the workers got done: records written,
+runs finished, and whether every trajectory's records are gapless and unique.
 
-``make soak`` runs it for 10 minutes; it is not part of CI.
+``make soak`` runs it for 10 minutes (5 per phase); it is not part of CI.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import shlex
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -36,7 +39,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from bench.load import load
+from bench.page_load import Measured, measure_phase, open_after, open_before, side_by_side
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
 from shared.accounts import create_token
@@ -186,7 +189,6 @@ def soak(db: str, args: argparse.Namespace) -> None:
     processes = Processes(env, args.port)
     processes.start(args.workers)
     url = f"http://127.0.0.1:{args.port}"
-    faults: list[str] = []
     stop = threading.Event()
     try:
         for _ in range(300):
@@ -196,60 +198,61 @@ def soak(db: str, args: argparse.Namespace) -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        paths = [
-            "/api/v1/leaderboard?task=digits",
-            f"/api/v1/experiments/{experiment}/set-comparison",
-            "/api/v1/experiments?limit=20",
-            "/health",
-        ]
-        injector = threading.Thread(
-            target=inject_faults,
-            args=(
-                processes,
-                args.seconds,
-                args.kill_every,
-                None if args.no_database_restart else args.restart_database_at,
-                args.restart_database,
-                faults,
-                stop,
-            ),
-            daemon=True,
-        )
-        injector.start()
-        latencies, errors = asyncio.run(load(url, token, paths, args.clients, args.seconds))
-        stop.set()
-        injector.join(timeout=30)
+        extra = ["/api/v1/experiments?limit=20", "/api/v1/leaderboard?task=digits", "/health"]
+        phases: dict[str, Measured] = {}
+        faults: dict[str, list[str]] = {"before": [], "after": []}
+        for name, opener in (("before", open_before), ("after", open_after)):
+            stop.clear()
+            injector = threading.Thread(
+                target=inject_faults,
+                args=(
+                    processes,
+                    args.seconds,
+                    args.kill_every,
+                    None if args.no_database_restart else args.restart_database_at,
+                    args.restart_database,
+                    faults[name],
+                    stop,
+                ),
+                daemon=True,
+            )
+            injector.start()
+            phases[name] = measure_phase(
+                url, token, opener, [experiment], args.clients, args.seconds, extra
+            )
+            stop.set()
+            injector.join(timeout=30)
         time.sleep(2)
         records, finished, broken = trajectory_check(db, busy_id)
     finally:
         stop.set()
         processes.stop()
-    latencies.sort()
-    kinds = Counter(error.split()[0] for error in errors)
     print(
-        f"soak: {args.seconds:g} s, {args.clients} clients on loopback, uvicorn with 2 "
-        f"processes, {args.workers} workers and beat on Redis"
+        f"soak: {args.seconds:g} s per phase, {args.clients} readers on loopback, uvicorn with 2 "
+        f"processes, {args.workers} workers and beat on Redis; each reader opens a finished "
+        "6 × 5 × 300-record experiment's page, then reads the list, the leaderboard and /health"
     )
-    for line in faults:
-        print(f"  fault at {line}")
-    print(f"  {len(latencies)} requests, {len(latencies) / args.seconds:.1f} requests/s")
-    print(
-        f"  latency median {1e3 * statistics.median(latencies):.0f} ms, "
-        f"p99 {1e3 * latencies[int(0.99 * (len(latencies) - 1))]:.0f} ms"
-    )
-    shown = ", ".join(f"{kind} × {n}" for kind, n in kinds.most_common()) or "none"
-    print(f"  errors: {len(errors)} ({shown})")
+    for name in ("before", "after"):
+        for line in faults[name]:
+            print(f"  {name}: fault at {line}")
+    for line in side_by_side(phases["before"], phases["after"]):
+        print(line)
+    for name in ("before", "after"):
+        kinds = Counter(error.split()[0] for error in phases[name].errors)
+        shown = ", ".join(f"{kind} × {n}" for kind, n in kinds.most_common()) or "none"
+        print(f"  {name}: errors {shown}")
     print(
         f"  workers meanwhile: {records} records written, {finished}/{len(runs)} runs "
         f"finished, {broken} trajectories with a gap or a repeated step (target 0)"
     )
+    print("  target: p99 under 1 s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--seconds", type=float, default=300, help="per phase")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-every", type=float, default=60)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.tables import terminal
 from shared.config import get_settings
 from shared.tasks.admission import data_root
 from shared.tasks.data_root import DataRoot
@@ -97,6 +98,6 @@ def check(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        render(report, Console())
+        render(report, terminal())
     if task and any(c.status != "ready" for c in report.datasets if c.task in task):
         raise typer.Exit(1)

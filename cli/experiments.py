@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cli.tables import PAIR_TABLE, SET_TABLE, render_distribution, render_frame, terminal
 from client.api import ApiError, Client
+from shared.stats.warning_groups import group_warnings
 
 Url = Annotated[
     str | None, typer.Option("--url", envvar="OPTBENCH_URL", help="default: http://127.0.0.1:8000")
@@ -88,20 +89,22 @@ def status(experiment_id: int, url: Url = None, token: Token = None) -> None:
     """Status, progress and runs of one experiment."""
     client = make_client(url, token)
     state = call_api(client.experiment, experiment_id)
-    console = Console()
+    console = terminal()
     console.print(
         f"[bold]experiment {state['id']}[/bold] {state['name']} ({state['kind']}) — "
         f"{state['status']}, {100 * state['progress']:.0f}% — owner {state['owner']}"
     )
     runs = call_api(client.runs, experiment_id)
-    table = Table("run", "status", "progress", "attempts", "error")
+    table = Table()
+    for header in ("run", "status", "progress", "attempts", "error"):
+        table.add_column(header, overflow="fold", no_wrap=header in ("status", "progress"))
     for run in runs.itertuples():
         table.add_row(
             run.key,
             run.status,
             f"{100 * run.progress:.0f}%",
             str(run.attempts),
-            (run.error or "").splitlines()[-1] if run.error else "",
+            run.error.splitlines()[-1] if isinstance(run.error, str) and run.error else "",
         )
     console.print(table)
 
@@ -121,15 +124,32 @@ def list_(
         if v is not None
     }
     frame = call_api(make_client(url, token).experiments, **filters)
-    table = Table(*frame.columns)
+    table = Table()
+    for column in frame.columns:
+        table.add_column(
+            "created" if column == "created_at" else column,
+            justify="right" if column in ("id", "progress") else "left",
+            overflow="fold",
+            no_wrap=column in ("id", "kind", "status", "progress"),
+        )
     for row in frame.itertuples(index=False):
         table.add_row(
             *(
-                f"{100 * v:.0f}%" if c == "progress" else str(v)
+                f"{100 * v:.0f}%"
+                if c == "progress"
+                else _minutes(v)
+                if c == "created_at"
+                else str(v)
                 for c, v in zip(frame.columns, row, strict=True)
             )
         )
-    Console().print(table)
+    terminal().print(table)
+
+
+def _minutes(timestamp: object) -> str:
+    """An API timestamp to the minute, in UTC (``2025-01-31 14:05``)."""
+    text = str(timestamp)
+    return text[:16].replace("T", " ") if len(text) >= 16 else text
 
 
 def cancel(experiment_id: int, url: Url = None, token: Token = None) -> None:
@@ -241,6 +261,11 @@ def _training_results(
         render_frame(
             pairs, PAIR_TABLE, f"optimizer pairs on Set {which} ({metric}{better})", console
         )
+        warned = sets if "warnings" in sets else sets.assign(warnings=[[]] * len(sets))
+        # a warning several optimizers share, once
+        said = group_warnings(dict(zip(warned["optimizer"], warned["warnings"], strict=True)))
+        for line in [w.text() for w in said] + list(pairs.attrs.get("warnings", [])):
+            console.print(f"[yellow]warning[/yellow]: {line}")
         console.print("[dim]every column: --csv or --json[/dim]")
     if csv is not None:
         pairs_csv = csv.with_name(f"{csv.stem}_pairs{csv.suffix or '.csv'}")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.tables import render_distribution
+from cli.tables import render_distribution, terminal
 from shared.landscapes.functions import PAPER_FUNCTIONS, UnknownLandscapeError, landscape
 from shared.landscapes.study import (
     ALL_OPTIMIZERS,
@@ -248,8 +248,7 @@ def landscape_command(
         json.dump(study_json(study, settings, points), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        # Wide enough for six basins when piped (Rich assumes 80 columns off a terminal).
-        console = Console(width=None if sys.stdout.isatty() else 160)
+        console = terminal()  # six basins fit 100 columns
         for results in study.values():
             first = next(iter(results.values()))
             render_distribution(

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from cli.experiments import Token, Url, call_api, make_client
+from cli.tables import terminal
 from client.api import Client
 
 models_app = typer.Typer(
@@ -58,7 +59,10 @@ def list_models(
     # the task's metrics: whatever the records carry besides the fixed columns
     metrics = [c for c in frame.columns if c not in FIXED_COLUMNS]
     for column in ("optimizer", "trajectory", "step", "train_loss", *metrics, "MB"):
-        table.add_column(column, justify="left" if column == "optimizer" else "right")
+        first = column == "optimizer"
+        table.add_column(
+            column, justify="left" if first else "right", overflow="fold", no_wrap=not first
+        )
     for row in frame.to_dict("records"):
         table.add_row(
             row["optimizer"],
@@ -67,7 +71,7 @@ def list_models(
             *(_number(row[c]) for c in ("train_loss", *metrics)),
             f"{row['size'] / 1e6:.1f}",
         )
-    Console().print(table)
+    terminal().print(table)
 
 
 @models_app.command("download")

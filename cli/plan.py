@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -11,14 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.experiments import Token, Url, call_api, make_client
+from cli.tables import terminal
 
+#: Header and justification; the first and last columns wrap, numbers never do.
 COLUMNS = [
     ("comparison", "left"),
     ("pilot Tr", "right"),
-    ("observed difference", "right"),
-    ("between-trajectory std", "right"),
-    ("trajectories needed", "right"),
-    ("simulated power", "right"),
+    ("difference", "right"),
+    ("between-traj. std", "right"),
+    ("needed", "right"),
+    ("power", "right"),
     ("why not", "left"),
 ]
 
@@ -31,8 +32,7 @@ def plan_rows(answer: dict[str, Any]) -> list[tuple[str, ...]]:
     """One row per planned comparison: Set A vs Set B per optimizer, then pairs."""
     rows = []
     entries = [
-        (f"{name}: Set A vs Set B (pairs)", plan)
-        for name, plan in answer["set_comparisons"].items()
+        (f"{name}: Set A vs B (paired)", plan) for name, plan in answer["set_comparisons"].items()
     ] + [
         (f"{p['optimizer1']} vs {p['optimizer2']} on Set {answer['set']}", p["plan"])
         for p in answer["optimizer_pairs"]
@@ -48,7 +48,7 @@ def plan_rows(answer: dict[str, Any]) -> list[tuple[str, ...]]:
                 str(plan["pilot_trajectories1"]),
                 _number(plan["observed_difference"]),
                 " / ".join(_number(s, 3) for s in spread),
-                "—" if needed is None else f"{needed} per side",
+                "—" if needed is None else str(needed),
                 "—" if plan["achieved_power"] is None else f"{plan['achieved_power']:.0%}",
                 plan["note"] or "",
             )
@@ -100,18 +100,30 @@ def plan(
         },
     }
     answer = call_api(make_client(url, token).plan, experiment_id, **params)
+    render_plan(answer, experiment_id, terminal())
+
+
+def render_plan(answer: dict[str, Any], experiment_id: int, console: Console) -> None:
+    """The plan as a table that fits 100 columns, then what it assumed, in words."""
     table = Table(
         title=(
             f"Trajectories for {answer['power']:.0%} power at α = {answer['alpha']:g} "
             f"({answer['metric']}, L = {answer['L']}), experiment {experiment_id} as pilot"
         ),
         title_justify="left",
+        caption="needed: trajectories per side (pairs of trajectories for Set A vs B)",
+        caption_justify="left",
     )
-    for name, justify in COLUMNS:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    last = len(COLUMNS) - 1
+    for index, (name, justify) in enumerate(COLUMNS):
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=0 < index < last,
+            overflow="fold",
+        )
     for row in plan_rows(answer):
         table.add_row(*row)
-    console = Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
     console.print(f"Levels: {answer['levels']}.")
     console.print(

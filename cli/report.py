@@ -11,6 +11,7 @@ import typer
 
 from cli.experiments import Token, Url, call_api, make_client
 from cli.tables import PAIR_TABLE, SET_TABLE, render_frame, terminal
+from shared.stats.warning_groups import group_warnings
 
 Format = Literal["table", "markdown", "latex", "csv"]
 
@@ -118,24 +119,32 @@ def readable(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
 def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
     """The sentences a reader must see beside the tables: what was left out of the sets,
     every warning of the set comparisons (overlap, floors, short schedules), and why each
-    undefined test is undefined."""
-    lines = []
+    undefined test is undefined; a sentence several optimizers share is said once, naming
+    them."""
+    said: dict[str, list[str]] = {}  # optimizer → its sentences, in order
+
+    def say(optimizer: str, sentence: str) -> None:
+        said.setdefault(str(optimizer), []).append(sentence)
+
     for row in sets.itertuples(index=False):
         initial = getattr(row, "initial_models_excluded", None)
         diverged = getattr(row, "diverged_excluded", None)
         if initial is not None:
-            lines.append(
-                f"{row.optimizer}: left out of both sets: {initial} step-0 models and "
-                f"{diverged} records at or after a divergence."
+            say(
+                row.optimizer,
+                f"left out of both sets: {initial} step-0 models and {diverged} records at or "
+                "after a divergence.",
             )
         warnings = getattr(row, "warnings", None) or []
-        lines += [f"{row.optimizer}: {w}" for w in warnings]
+        for warning in warnings:
+            say(row.optimizer, warning)
         floor = getattr(row, "trajectory_p_floor", None)
         reachable = not any("trajectory-level test cannot" in w for w in warnings)
         if reachable and floor is not None and floor == floor:  # NaN: undefined, noted
-            lines.append(
-                f"{row.optimizer}: the trajectory-level test can reach p = {floor:.3g} at best "
-                f"(reaching α takes at least {row.trajectories_needed} pairs of trajectories)."
+            say(
+                row.optimizer,
+                f"the trajectory-level test can reach p = {floor:.3g} at best "
+                f"(reaching α takes at least {row.trajectories_needed} pairs of trajectories).",
             )
         for prefix, label in (
             ("", "on the metric"),
@@ -143,9 +152,10 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
             ("sharpness_", "on sharpness"),
         ):
             if why := getattr(row, f"{prefix}notes", ""):
-                lines.append(f"{row.optimizer}, Set A vs Set B {label}: {why}")
+                say(row.optimizer, f"Set A vs Set B {label}: {why}")
         if why := getattr(row, "sharpness_rho_notes", ""):
-            lines.append(f"{row.optimizer}, sharpness–metric correlation: {why}")
+            say(row.optimizer, f"sharpness–metric correlation: {why}")
+    lines = [group.text() for group in group_warnings(said)]
     lines += list(pairs.attrs.get("warnings", []))
     for row in pairs.itertuples(index=False):
         if why := getattr(row, "notes", ""):

@@ -7,8 +7,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from cli.tables import terminal
 
 tasks_app = typer.Typer(
     help="Training tasks: built in, or contributed by installed packages (optbench.tasks).",
@@ -38,7 +39,9 @@ def list_tasks(
     if as_json:
         typer.echo(json.dumps([t.model_dump(mode="json") for t in listed], indent=2))
         return
-    table = Table(show_lines=True)
+    table = Table(
+        show_lines=True, caption="↑ higher is better, ↓ lower is better", caption_justify="left"
+    )
     for header in ("task", "origin", "metrics (first: default)", "options"):
         table.add_column(header, overflow="fold")
     for task in listed:
@@ -46,12 +49,11 @@ def list_tasks(
             table.add_row(task.name, task.origin.text, f"[red]unavailable[/red]: {task.reason}", "")
             continue
         metrics = "\n".join(
-            f"{m.name} ({'↑ higher' if m.direction == 'higher' else '↓ lower'} is better)"
-            for m in task.metrics
+            f"{m.name} {'↑' if m.direction == 'higher' else '↓'}" for m in task.metrics
         )
         options = "\n".join(f"{o.name}={o.default!r}" for o in task.options)
         table.add_row(f"{task.name}\n{task.description}", task.origin.text, metrics, options)
-    Console().print(table)
+    terminal().print(table)
 
 
 @tasks_app.command("check")
@@ -79,7 +81,7 @@ def check(
         results = check_task(name, options)
     except (UnknownTaskError, TaskOptionError, ValueError) as error:
         _fail(str(error).strip("'\""))
-    console = Console()
+    console = terminal()
     table = Table(title=f"optbench tasks check {name}")
     for header in ("check", "result", "detail"):
         table.add_column(header, overflow="fold")

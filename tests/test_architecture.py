@@ -139,17 +139,9 @@ def test_shared_builds_no_http_error_payloads() -> None:
     assert not imported_packages("shared") & {"starlette", "fastapi"}
 
 
-#: Route modules that still import another route module's helpers, until experiments
-#: are loaded by a dependency of api.deps; this list only ever shrinks.
-ROUTES_IMPORTING_ROUTES = {
-    "api/routes/models.py": {"api.routes.experiments"},
-    "api/routes/training.py": {"api.routes.experiments"},
-    "api/routes/tuning.py": {"api.routes.experiments"},
-}
-
-
 def test_routes_do_not_import_other_routes() -> None:
-    """What several routes share lives in api/deps, api/services or shared."""
+    """What several routes share lives in api/deps (the experiment a path names:
+    ``ExperimentDep``), api/services or shared, never in another route module."""
     found = {}
     for path, tree in modules("api/routes"):
         own = path.removesuffix(".py").replace("/", ".")
@@ -160,8 +152,7 @@ def test_routes_do_not_import_other_routes() -> None:
         }
         if others:
             found[path] = others
-    for path, others in found.items():
-        assert others <= ROUTES_IMPORTING_ROUTES.get(path, set()), (path, others)
+    assert found == {}
 
 
 def test_the_leaderboard_is_aggregated_in_its_service() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from api.deps import (
     ArtifactsDep,
     CurrentUser,
     DispatcherDep,
+    ExperimentDep,
     Reader,
     ResultsDep,
     SessionDep,
@@ -31,10 +32,15 @@ from api.schemas import (
 from api.services.cache import cached, experiment_key
 from api.services.distribution import landscape_distribution
 from api.services.end_points import end_points_page
-from api.services.models import delete_experiment_files, stored_size
+from api.services.models import delete_experiment_files
+from api.services.summaries import experiment_summaries
 from shared.admission import admit
-from shared.db.models import Experiment, Role, Run, Status, User
-from shared.experiments import active_runs_asked, create_experiment, progress, request_cancel
+from shared.db.models import Experiment, Role, Status, User
+from shared.experiments import (
+    active_runs_asked,
+    create_experiment,
+    request_cancel,
+)
 from shared.failures import one_line
 from shared.quotas import QuotaExceeded, check_active_runs, check_submission_rate, hold_user
 from shared.spec import ExperimentSpec, parse_spec
@@ -46,47 +52,9 @@ log = logging.getLogger(__name__)
 #: Paging of end points: restarts a page, snapshots a path, and their product.
 MAX_RESTARTS_PAGE, MAX_PATH_POINTS, MAX_PATH_VALUES = 5000, 200, 200_000
 
-ExperimentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="experiment id")]
-
-
-def load_experiment(session: SessionDep, experiment_id: int) -> Experiment:
-    experiment = session.get(Experiment, experiment_id)
-    if experiment is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"experiment {experiment_id} not found")
-    return experiment
-
 
 def _out(session: SessionDep, experiment: Experiment) -> ExperimentOut:
-    stored, kept = stored_size(session, experiment.id)
-    study = study_of(session, experiment) if experiment.kind == "training" else None
-    counts = dict(
-        session.execute(
-            select(Run.status, func.count())
-            .where(Run.experiment_id == experiment.id)
-            .group_by(Run.status)
-        ).all()
-    )
-    return ExperimentOut(
-        id=experiment.id,
-        name=experiment.name,
-        kind=experiment.kind,
-        status=experiment.status,
-        progress=progress(session, experiment.id),
-        owner=experiment.owner.name,
-        seed=experiment.seed,
-        code_version=experiment.code_version,
-        cancel_requested=experiment.cancel_requested,
-        error=experiment.error,
-        created_at=experiment.created_at,
-        started_at=experiment.started_at,
-        finished_at=experiment.finished_at,
-        runs={str(k): v for k, v in counts.items()},
-        spec=experiment.spec,
-        stored_bytes=stored,
-        kept_models=kept,
-        parent_id=experiment.parent_id,
-        study_id=study.id if study is not None else None,
-    )
+    return experiment_summaries(session, [experiment])[0]
 
 
 @router.post(
@@ -156,7 +124,7 @@ def list_experiments(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(query.order_by(Experiment.id.desc()).limit(limit).offset(offset))
     return ExperimentPage(
-        items=[_out(session, e) for e in page], total=total, limit=limit, offset=offset
+        items=experiment_summaries(session, list(page)), total=total, limit=limit, offset=offset
     )
 
 
@@ -166,18 +134,18 @@ def list_experiments(
     name="get_experiment",
     responses=responses(*READ, 404, 422),
 )
-def get_experiment(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> ExperimentOut:
-    return _out(session, load_experiment(session, experiment_id))
+def get_experiment(experiment: ExperimentDep, session: SessionDep, user: Reader) -> ExperimentOut:
+    return _out(session, experiment)
 
 
 @router.get(
     "/{experiment_id}/runs", response_model=list[RunOut], responses=responses(*READ, 404, 422)
 )
-def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) -> list[RunOut]:
+def list_runs(experiment: ExperimentDep, user: Reader) -> list[RunOut]:
     """Every run: a failure's cause in one line; its traceback for admins only."""
     admin = user is not None and user.role == Role.admin
     runs = []
-    for run in load_experiment(session, experiment_id).runs:
+    for run in experiment.runs:
         out = RunOut.model_validate(run)
         out.error = one_line(run.error) if run.error else None
         out.traceback = run.traceback if admin else None
@@ -191,11 +159,10 @@ def list_runs(experiment_id: ExperimentId, session: SessionDep, user: Reader) ->
     responses=responses(*READ, 403, 404, 422),
 )
 def cancel(
-    experiment_id: ExperimentId, session: SessionDep, user: CurrentUser, dispatcher: DispatcherDep
+    experiment: ExperimentDep, session: SessionDep, user: CurrentUser, dispatcher: DispatcherDep
 ) -> ExperimentOut:
     """Queued runs stop now (those not sent yet never reach a worker), running ones at
     their next progress report."""
-    experiment = load_experiment(session, experiment_id)
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may cancel")
     request_cancel(session, experiment)
@@ -210,7 +177,7 @@ def cancel(
     responses=responses(*READ, 403, 404, 409, 422),
 )
 def delete(
-    experiment_id: ExperimentId,
+    experiment: ExperimentDep,
     session: SessionDep,
     user: CurrentUser,
     store: ArtifactsDep,
@@ -219,7 +186,7 @@ def delete(
 ) -> Response:
     """Delete an experiment with its runs, results and files (checkpoints, kept models);
     503, deleting nothing, while the artifact store cannot be reached."""
-    experiment = load_experiment(session, experiment_id)
+    experiment_id = experiment.id
     if not may_modify(user, experiment.owner_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the owner or an admin may delete")
     if experiment.parent_id is not None:
@@ -256,14 +223,17 @@ def forget_studies(database_url: str, experiment_id: int, created: Any, keys: li
         log.exception("the Optuna studies of deleted experiment %s were not dropped", experiment_id)
 
 
-def _landscape(session: SessionDep, experiment_id: int) -> Experiment:
-    experiment = load_experiment(session, experiment_id)
+def landscape_experiment(experiment: ExperimentDep) -> Experiment:
+    """The path's experiment, which must be a landscape experiment (409 otherwise)."""
     if experiment.kind != "landscape":
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"experiment {experiment_id} is a {experiment.kind} experiment",
+            f"experiment {experiment.id} is a {experiment.kind} experiment",
         )
     return experiment
+
+
+LandscapeDep = Annotated[Experiment, Depends(landscape_experiment)]
 
 
 @router.get(
@@ -273,7 +243,7 @@ def _landscape(session: SessionDep, experiment_id: int) -> Experiment:
     responses=responses(*READ, 404, 409, 422),
 )
 def distribution(
-    experiment_id: ExperimentId,
+    experiment: LandscapeDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
@@ -295,7 +265,6 @@ def distribution(
     ``else``), how many end points settled within the capture radius, every pair of
     optimizers tested unpaired (G-test or χ²) and paired (Bowker, exact when cells are
     small) with the agreement rate, Holm-adjusted, and each sweep's series."""
-    experiment = _landscape(session, experiment_id)
     key = experiment_key(experiment, "distribution", capture_radius, confidence, test, assignment)
     return cached(
         results,
@@ -319,7 +288,7 @@ def distribution(
     responses=responses(*READ, 404, 409, 422),
 )
 def end_points(
-    experiment_id: ExperimentId,
+    experiment: LandscapeDep,
     session: SessionDep,
     user: Reader,
     function: Annotated[str, Query(max_length=64)],
@@ -344,7 +313,6 @@ def end_points(
                 }
             ],
         )
-    experiment = _landscape(session, experiment_id)
     return end_points_page(
         session,
         experiment.id,

@@ -11,8 +11,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from api.deps import ArtifactsDep, Reader, SessionDep
-from api.routes.experiments import ExperimentId, load_experiment
+from api.deps import ArtifactsDep, ExperimentDep, Reader, SessionDep
 from api.schemas import READ, responses
 from api.schemas.models import KeptModelOut, KeptModelPage
 from api.services.models import find_kept_model, kept_models_query, stored_size
@@ -28,7 +27,7 @@ Step = Annotated[int, Path(ge=0, le=2**62)]
     "/{experiment_id}/models", response_model=KeptModelPage, responses=responses(*READ, 404, 422)
 )
 def list_models(
-    experiment_id: ExperimentId,
+    experiment: ExperimentDep,
     request: Request,
     session: SessionDep,
     user: Reader,
@@ -37,7 +36,6 @@ def list_models(
 ) -> KeptModelPage:
     """The models whose weights the experiment kept, with their records' losses and
     metrics and a download URL each."""
-    experiment = load_experiment(session, experiment_id)
     query = kept_models_query(experiment.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.limit(limit).offset(offset)).all()
@@ -73,7 +71,7 @@ def list_models(
     },
 )
 def download_model(
-    experiment_id: ExperimentId,
+    experiment: ExperimentDep,
     optimizer: Optimizer,
     trajectory: Trajectory,
     step: Step,
@@ -84,7 +82,6 @@ def download_model(
     """The weights of one kept model (safetensors: the state_dict, with the task, its
     options and the number of labels in the metadata). 404 names what is missing; 503
     when the artifact store cannot be reached."""
-    experiment = load_experiment(session, experiment_id)
     kept = find_kept_model(session, experiment, optimizer, trajectory, step)
     try:
         file = store.open(kept.key)

@@ -1,20 +1,23 @@
-"""Training experiments: records, Set A / Set B, optimizer comparisons, learning curves.
+"""Training experiments: records, Set A / Set B, optimizer comparisons, learning curves,
+and the page's view of all of them in one answer.
 
 Everything is computed on demand from the stored records; L, the metric and the set are
 query parameters, so one experiment answers any of these questions without re-running.
+Answers are cached per process: a finished experiment's for good, a running one's until
+its next record (api.services.cache).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
-from api.deps import Reader, ResultsDep, SessionDep, release
-from api.routes.experiments import ExperimentId, load_experiment
+from api.deps import ExperimentDep, Reader, ResultsDep, SessionDep, release
 from api.schemas import (
     READ,
     LearningCurves,
@@ -24,9 +27,11 @@ from api.schemas import (
     RecordPage,
     SetComparisons,
     TrainingSweeps,
+    TrainingView,
     responses,
 )
-from api.services.cache import cached, experiment_key
+from api.services.cache import entity_tag, experiment_key, matches, state_key
+from api.services.curves import curve_column_error, curves_answer
 from api.services.jsonable import jsonable
 from api.services.populations import (
     optimizer_comparison_answer,
@@ -34,13 +39,18 @@ from api.services.populations import (
     populations_answer,
     set_comparison_answer,
 )
-from api.services.records import RECORD_COLUMNS, records_frame, records_query
+from api.services.records import (
+    RECORD_COLUMNS,
+    RecordCount,
+    record_count,
+    records_frame,
+    records_query,
+)
 from api.services.sweeps import training_sweep_answer
+from api.services.view import training_view_answer
 from shared.db.models import Experiment
 from shared.spec import MAX_POPULATION_SIZE, TrainingSpec, parse_spec
-from shared.stats.curves import learning_curves
 from shared.stats.power import MAX_TRAJECTORIES
-from shared.stats.sharpness import SHARPNESS, converged_sharpness
 from shared.tasks.catalog import task_declaration
 from shared.tasks.declarations import TaskDeclaration, UnknownMetricError, UnknownTaskError
 from shared.tasks.metrics import Metric
@@ -58,8 +68,6 @@ MetricName = Annotated[
         "default: the task's first",
     ),
 ]
-#: Record columns a learning curve may show besides the task's metrics.
-CURVE_COLUMNS = ("train_loss", "running_loss", "test_loss", "sharpness")
 PerTrajectory = Annotated[
     int | None,
     Query(
@@ -74,24 +82,73 @@ Alpha = Annotated[
     float,
     Query(ge=1e-6, le=0.5, description="significance level of the tests and warnings"),
 ]
+Confidence = Annotated[float, Query(ge=0.5, le=0.999, description="interval level")]
+CurveColumn = Annotated[
+    str,
+    Query(
+        max_length=64,
+        description="train_loss, running_loss, test_loss, sharpness, or a metric the task reports",
+    ),
+]
+Window = Annotated[int, Query(ge=1, le=1000, description="evaluation points averaged")]
 
 
-def _training(session: SessionDep, experiment_id: int) -> tuple[Experiment, TrainingSpec]:
-    experiment = load_experiment(session, experiment_id)
+@dataclass(frozen=True)
+class TrainingExperiment:
+    """A training experiment with its parsed spec."""
+
+    experiment: Experiment
+    spec: TrainingSpec
+
+    def task(self) -> TaskDeclaration:
+        """The experiment's task, as this server has it (409 if it no longer does)."""
+        try:
+            return task_declaration(self.spec.task)
+        except UnknownTaskError as error:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"this server does not have the experiment's task ({error}); install its "
+                "plugin to read the statistics",
+            ) from None
+
+
+def training_experiment(experiment: ExperimentDep) -> TrainingExperiment:
+    """The path's experiment, which must be a training experiment (409 otherwise)."""
     if experiment.kind != "training":
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"experiment {experiment_id} is a {experiment.kind} experiment",
+            f"experiment {experiment.id} is a {experiment.kind} experiment",
         )
     spec = parse_spec(experiment.spec, catalog=False)
     assert isinstance(spec, TrainingSpec)
-    return experiment, spec
+    return TrainingExperiment(experiment, spec)
+
+
+TrainingDep = Annotated[TrainingExperiment, Depends(training_experiment)]
+
+
+def _metric(declaration: TaskDeclaration, metric: str | None) -> Metric:
+    """The named metric of the task (default: its first); 422 naming ``metric``."""
+    try:
+        return declaration.metric_named(metric)
+    except UnknownMetricError as error:
+        raise HTTPException(
+            422, [{"loc": ["query", "metric"], "type": "value_error", "msg": str(error)}]
+        ) from None
+
+
+def _key(session: SessionDep, experiment: Experiment, *parts: Any) -> tuple:
+    """The cache key of an answer: a finished experiment's without counting its records,
+    a running one's at its current record count."""
+    return experiment_key(experiment, *parts) or state_key(
+        experiment, record_count(session, experiment.id), *parts
+    )
 
 
 def _answer(
     session: SessionDep,
     results: ResultsDep,
-    experiment_id: int,
+    training: TrainingExperiment,
     name: str,
     per_trajectory: int | None,
     metric: str | None,
@@ -100,39 +157,29 @@ def _answer(
 ) -> dict[str, Any]:
     """Resolve L (default: the spec's) and the metric (default: the task's first; its
     direction from the task's declaration), then compute from the records — once per
-    process for a finished experiment."""
-    experiment, spec = _training(session, experiment_id)
-    declaration = _task(spec)
-    try:
-        chosen = declaration.metric_named(metric)
-    except UnknownMetricError as error:
-        raise HTTPException(
-            422, [{"loc": ["query", "metric"], "type": "value_error", "msg": str(error)}]
-        ) from None
-    L = per_trajectory or spec.population_size
-    return cached(
-        results,
-        experiment_key(experiment, name, L, chosen.name, *extra),
+    process for a finished experiment, once per record count for a running one."""
+    declaration = training.task()
+    chosen = _metric(declaration, metric)
+    L = per_trajectory or training.spec.population_size
+    experiment = training.experiment
+    return results.get(
+        _key(session, experiment, name, L, chosen.name, *extra),
         lambda: compute(_frame(session, experiment, declaration), L, chosen),
     )
 
 
-def _task(spec: TrainingSpec) -> TaskDeclaration:
-    """The experiment's task, as this server has it (409 if it no longer does)."""
-    try:
-        return task_declaration(spec.task)
-    except UnknownTaskError as error:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"this server does not have the experiment's task ({error}); install its "
-            "plugin to read the statistics",
-        ) from None
-
-
 def _frame(
-    session: SessionDep, experiment: Experiment, declaration: TaskDeclaration
+    session: SessionDep,
+    experiment: Experiment,
+    declaration: TaskDeclaration,
+    counted: RecordCount | None = None,
 ) -> pd.DataFrame:
-    frame = records_frame(session, experiment.id, declaration.metric_names)
+    frame = records_frame(
+        session,
+        experiment.id,
+        declaration.metric_names,
+        up_to=None if counted is None else counted.last_id,
+    )
     release(session)  # the statistics run without holding a connection or a snapshot
     if frame.empty:
         raise HTTPException(
@@ -143,7 +190,7 @@ def _frame(
 
 @router.get("/{experiment_id}/records", response_model=RecordPage, responses=TRAINING_ERRORS)
 def records(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     optimizer: Annotated[str | None, Query(max_length=64)] = None,
@@ -152,8 +199,7 @@ def records(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
     """Stored model records, ordered by optimizer, trajectory and step; paged."""
-    experiment, _ = _training(session, experiment_id)
-    query = records_query(experiment.id, optimizer, trajectory)
+    query = records_query(training.experiment.id, optimizer, trajectory)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.limit(limit).offset(offset)).all()
     columns = ["optimizer", "trajectory", *RECORD_COLUMNS]  # metrics: a JSON object
@@ -168,13 +214,75 @@ def records(
 
 
 @router.get(
+    "/{experiment_id}/view",
+    response_model=TrainingView,
+    responses={
+        **TRAINING_ERRORS,
+        304: {"description": "unchanged since the answer whose ETag If-None-Match names"},
+    },
+)
+def view(
+    training: TrainingDep,
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    results: ResultsDep,
+    per_trajectory: PerTrajectory = None,
+    metric: MetricName = None,
+    alpha: Alpha = 0.05,
+    confidence: Confidence = 0.95,
+    column: CurveColumn = "test_loss",
+    window: Window = 3,
+    if_none_match: Annotated[str | None, Header(max_length=2000)] = None,
+) -> Response:
+    """Everything the page shows of a training experiment in one answer, from one load
+    of its records: Set A vs Set B (with its warnings said once), the optimizer pairs on
+    Set A, both populations with each member's sharpness, the sweeps, the learning curve
+    of ``column``, and sharpness against the metric. The ETag changes with the
+    experiment's state, its record count and the parameters; ``If-None-Match`` with the
+    current one is a 304 without a body. A running experiment's answer is computed once
+    per record count."""
+    experiment = training.experiment
+    declaration = training.task()
+    chosen = _metric(declaration, metric)
+    error = curve_column_error(column, declaration.name, declaration.metric_names)
+    if error is not None:
+        raise HTTPException(
+            422, [{"loc": ["query", "column"], "type": "value_error", "msg": error}]
+        )
+    L = per_trajectory or training.spec.population_size
+    counted = record_count(session, experiment.id)
+    key = state_key(experiment, counted, "view", L, chosen.name, alpha, confidence, column, window)
+    headers = {"ETag": entity_tag(key, request.app.version), "Cache-Control": "private, no-cache"}
+    if matches(if_none_match, headers["ETag"]):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+
+    def compute() -> bytes:
+        frame = _frame(session, experiment, declaration, counted)
+        answer = training_view_answer(
+            frame,
+            training.spec,
+            L,
+            chosen,
+            alpha=alpha,
+            confidence=confidence,
+            column=column,
+            window=window,
+        )
+        # validated and encoded once; every later request sends the same bytes
+        return TrainingView.model_validate(answer).model_dump_json().encode()
+
+    return Response(results.get(key, compute), media_type="application/json", headers=headers)
+
+
+@router.get(
     "/{experiment_id}/populations",
     response_model=Populations,
     response_model_exclude_unset=True,
     responses=TRAINING_ERRORS,
 )
 def populations(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
@@ -183,12 +291,13 @@ def populations(
     metric: MetricName = None,
 ) -> dict[str, Any]:
     """Set A (lowest training loss) or Set B (best test metric, in the direction the task
-    declares): the L models of each trajectory, per optimizer, with the loss-vs-metric
-    Spearman correlation."""
+    declares): the L models of each trajectory, per optimizer (with each model's
+    sharpness where the experiment measured it), with the loss-vs-metric Spearman
+    correlation."""
     return _answer(
         session,
         results,
-        experiment_id,
+        training,
         "populations",
         per_trajectory,
         metric,
@@ -201,7 +310,7 @@ def populations(
     "/{experiment_id}/set-comparison", response_model=SetComparisons, responses=TRAINING_ERRORS
 )
 def set_comparison(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
@@ -213,11 +322,12 @@ def set_comparison(
     U, Student and Welch t, effect sizes with a cluster-bootstrap interval, a
     trajectory-level test (its smallest reachable p and the trajectories it needs) and
     whether the two levels disagree; summaries of both sets, their overlap, the candidate
-    counts, and warnings in words."""
+    counts, and warnings in words (each distinct one also once in ``warnings``, naming
+    the optimizers it concerns)."""
     return _answer(
         session,
         results,
-        experiment_id,
+        training,
         "set-comparison",
         per_trajectory,
         metric,
@@ -232,7 +342,7 @@ def set_comparison(
     responses=TRAINING_ERRORS,
 )
 def optimizer_comparison(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
@@ -246,7 +356,7 @@ def optimizer_comparison(
     return _answer(
         session,
         results,
-        experiment_id,
+        training,
         "optimizer-comparison",
         per_trajectory,
         metric,
@@ -257,7 +367,7 @@ def optimizer_comparison(
 
 @router.get("/{experiment_id}/plan", response_model=Plan, responses=TRAINING_ERRORS)
 def plan(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
@@ -288,7 +398,7 @@ def plan(
     return _answer(
         session,
         results,
-        experiment_id,
+        training,
         "plan",
         per_trajectory,
         metric,
@@ -310,78 +420,49 @@ def plan(
     "/{experiment_id}/learning-curves", response_model=LearningCurves, responses=TRAINING_ERRORS
 )
 def curves(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
-    column: Annotated[
-        str,
-        Query(
-            max_length=64,
-            description="train_loss, running_loss, test_loss, sharpness, or a metric the "
-            "task reports",
-        ),
-    ] = "test_loss",
+    column: CurveColumn = "test_loss",
     window: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> dict[str, Any]:
     """Per optimizer, the column over gradient evaluations across trajectories (mean,
     std, min, max) with a trailing moving average over ``window`` evaluation points."""
-    experiment, spec = _training(session, experiment_id)
-    declaration = _task(spec)
-    valid = (*CURVE_COLUMNS, *declaration.metric_names)
-    if column not in valid:
+    declaration = training.task()
+    error = curve_column_error(column, declaration.name, declaration.metric_names)
+    if error is not None:
         raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["query", "column"],
-                    "type": "value_error",
-                    "msg": f"column: {column!r} is not a record column of task "
-                    f"{declaration.name!r}; valid ones: {', '.join(valid)}",
-                }
-            ],
+            422, [{"loc": ["query", "column"], "type": "value_error", "msg": error}]
         )
-    return cached(
-        results,
-        experiment_key(experiment, "curves", column, window),
-        lambda: _curves(_frame(session, experiment, declaration), column, window),
+    experiment = training.experiment
+    return results.get(
+        _key(session, experiment, "curves", column, window),
+        lambda: curves_answer(_frame(session, experiment, declaration), column, window),
     )
-
-
-def _curves(records: pd.DataFrame, column: str, window: int) -> dict[str, Any]:
-    if column == SHARPNESS:  # as in every sharpness statistic, unconverged values left out
-        records = converged_sharpness(records)
-    frame = learning_curves(records, column, window)
-    return {
-        "column": column,
-        "window": window,
-        "optimizers": {
-            str(name): jsonable(group.drop(columns="optimizer").to_dict("list"))
-            for name, group in frame.groupby("optimizer", sort=True)
-        },
-    }
 
 
 @router.get("/{experiment_id}/sweep", response_model=TrainingSweeps, responses=TRAINING_ERRORS)
 def sweep(
-    experiment_id: ExperimentId,
+    training: TrainingDep,
     session: SessionDep,
     user: Reader,
     results: ResultsDep,
     per_trajectory: PerTrajectory = None,
     metric: MetricName = None,
-    confidence: Annotated[float, Query(ge=0.5, le=0.999, description="interval level")] = 0.95,
+    confidence: Confidence = 0.95,
 ) -> dict[str, Any]:
     """Each swept optimizer entry's Set A median of the metric, with its cluster-bootstrap
     interval, at every grid point: what a sweep plot draws against the swept values."""
-    _, spec = _training(session, experiment_id)
     return _answer(
         session,
         results,
-        experiment_id,
+        training,
         "sweep",
         per_trajectory,
         metric,
         (confidence,),
-        lambda records, L, metric: training_sweep_answer(records, spec, L, metric, confidence),
+        lambda records, L, metric: training_sweep_answer(
+            records, training.spec, L, metric, confidence
+        ),
     )

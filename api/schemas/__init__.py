@@ -29,6 +29,7 @@ from api.schemas.training import (
     Populations,
     RecordPage,
     SetComparisons,
+    TrainingView,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "SpecSchema",
     "TaskInfo",
     "TrainingSweeps",
+    "TrainingView",
     "TunedOut",
     "responses",
 ]

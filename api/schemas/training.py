@@ -11,11 +11,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from api.schemas.base import Number, Strict, model_of
+from api.schemas.sweeps import TrainingSweeps
 from shared.stats.comparisons import Correlation, PairComparison, SetComparison
 from shared.stats.families import PairFamily
 from shared.stats.populations import CandidateCounts
 from shared.stats.power import TrajectoryPlan
 from shared.stats.sharpness import SharpnessPairs, SharpnessSetComparison
+from shared.stats.warning_groups import WarningGroup
 
 Which = Literal["A", "B"]
 Metric = Annotated[str, Field(description="the test metric (one the task declares)")]
@@ -32,6 +34,7 @@ PairFamilyOut = model_of(PairFamily)
 TrajectoryPlanOut = model_of(TrajectoryPlan)
 SharpnessSetComparisonOut = model_of(SharpnessSetComparison)
 SharpnessPairsOut = model_of(SharpnessPairs)
+WarningGroupOut = model_of(WarningGroup)
 
 
 class RecordOut(Strict):
@@ -87,6 +90,11 @@ class PopulationMember(Strict):
     gradient_evaluations: int
     train_loss: Number
     value: Number = Field(description="the model's value of the population's metric")
+    sharpness: Number = Field(
+        None,
+        description="the model's sharpness, when the experiment measured it (null where "
+        "the estimate did not converge: the sharpness statistics leave it out)",
+    )
 
 
 class OptimizerPopulation(Strict):
@@ -121,6 +129,10 @@ class SetComparisons(Strict):
         None,
         description="per optimizer, Set A vs Set B on sharpness and its rank correlation "
         "with the metric; null when the experiment measured no sharpness",
+    )
+    warnings: list[WarningGroupOut] = Field(  # type: ignore[valid-type]
+        description="every distinct warning of the optimizers' comparisons once, naming the "
+        "optimizers it concerns (the same sentences as each optimizer's `warnings`)",
     )
 
 
@@ -194,3 +206,41 @@ class LearningCurves(Strict):
     column: str
     window: int
     optimizers: dict[str, Curve]
+
+
+class SharpnessPoints(Strict):
+    """One optimizer's candidate models as points: sharpness against the metric."""
+
+    sharpness: list[Number]
+    value: list[Number] = Field(description="the metric's value of the same models")
+
+
+class BothPopulations(Strict):
+    """Set A and Set B."""
+
+    A: Populations
+    B: Populations
+
+
+class TrainingView(Strict):
+    """What the page shows of a training experiment, in one answer: the answers of
+    set-comparison, optimizer-comparison (Set A), populations (A and B, members with
+    their sharpness), sweep and learning-curves at the same L, metric and α, and
+    sharpness against the metric over every candidate model."""
+
+    L: int = Field(description="models per trajectory")
+    metric: Metric
+    direction: Direction
+    alpha: float
+    records: int = Field(description="records the answer was computed from")
+    set_comparison: SetComparisons
+    optimizer_comparison: OptimizerComparisons
+    populations: BothPopulations
+    sweep: TrainingSweeps
+    learning_curves: LearningCurves
+    sharpness_against_metric: dict[str, SharpnessPoints] | None = Field(
+        None,
+        description="per optimizer, its candidate models (after step 0, before any "
+        "divergence) with a converged sharpness and a finite metric; null when the "
+        "experiment measured no sharpness",
+    )

@@ -28,10 +28,13 @@ from shared.stats.set_comparisons import (
     trajectory_arrays,
 )
 from shared.stats.sharpness import (
+    SHARPNESS,
+    converged_sharpness,
     sharpness_optimizer_pairs,
     sharpness_recorded,
     sharpness_set_comparisons,
 )
+from shared.stats.warning_groups import group_warnings
 from shared.tasks.metrics import Metric
 
 MAX_PLANNED_PAIRS = 45
@@ -55,16 +58,23 @@ def candidates_answer(records: pd.DataFrame) -> dict[str, Any]:
 
 
 def populations_answer(records: pd.DataFrame, which: str, L: int, metric: Metric) -> dict[str, Any]:
-    """The models of Set ``which`` per optimizer (each with the metric's value), with the
-    loss-vs-metric correlation and the candidate counts."""
+    """The models of Set ``which`` per optimizer (each with the metric's value, and its
+    sharpness where the experiment measured it: null where the estimate did not converge,
+    as the sharpness statistics leave it out), with the loss-vs-metric correlation and
+    the candidate counts."""
     check_population_size(records, L)
     chosen = population(records, which, L, metric.name, metric.direction)  # type: ignore[arg-type]
     counts = candidates_answer(records)
+    measured = sharpness_recorded(records)
+    if measured:
+        chosen = converged_sharpness(chosen)
     out = {}
     for optimizer, models in chosen.groupby("optimizer", sort=True):
         members = models[["trajectory", "step", "gradient_evaluations", "train_loss"]].assign(
             value=models[metric.name]
         )
+        if measured:
+            members = members.assign(sharpness=models[SHARPNESS])
         out[str(optimizer)] = {
             "models": jsonable(members.to_dict("records")),
             "correlation": jsonable(loss_metric_correlation(models, metric.name)),
@@ -81,7 +91,8 @@ def set_comparison_answer(
     records: pd.DataFrame, L: int, metric: Metric, alpha: float
 ) -> dict[str, Any]:
     """Per optimizer, Set A vs Set B (overlap, candidates, warnings included), and on
-    sharpness where the experiment measured it (else ``on_sharpness`` is None)."""
+    sharpness where the experiment measured it (else ``on_sharpness`` is None); each
+    distinct warning once in ``warnings``, naming the optimizers it concerns."""
     check_population_size(records, L)
     ranked = {"direction": metric.direction, "alpha": alpha}
     on_sharpness = (
@@ -89,12 +100,14 @@ def set_comparison_answer(
         if sharpness_recorded(records)
         else None
     )
+    comparisons = set_a_vs_set_b(records, L, metric.name, **ranked)  # type: ignore[arg-type]
     return {
         "L": L,
         **_metric(metric),
         "alpha": alpha,
-        "optimizers": jsonable(set_a_vs_set_b(records, L, metric.name, **ranked)),  # type: ignore[arg-type]
+        "optimizers": jsonable(comparisons),
         "on_sharpness": on_sharpness,
+        "warnings": jsonable(group_warnings({k: c.warnings for k, c in comparisons.items()})),
     }
 
 

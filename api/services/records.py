@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from shared.db.models import ModelRecord, Run
@@ -51,15 +52,35 @@ def records_query(
     return query.order_by(Run.optimizer, Run.trajectory, ModelRecord.step)
 
 
+class RecordCount(NamedTuple):
+    """How far an experiment's records go: their number and the largest record id."""
+
+    count: int
+    last_id: int
+
+
+def record_count(session: Session, experiment_id: int) -> RecordCount:
+    """The experiment's records counted (one indexed aggregate; no record is loaded)."""
+    count, last = session.execute(
+        select(func.count(ModelRecord.id), func.coalesce(func.max(ModelRecord.id), 0))
+        .join(Run, ModelRecord.run_id == Run.id)
+        .where(Run.experiment_id == experiment_id)
+    ).one()
+    return RecordCount(int(count), int(last))
+
+
 def records_frame(
-    session: Session, experiment_id: int, metrics: Iterable[str] = ()
+    session: Session, experiment_id: int, metrics: Iterable[str] = (), up_to: int | None = None
 ) -> pd.DataFrame:
     """Every record: optimizer (the configuration's key), trajectory, the record's fixed
     fields, and one float column per metric (``metrics``, the task's declared ones, are
-    always present, NaN where a record lacks them; others found in the records too)."""
+    always present, NaN where a record lacks them; others found in the records too).
+    ``up_to``: only records with an id up to it (those a :class:`RecordCount` counted)."""
     # Unordered (the statistics sort what they need), and as plain tuples: pandas probes
     # each row's attributes, which SQLAlchemy rows answer slowly.
     query = records_query(experiment_id).order_by(None)
+    if up_to is not None:
+        query = query.where(ModelRecord.id <= up_to)
     return _frame([tuple(row) for row in session.execute(query)], metrics)
 
 

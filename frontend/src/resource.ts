@@ -11,6 +11,8 @@ export type Resource<T> =
 export type Options<T> = {
   /** Milliseconds until the next refresh after an answer, or null to stop. */
   refresh?: (data: T) => number | null;
+  /** Milliseconds until the next try after a failure, or null to stop (the default). */
+  retry?: (error: unknown) => number | null;
 };
 
 export function isAbort(error: unknown): boolean {
@@ -34,6 +36,8 @@ export function useResource<T>(
       } catch (error) {
         if (controller.signal.aborted || isAbort(error)) return;
         setResource((previous) => ({ state: "error", error, data: previous.data }));
+        const wait = options.retry?.(error);
+        if (wait !== null && wait !== undefined) timer = window.setTimeout(run, wait);
       }
     };
     setResource((previous) => ({ state: "loading", data: previous.data }));

@@ -244,43 +244,14 @@ export function sweepAxis(series: { parameters: string[]; points: { values: Reco
   return positive && Math.max(...xs) / Math.min(...xs) >= 10 ? "log" as const : "linear" as const;
 }
 
-type MeasuredRecord = {
-  optimizer: string; trajectory: number; step: number; diverged: boolean; sharpness?: number | null;
-  /** The task's test metrics by name. */
-  metrics: Record<string, number | null | undefined>;
-};
-
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
-/** Sharpness per model key, for the records that measured it. */
-export function sharpnessByModel(records: MeasuredRecord[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const r of records) if (finite(r.sharpness)) out.set(modelKey(r), r.sharpness);
-  return out;
-}
-
-/** Populations (as the API answers them) with each member's sharpness attached. */
-export function withSharpness(optimizers: Record<string, { models: { trajectory: number; step: number }[] }>,
-  sharpness: Map<string, number>): Record<string, { models: { sharpness: number | null }[] }> {
-  return Object.fromEntries(Object.entries(optimizers).map(([optimizer, p]) => [optimizer, {
-    models: p.models.map((m) => ({ sharpness: sharpness.get(modelKey({ optimizer, ...m })) ?? null })),
-  }]));
-}
-
-/** Sharpness against the metric, one marker trace per optimizer, over its candidate models
- * (after step 0, before divergence) that have both values. */
-export function sharpnessScatter(records: MeasuredRecord[], metric: string): ScatterTrace[] {
-  const by = new Map<string, { x: number[]; y: number[] }>();
-  for (const r of records) {
-    const value = r.metrics[metric];
-    if (r.step === 0 || r.diverged || !finite(r.sharpness) || !finite(value)) continue;
-    const points = by.get(r.optimizer) ?? { x: [], y: [] };
-    points.x.push(r.sharpness);
-    points.y.push(value);
-    by.set(r.optimizer, points);
-  }
-  return [...by].map(([name, p]) => ({
-    type: "scatter", mode: "markers", name, x: p.x, y: p.y, marker: { size: 6, opacity: 0.7 },
+/** Sharpness against the metric, one marker trace per optimizer, from the points the
+ * server chose (its candidate models with a converged sharpness). */
+export function sharpnessTraces(points: Record<string, { sharpness: (number | null)[]; value: (number | null)[] }>,
+): ScatterTrace[] {
+  return Object.entries(points).map(([name, p]) => ({
+    type: "scatter", mode: "markers", name, x: p.sharpness, y: p.value, marker: { size: 6, opacity: 0.7 },
   }));
 }
 

@@ -141,7 +141,7 @@ try {
   const training = await submit({ kind: "training", name: "digits (e2e)", task: "digits", optimizers: [
     { name: "sgd", sweep: { lr: [0.02, 0.05] } }, { name: "sam", hyperparameters: { lr: 0.05 } }],
     trajectories: 2, budget: { epochs: 2 }, evaluate_every: 0.25, batch_size: 64, population_size: 3, device: "cpu",
-    sharpness: true, sharpness_iterations: 10, sharpness_batch: 128 });
+    sharpness: true, sharpness_iterations: 40, sharpness_batch: 128 });  // enough to converge
 
   // The queue: per member, the runs running and queued, and where each experiment stands.
   await page.goto(`${base}/#/queue`);
@@ -204,6 +204,27 @@ try {
   }, 60);
   check("the status filter shows only succeeded experiments", true);
 
+  // Opening a training experiment costs at most 3 API requests: the experiment, its view
+  // (every statistic the page shows) and its kept models.
+  await page.goto("about:blank");
+  const opened = [];
+  const counting = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith("/api/")) opened.push(`${request.method()} ${url.pathname}`);
+  };
+  page.on("request", counting);
+  await page.goto(`${base}/#/experiments/${training.id}`);
+  await shows(page, "#kept-models tbody tr");
+  await shows(page, "#sharpness-sets tbody tr");
+  await page.waitForTimeout(1500);  // anything the page would still ask for
+  page.off("request", counting);
+  check(`a training experiment opens in at most 3 API requests (${opened.join(", ")})`, opened.length <= 3);
+  const again = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(`/experiments/${training.id}/view`));
+  await page.reload();
+  const sent = await (await again).request().allHeaders();
+  check("opened again, the view is revalidated with its ETag (If-None-Match: the server's 304)",
+    Boolean(sent["if-none-match"]));
+
   // Training detail: learning curves, Set A/B boxes, tables, adjustable L (kept in the URL).
   await page.goto(`${base}/#/experiments/${training.id}`);
   await shows(page, "#curves .scatterlayer .trace");
@@ -221,6 +242,9 @@ try {
   await page.goto(`${base}/#/experiments/${training.id}`);
   await shows(page, "#warnings li");
   check("a large overlap comes with a warning in words", (await page.textContent("#warnings")).includes("also in Set B"));
+  const said = await page.$$eval("#warnings li",
+    (items) => items.map((li) => li.textContent.split(": ").slice(1).join(": ")));
+  check(`each warning is said once, naming its optimizers (${said.length})`, new Set(said).size === said.length);
   await shot(page, "training-experiment");
 
   // The training sweep and sharpness: Set A vs Set B, and against the metric.
@@ -253,7 +277,7 @@ try {
   await shot(page, "training-kept-models");
 
   // Navigating away cancels the requests of the view that is gone.
-  await page.route("**/set-comparison*", async (route) => {
+  await page.route("**/view?*", async (route) => {
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue().catch(() => {});
   });
@@ -262,9 +286,9 @@ try {
   await page.goto(`${base}/#/experiments/${training.id}?L=1`);
   await page.waitForSelector("#L");
   await page.click("header >> text=Leaderboard");
-  await until("the aborted request", async () => aborted.some((a) => a.includes("set-comparison")), 10);
-  check("leaving a view cancels its pending requests", aborted.some((a) => /set-comparison.*ABORTED/.test(a)));
-  await page.unroute("**/set-comparison*");
+  await until("the aborted request", async () => aborted.some((a) => a.includes("/view?")), 10);
+  check("leaving a view cancels its pending requests", aborted.some((a) => /\/view\?.*ABORTED/.test(a)));
+  await page.unroute("**/view?*");
 
   // Compare, for both kinds.
   await page.goto(`${base}/#/compare/${training.id}?a=${encodeURIComponent("sgd@lr=0.05")}&b=sam`);

@@ -380,13 +380,40 @@ def study_progress(session: Session, experiment: Experiment) -> float:
     evaluations, gradient evaluations spent over those granted)."""
     if experiment.status.terminal:
         return 1.0
+    return study_share(experiment, study_trial_rows(session, [experiment.id])[experiment.id])
+
+
+def study_trial_rows(
+    session: Session, experiment_ids: Iterable[int]
+) -> dict[int, list[tuple[bool, int | None, float]]]:
+    """Per study, each trial's (settled, gradient evaluations, run progress): what
+    :func:`study_share` reads, for several studies in one query."""
+    ids = list(experiment_ids)
+    out: dict[int, list[tuple[bool, int | None, float]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(
+            TuningTrial.experiment_id,
+            TuningTrial.settled,
+            TuningTrial.gradient_evaluations,
+            Run.progress,
+        )
+        .join(Run, Run.id == TuningTrial.run_id)
+        .where(TuningTrial.experiment_id.in_(ids))
+    ).all()
+    for experiment_id, settled, gradient_evaluations, progress in rows:
+        out[experiment_id].append((settled, gradient_evaluations, progress))
+    return out
+
+
+def study_share(experiment: Experiment, rows: Iterable[tuple[bool, int | None, float]]) -> float:
+    """:func:`study_progress` from the study's trial rows (:func:`study_trial_rows`)."""
+    if experiment.status.terminal:
+        return 1.0
     spec = parse_spec(experiment.spec, catalog=False)
     assert isinstance(spec, TuningSpec)
-    rows = session.execute(
-        select(TuningTrial.settled, TuningTrial.gradient_evaluations, Run.progress)
-        .join(Run, Run.id == TuningTrial.run_id)
-        .where(TuningTrial.experiment_id == experiment.id)
-    ).all()
+    rows = list(rows)
     tuning = spec.tuning
     optimizers = len(spec.optimizers)
     if tuning.trials is not None:

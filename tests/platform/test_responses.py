@@ -45,6 +45,7 @@ def answers(settings: Settings):  # type: ignore[no-untyped-def]
         f"{t}/learning-curves",
         f"{t}/plan",
         f"{t}/sweep",
+        f"{t}/view",
         f"{t}/models",
         f"{e}/distribution",
         f"{e}/end-points?function=six_hump_camel&paths=true",

@@ -45,7 +45,7 @@ def test_tune_submits_a_study_and_results_print_its_budget_table(
     shown = runner.invoke(app, ["results", str(study)], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     assert "2 trials per optimizer (equal)" in shown.stdout
-    assert "2 / 2 trials" in shown.stdout
+    assert "2 / 2" in shown.stdout and "budgets in trials" in shown.stdout
     lines = shown.stdout.splitlines()
     for key in ("sgd", "nig_sgd"):
         [line] = [x for x in lines if x.startswith(f"{key} (trial ")]

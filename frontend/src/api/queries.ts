@@ -68,28 +68,20 @@ export function submit(spec: Record<string, unknown>): Promise<A.Accepted> {
   return must(client.POST("/api/v1/experiments", { body: spec as never }));
 }
 
-type SetQuery = paths["/api/v1/experiments/{experiment_id}/set-comparison"]["get"]["parameters"]["query"];
-type Population = Pick<NonNullable<SetQuery>, "L" | "metric">;
+type ViewQuery = NonNullable<paths["/api/v1/experiments/{experiment_id}/view"]["get"]["parameters"]["query"]>;
 
-export function setComparison(id: Id, query: Population, signal: AbortSignal): Promise<A.SetComparisons> {
-  const path = "/api/v1/experiments/{experiment_id}/set-comparison";
+/** Everything the training page shows, in one answer (the browser revalidates it with its
+ * ETag: an unchanged experiment costs a 304). */
+export function view(id: Id, query: ViewQuery, signal: AbortSignal): Promise<A.TrainingView> {
+  const path = "/api/v1/experiments/{experiment_id}/view";
   return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
 }
 
-export function optimizerPairs(id: Id, query: Population, signal: AbortSignal): Promise<A.OptimizerPairs> {
+type PairQuery = Pick<NonNullable<paths["/api/v1/experiments/{experiment_id}/optimizer-comparison"]["get"][
+  "parameters"]["query"]>, "L" | "metric">;
+
+export function optimizerPairs(id: Id, query: PairQuery, signal: AbortSignal): Promise<A.OptimizerPairs> {
   const path = "/api/v1/experiments/{experiment_id}/optimizer-comparison";
-  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
-}
-
-export function populations(id: Id, query: Population & { which: "A" | "B" },
-  signal: AbortSignal): Promise<A.Populations> {
-  const path = "/api/v1/experiments/{experiment_id}/populations";
-  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
-}
-
-export function learningCurves(id: Id, signal: AbortSignal): Promise<A.LearningCurves> {
-  const path = "/api/v1/experiments/{experiment_id}/learning-curves";
-  const query = { column: "test_loss" as const, window: 3 };
   return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
 }
 
@@ -113,27 +105,6 @@ export function modelFile(id: Id, model: ModelKey): Promise<Blob> {
   const path = "/api/v1/experiments/{experiment_id}/models/{optimizer}/{trajectory}/{step}";
   const params = { path: { experiment_id: id, ...model } };
   return must(client.GET(path, { params, parseAs: "blob" }));
-}
-
-const RECORD_PAGE = 10_000;  // the API's largest page
-const MOST_RECORDS = 100_000;  // what the page draws at most (a paper-scale study has ~12,000)
-
-/** Every stored record of an experiment, a page at a time (at most MOST_RECORDS). */
-export async function records(id: Id, signal: AbortSignal): Promise<A.ModelRecord[]> {
-  const path = "/api/v1/experiments/{experiment_id}/records";
-  const all: A.ModelRecord[] = [];
-  for (let offset = 0; offset < MOST_RECORDS; offset += RECORD_PAGE) {
-    const query = { limit: RECORD_PAGE, offset };
-    const page = await must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
-    all.push(...page.items);
-    if (offset + RECORD_PAGE >= page.total) break;
-  }
-  return all;
-}
-
-export function trainingSweeps(id: Id, query: Population, signal: AbortSignal): Promise<A.TrainingSweeps> {
-  const path = "/api/v1/experiments/{experiment_id}/sweep";
-  return must(client.GET(path, { params: { path: { experiment_id: id }, query }, signal }));
 }
 
 /** A tuning study (or the one a training spec with `tuning:` ran): trials and budgets. */

@@ -237,8 +237,9 @@ export interface paths {
         /**
          * Populations
          * @description Set A (lowest training loss) or Set B (best test metric, in the direction the task
-         *     declares): the L models of each trajectory, per optimizer, with the loss-vs-metric
-         *     Spearman correlation.
+         *     declares): the L models of each trajectory, per optimizer (with each model's
+         *     sharpness where the experiment measured it), with the loss-vs-metric Spearman
+         *     correlation.
          */
         get: operations["populations_api_v1_experiments__experiment_id__populations_get"];
         put?: never;
@@ -302,7 +303,8 @@ export interface paths {
          *     U, Student and Welch t, effect sizes with a cluster-bootstrap interval, a
          *     trajectory-level test (its smallest reachable p and the trajectories it needs) and
          *     whether the two levels disagree; summaries of both sets, their overlap, the candidate
-         *     counts, and warnings in words.
+         *     counts, and warnings in words (each distinct one also once in ``warnings``, naming
+         *     the optimizers it concerns).
          */
         get: operations["set_comparison_api_v1_experiments__experiment_id__set_comparison_get"];
         put?: never;
@@ -349,6 +351,32 @@ export interface paths {
          *     the budget granted and used, trials pruned and failed, and the best configuration.
          */
         get: operations["tuning_api_v1_experiments__experiment_id__tuning_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View
+         * @description Everything the page shows of a training experiment in one answer, from one load
+         *     of its records: Set A vs Set B (with its warnings said once), the optimizer pairs on
+         *     Set A, both populations with each member's sharpness, the sweeps, the learning curve
+         *     of ``column``, and sharpness against the metric. The ETag changes with the
+         *     experiment's state, its record count and the parameters; ``If-None-Match`` with the
+         *     current one is a 304 without a body. A running experiment's answer is computed once
+         *     per record count.
+         */
+        get: operations["view_api_v1_experiments__experiment_id__view_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -651,6 +679,14 @@ export interface components {
              * @description where to GET the experiment
              */
             url: string;
+        };
+        /**
+         * BothPopulations
+         * @description Set A and Set B.
+         */
+        BothPopulations: {
+            A: components["schemas"]["Populations"];
+            B: components["schemas"]["Populations"];
         };
         /**
          * BudgetRow
@@ -3006,6 +3042,12 @@ export interface components {
         PopulationMember: {
             /** Gradient Evaluations */
             gradient_evaluations: number;
+            /**
+             * Sharpness
+             * @description the model's sharpness, when the experiment measured it (null where the estimate did not
+             * converge: the sharpness statistics leave it out)
+             */
+            sharpness?: number | null;
             /** Step */
             step: number;
             /**
@@ -3473,6 +3515,12 @@ export interface components {
             optimizers: {
                 [key: string]: components["schemas"]["SetComparison"];
             };
+            /**
+             * Warnings
+             * @description every distinct warning of the optimizers' comparisons once, naming the optimizers it
+             * concerns (the same sentences as each optimizer's `warnings`)
+             */
+            warnings: components["schemas"]["WarningGroup"][];
         };
         /**
          * ShareIn
@@ -3506,6 +3554,19 @@ export interface components {
             pairs: components["schemas"]["PairComparison"][];
             /** Which */
             which: string;
+        };
+        /**
+         * SharpnessPoints
+         * @description One optimizer's candidate models as points: sharpness against the metric.
+         */
+        SharpnessPoints: {
+            /** Sharpness */
+            sharpness: (number | null)[];
+            /**
+             * Value
+             * @description the metric's value of the same models
+             */
+            value: (number | null)[];
         };
         /**
          * SharpnessSetComparison
@@ -3882,6 +3943,51 @@ export interface components {
             points: components["schemas"]["TrainingSweepPoint"][];
         };
         /**
+         * TrainingView
+         * @description What the page shows of a training experiment, in one answer: the answers of
+         *     set-comparison, optimizer-comparison (Set A), populations (A and B, members with
+         *     their sharpness), sweep and learning-curves at the same L, metric and α, and
+         *     sharpness against the metric over every candidate model.
+         */
+        TrainingView: {
+            /** Alpha */
+            alpha: number;
+            /**
+             * Direction
+             * @description which values of the metric are better, as the task declares it
+             * @enum {string}
+             */
+            direction: "higher" | "lower";
+            /**
+             * L
+             * @description models per trajectory
+             */
+            L: number;
+            learning_curves: components["schemas"]["LearningCurves"];
+            /**
+             * Metric
+             * @description the test metric (one the task declares)
+             */
+            metric: string;
+            optimizer_comparison: components["schemas"]["OptimizerComparisons"];
+            populations: components["schemas"]["BothPopulations"];
+            /**
+             * Records
+             * @description records the answer was computed from
+             */
+            records: number;
+            set_comparison: components["schemas"]["SetComparisons"];
+            /**
+             * Sharpness Against Metric
+             * @description per optimizer, its candidate models (after step 0, before any divergence) with a converged
+             * sharpness and a finite metric; null when the experiment measured no sharpness
+             */
+            sharpness_against_metric?: {
+                [key: string]: components["schemas"]["SharpnessPoints"];
+            } | null;
+            sweep: components["schemas"]["TrainingSweeps"];
+        };
+        /**
          * TrajectoryPlan
          * @description Trajectories per side needed to detect the pilot's difference with ``power``.
          */
@@ -4236,6 +4342,22 @@ export interface components {
                 [key: string]: boolean | number | string;
             };
             tuning: components["schemas"]["TuningSettings"];
+        };
+        /**
+         * WarningGroup
+         * @description One warning and every optimizer it concerns.
+         */
+        WarningGroup: {
+            /**
+             * Message
+             * @description The warning, in words.
+             */
+            message: string;
+            /**
+             * Optimizers
+             * @description The optimizers (configuration keys) the warning is about, in the order given.
+             */
+            optimizers: string[];
         };
         /**
          * WrapperInfo
@@ -5505,6 +5627,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Tuning"];
                 };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such experiment, function or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the experiment is of the other kind, or has no results yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    view_api_v1_experiments__experiment_id__view_get: {
+        parameters: {
+            query?: {
+                /** @description significance level of the tests and warnings */
+                alpha?: number;
+                /** @description train_loss, running_loss, test_loss, sharpness, or a metric the task reports */
+                column?: string;
+                /** @description interval level */
+                confidence?: number;
+                /** @description models per trajectory (default: the spec's population_size); at most the candidate
+                 * models a trajectory holds */
+                L?: number | null;
+                /** @description a metric the experiment's task reports (GET /tasks lists them); default: the task's
+                 * first */
+                metric?: string | null;
+                /** @description evaluation points averaged */
+                window?: number;
+            };
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path: {
+                /** @description experiment id */
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingView"];
+                };
+            };
+            /** @description unchanged since the answer whose ETag If-None-Match names */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description no bearer token, or one that is not valid */
             401: {

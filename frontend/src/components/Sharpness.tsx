@@ -1,9 +1,8 @@
-import type { Correlation, PopulationModel, SharpnessPairs, SharpnessSetComparison } from "../api/answers";
-import * as api from "../api/queries";
-import { useResource } from "../resource";
-import { fixed, formatP, populationBoxes, sharpnessByModel, sharpnessScatter, withSharpness } from "../shape";
+import type {
+  Correlation, PopulationModel, SharpnessPairs, SharpnessPoints, SharpnessSetComparison,
+} from "../api/answers";
+import { fixed, formatP, populationBoxes, sharpnessTraces } from "../shape";
 import { Plot } from "./Plot";
-import { Show } from "./Status";
 import { Table } from "./Table";
 
 type Sets = Record<string, { models: PopulationModel[] }>;
@@ -11,33 +10,29 @@ type Sets = Record<string, { models: PopulationModel[] }>;
 const rho = (c: Correlation) => `${fixed(c.rho, 2)} (p ${formatP(c.pvalue)}, n ${c.n})`;
 
 /** The flat-minima question: Set A vs Set B on sharpness (boxes and tests), sharpness
- * against the metric over every candidate model, and the optimizer pairs on sharpness. */
-export function Sharpness({ id, metric, comparisons, pairs, setA, setB }: {
-  id: number; metric: string; comparisons: Record<string, SharpnessSetComparison>; pairs: SharpnessPairs | null;
-  setA: Sets; setB: Sets;
+ * against the metric over every candidate model, and the optimizer pairs on sharpness;
+ * all from the experiment's view (members carry their sharpness, the server picks the
+ * points). */
+export function Sharpness({ metric, comparisons, pairs, setA, setB, points }: {
+  metric: string; comparisons: Record<string, SharpnessSetComparison>; pairs: SharpnessPairs | null;
+  setA: Sets; setB: Sets; points: Record<string, SharpnessPoints>;
 }) {
-  const records = useResource((signal) => api.records(id, signal), [id]);
   const rows = Object.values(comparisons);
+  const boxes = populationBoxes(setA, setB, "sharpness", metric);
   return (
     <div id="sharpness">
       <h3>Sharpness (largest Hessian eigenvalue of the training loss)</h3>
-      <Show resource={records} loading="Reading the records…">{(all) => {
-        const byModel = sharpnessByModel(all);
-        const boxes = populationBoxes(withSharpness(setA, byModel), withSharpness(setB, byModel), "sharpness", metric);
-        return (
-          <div class="row">
-            <Plot id="sharpness-boxes" class="plot half" kinds={["box"]} data={boxes} layout={{
-              boxmode: "group", title: { text: "Set A vs Set B: sharpness" }, height: 420,
-              yaxis: { title: { text: "sharpness" } },
-            }} />
-            <Plot id="sharpness-metric" class="plot half" kinds={["scatter"]} data={sharpnessScatter(all, metric)}
-              layout={{
-                title: { text: `sharpness against ${metric} (every candidate model)` }, height: 420,
-                xaxis: { title: { text: "sharpness" } }, yaxis: { title: { text: metric } },
-              }} />
-          </div>
-        );
-      }}</Show>
+      <div class="row">
+        <Plot id="sharpness-boxes" class="plot half" kinds={["box"]} data={boxes} layout={{
+          boxmode: "group", title: { text: "Set A vs Set B: sharpness" }, height: 420,
+          yaxis: { title: { text: "sharpness" } },
+        }} />
+        <Plot id="sharpness-metric" class="plot half" kinds={["scatter"]} data={sharpnessTraces(points)}
+          layout={{
+            title: { text: `sharpness against ${metric} (every candidate model)` }, height: 420,
+            xaxis: { title: { text: "sharpness" } }, yaxis: { title: { text: metric } },
+          }} />
+      </div>
       <Table id="sharpness-sets" rows={rows} rowKey={(r) => r.optimizer} columns={[
         { header: "optimizer", cell: (r) => r.optimizer },
         { header: "A median", cell: (r) => fixed(r.set_a.median, 3) },

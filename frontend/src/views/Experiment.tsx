@@ -52,6 +52,8 @@ function Results({ experiment: e, params }: { experiment: ExperimentAnswer; para
 
 function Populations({ experiment: e, params }: { experiment: ExperimentAnswer; params: URLSearchParams }) {
   if (!TERMINAL.has(e.status)) {
+    // a training experiment's statistics so far; a landscape's distribution once it ends
+    if (e.kind === "training" && e.status === "running") return <Training id={e.id} params={params} running />;
     return <p class="empty">Results appear when the experiment finishes; this page refreshes itself.</p>;
   }
   if (e.status !== "succeeded") {

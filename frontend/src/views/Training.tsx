@@ -1,5 +1,6 @@
 import { useMemo } from "preact/hooks";
-import type { CandidateCounts, OptimizerPairs, SetComparison } from "../api/answers";
+import type { CandidateCounts, OptimizerPairs, SetComparison, TrainingView, WarningGroup } from "../api/answers";
+import { ApiError } from "../api/client";
 import * as api from "../api/queries";
 import { KeptModels } from "../components/KeptModels";
 import { Sharpness } from "../components/Sharpness";
@@ -11,27 +12,29 @@ import { useResource } from "../resource";
 import { href, navigate } from "../router";
 import { curveTraces, fixed, formatP, memberKeys, percent, populationBoxes } from "../shape";
 
+/** How often a running experiment's view is asked again; between evaluation points the
+ * server answers 304 (the browser revalidates with the ETag) without computing anything. */
+const POLL_MS = 5000;
+
 /** A training experiment: learning curves, Set A vs Set B per optimizer (boxes, tests,
- * overlap warnings), the optimizer pairs and the kept models; L (models per trajectory)
- * is adjustable and kept in the URL. */
-export function Training({ id, params }: { id: number; params: URLSearchParams }) {
+ * overlap warnings), the optimizer pairs and the kept models, all from one answer of the
+ * server (GET …/view); L (models per trajectory) is adjustable and kept in the URL. While
+ * the experiment runs, the statistics so far, refreshed as evaluation points arrive. */
+export function Training({ id, params, running = false }: { id: number; params: URLSearchParams; running?: boolean }) {
   const L = Number(params.get("L")) || undefined;
   const modelsOffset = Math.max(0, Number(params.get("models")) || 0);
-  const results = useResource(async (signal) => {
-    const query = L ? { L } : {};
-    const [comparison, pairs, a, b, sweeps] = await Promise.all([
-      api.setComparison(id, query, signal), api.optimizerPairs(id, query, signal),
-      api.populations(id, { ...query, which: "A" }, signal), api.populations(id, { ...query, which: "B" }, signal),
-      api.trainingSweeps(id, query, signal),
-    ]);
-    return {
-      comparison, pairs, a, b, sweeps, boxes: populationBoxes(a.optimizers, b.optimizers, "value", comparison.metric),
-      setA: memberKeys(a.optimizers), setB: memberKeys(b.optimizers),
-    };
-  }, [id, L]);
-  const curves = useResource((signal) => api.learningCurves(id, signal), [id]);
-  const curveData = useMemo(() => (curves.data ? curveTraces(curves.data.optimizers) : []), [curves.data]);
-  const shown = results.data?.comparison.L ?? L ?? "";
+  const view = useResource((signal) => api.view(id, { ...(L ? { L } : {}), column: "test_loss", window: 3 }, signal),
+    [id, L, running], {
+      refresh: () => (running ? POLL_MS : null),
+      // a running experiment may not have enough records yet: ask again later
+      retry: (error) => (running && error instanceof ApiError && [409, 422].includes(error.status) ? POLL_MS : null),
+    });
+  const shaped = useMemo(() => view.data && shape(view.data), [view.data]);
+  const shown = view.data?.L ?? L ?? "";
+  if (running && view.state === "error" && view.error instanceof ApiError && [409, 422].includes(view.error.status)) {
+    return <p class="empty">Statistics appear once the trajectories have enough evaluation points: {
+      view.error.message || "not yet"}. This page refreshes itself.</p>;
+  }
   return (
     <>
       <label>
@@ -43,40 +46,43 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
             if (value !== String(shown)) navigate(href(["experiments", id], { L: value }));
           }} />
       </label>
-      <div class="row">
-        <Show resource={curves}>{() => (
-          <Plot id="curves" class="plot half" kinds={["scatter"]} data={curveData} layout={{
-            title: { text: "test loss over gradient evaluations" }, height: 420,
-            xaxis: { title: { text: "gradient evaluations" } },
-          }} />
-        )}</Show>
-        <Show resource={results}>{(r) => (
-          <Plot id="boxes" class="plot half" kinds={["box"]} data={r.boxes} layout={{
-            boxmode: "group", height: 420,
-            title: { text: `Set A vs Set B (${r.comparison.metric}, ${r.comparison.direction} is better)` },
-          }} />
-        )}</Show>
-      </div>
-      <Show resource={results}>{(r) => {
-        const rows = Object.values(r.comparison.optimizers);
+      {running && view.data && (
+        <p class="empty" id="live">Statistics so far, from {view.data.records} records; refreshed as evaluation points
+          arrive.</p>
+      )}
+      <Show resource={view}>{(r) => {
+        const { boxes, curves, setA, setB } = shaped ?? shape(r);
+        const sets = r.set_comparison;
+        const rows = Object.values(sets.optimizers);
+        const pairs = r.optimizer_comparison;
         return (
           <>
-            <h3>Set A vs Set B on {r.comparison.metric} ({r.comparison.direction} is better)</h3>
-            <Warnings rows={rows} />
+            <div class="row">
+              <Plot id="curves" class="plot half" kinds={["scatter"]} data={curves} layout={{
+                title: { text: "test loss over gradient evaluations" }, height: 420,
+                xaxis: { title: { text: "gradient evaluations" } },
+              }} />
+              <Plot id="boxes" class="plot half" kinds={["box"]} data={boxes} layout={{
+                boxmode: "group", height: 420,
+                title: { text: `Set A vs Set B (${r.metric}, ${r.direction} is better)` },
+              }} />
+            </div>
+            <h3>Set A vs Set B on {r.metric} ({r.direction} is better)</h3>
+            <Warnings warnings={sets.warnings} />
             <SetTable rows={rows} />
             <Notes rows={rows} />
             <h3>Candidates</h3>
             <Candidates rows={rows} />
             <h3>Optimizer pairs on Set A (Holm-adjusted)</h3>
-            <PairTable pairs={r.pairs} />
-            {r.sweeps.sweeps.length > 0 && <TrainingSweep sweeps={r.sweeps} />}
-            {r.comparison.on_sharpness && (
-              <Sharpness id={id} metric={r.comparison.metric} comparisons={r.comparison.on_sharpness}
-                pairs={r.pairs.on_sharpness ?? null} setA={r.a.optimizers} setB={r.b.optimizers} />
+            <PairTable pairs={pairs} />
+            {r.sweep.sweeps.length > 0 && <TrainingSweep sweeps={r.sweep} />}
+            {sets.on_sharpness && (
+              <Sharpness metric={r.metric} comparisons={sets.on_sharpness} pairs={pairs.on_sharpness ?? null}
+                setA={r.populations.A.optimizers} setB={r.populations.B.optimizers}
+                points={r.sharpness_against_metric ?? {}} />
             )}
             <h3>Kept models</h3>
-            <KeptModels id={id} metric={r.comparison.metric} setA={r.setA} setB={r.setB} offset={modelsOffset}
-              L={L} />
+            <KeptModels id={id} metric={r.metric} setA={setA} setB={setB} offset={modelsOffset} L={L} />
           </>
         );
       }}</Show>
@@ -84,11 +90,25 @@ export function Training({ id, params }: { id: number; params: URLSearchParams }
   );
 }
 
-/** The server's warnings about a comparison (e.g. Set A and Set B mostly the same models). */
-function Warnings({ rows }: { rows: SetComparison[] }) {
-  const warnings = rows.flatMap((r) => r.warnings.map((w) => `${r.optimizer}: ${w}`));
+/** Plot traces and Set A / Set B membership of one view answer. */
+function shape(r: TrainingView) {
+  const a = r.populations.A.optimizers;
+  const b = r.populations.B.optimizers;
+  return {
+    boxes: populationBoxes(a, b, "value", r.metric), curves: curveTraces(r.learning_curves.optimizers),
+    setA: memberKeys(a), setB: memberKeys(b),
+  };
+}
+
+/** The server's warnings about the comparisons (e.g. Set A and Set B mostly the same
+ * models), each once, naming the optimizers it concerns. */
+function Warnings({ warnings }: { warnings: WarningGroup[] }) {
   if (!warnings.length) return null;
-  return <ul id="warnings" class="warning">{warnings.map((w) => <li key={w}>{w}</li>)}</ul>;
+  return (
+    <ul id="warnings" class="warning">
+      {warnings.map((w) => <li key={w.message}>{w.optimizers.join(", ")}: {w.message}</li>)}
+    </ul>
+  );
 }
 
 function SetTable({ rows }: { rows: SetComparison[] }) {

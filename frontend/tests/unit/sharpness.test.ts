@@ -1,23 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { sharpnessByModel, sharpnessScatter, trainingSweepTrace, withSharpness } from "../../src/shape";
-
-const records = [
-  { optimizer: "sgd", trajectory: 0, step: 0, diverged: false, sharpness: 9, metrics: { accuracy: 0.1 } },  // initial model
-  { optimizer: "sgd", trajectory: 0, step: 8, diverged: false, sharpness: 4, metrics: { accuracy: 0.8 } },
-  { optimizer: "sgd", trajectory: 1, step: 8, diverged: false, sharpness: null, metrics: { accuracy: 0.7 } },  // not measured
-  { optimizer: "sam", trajectory: 0, step: 8, diverged: true, sharpness: 2, metrics: { accuracy: 0.5 } },  // diverged
-  { optimizer: "sam", trajectory: 0, step: 16, diverged: false, sharpness: 3, metrics: { accuracy: 0.9 } },
-];
+import { populationBoxes, sharpnessTraces, trainingSweepTrace } from "../../src/shape";
 
 describe("sharpness", () => {
-  it("plots sharpness against the metric over candidate models only", () => {
-    const traces = sharpnessScatter(records, "accuracy");
-    expect(traces.map((t) => [t.name, t.x, t.y])).toEqual([["sgd", [4], [0.8]], ["sam", [3], [0.9]]]);
+  it("plots the server's points of sharpness against the metric, one trace per optimizer", () => {
+    const traces = sharpnessTraces({
+      sam: { sharpness: [3], value: [0.9] }, sgd: { sharpness: [4, 5], value: [0.8, 0.7] },
+    });
+    expect(traces.map((t) => [t.name, t.x, t.y, t.mode])).toEqual([
+      ["sam", [3], [0.9], "markers"], ["sgd", [4, 5], [0.8, 0.7], "markers"]]);
   });
-  it("attaches each population member's sharpness by optimizer, trajectory and step", () => {
-    const byModel = sharpnessByModel(records);
-    const sets = withSharpness({ sgd: { models: [{ trajectory: 0, step: 8 }, { trajectory: 1, step: 8 }] } }, byModel);
-    expect(sets.sgd.models).toEqual([{ sharpness: 4 }, { sharpness: null }]);
+  it("draws each member's sharpness as the server sends it, leaving out null (unconverged)", () => {
+    const a = { sgd: { models: [{ sharpness: 4, value: 0.8 }, { sharpness: null, value: 0.7 }] } };
+    const [setA] = populationBoxes(a, a, "sharpness", "accuracy");
+    expect(setA.y).toEqual([4]);
   });
 });
 
