@@ -17,7 +17,16 @@ from api.deps import authorized
 from api.limits import BodySizeLimit, invalid_request
 from api.methods import method_not_allowed
 from api.queue import Dispatcher
-from api.routes import catalog, experiments, health, leaderboard, models, training, tuning
+from api.routes import (
+    catalog,
+    experiments,
+    health,
+    leaderboard,
+    models,
+    tokens,
+    training,
+    tuning,
+)
 from api.schemas.openapi import publish_openapi
 from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
@@ -71,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tuning.router,
         leaderboard.router,
         models.router,
+        tokens.router,
     ):
         api.include_router(router)
     app.include_router(api)
