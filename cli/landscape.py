@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.tables import render_distribution
+from optbench_client.cli.tables import render_distribution
 from shared.landscapes.functions import PAPER_FUNCTIONS, UnknownLandscapeError, landscape
 from shared.landscapes.study import (
     ALL_OPTIMIZERS,

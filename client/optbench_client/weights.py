@@ -1,54 +1,91 @@
-"""Kept models through the API: list them, download safetensors files, rebuild modules."""
+"""Kept models through the API: download safetensors files, read them without PyTorch,
+rebuild modules where the server's package is installed."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import struct
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
-import pandas as pd
+import numpy as np
+
+from optbench_client.errors import ApiError, OptbenchError
+from optbench_client.transport import answer_error
 
 if TYPE_CHECKING:
     from torch import nn
 
+#: The key under which the server stores task, options and origin in the file's metadata.
+METADATA_KEY = "optbench"
 
-def with_metric_columns(items: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows of the API with their ``metrics`` object spread into one column per metric
-    (``accuracy``, ``perplexity``…), after the fixed columns."""
-    frame = pd.DataFrame(items)
-    if "metrics" not in frame.columns:
-        return frame
-    metrics = pd.DataFrame.from_records([m or {} for m in frame.pop("metrics")], index=frame.index)
-    return frame.join(metrics.drop(columns=[c for c in metrics if c in frame.columns]))
+#: safetensors dtypes as numpy dtypes (little-endian, as the format stores them).
+DTYPES = {
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U64": "<u8",
+    "U32": "<u4",
+    "U16": "<u2",
+    "U8": "u1",
+    "BOOL": "?",
+}
+
+
+class DownloadedModel(NamedTuple):
+    """One kept model: its ``state_dict`` (parameter and buffer names → numpy arrays),
+    the ``metadata`` the server stored with it (task, task options, number of labels,
+    origin), and where the file was written (None when it was not kept)."""
+
+    state_dict: dict[str, np.ndarray]
+    metadata: dict[str, Any]
+    path: Path | None
+
+
+def read_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A safetensors file as numpy arrays and its metadata (the ``optbench`` entry
+    decoded from JSON, other entries as stored). bfloat16 tensors come back as float32,
+    which holds every bfloat16 value exactly."""
+    with open(path, "rb") as file:
+        (length,) = struct.unpack("<Q", file.read(8))
+        header = json.loads(file.read(length))
+        data = file.read()
+    metadata: dict[str, Any] = dict(header.pop("__metadata__", None) or {})
+    if METADATA_KEY in metadata:
+        metadata.update(json.loads(metadata.pop(METADATA_KEY)))
+    tensors = {}
+    for name, entry in header.items():
+        start, end = entry["data_offsets"]
+        raw = data[start:end]
+        if entry["dtype"] == "BF16":
+            halves = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+            array = halves.view(np.float32)
+        elif entry["dtype"] in DTYPES:
+            array = np.frombuffer(raw, dtype=DTYPES[entry["dtype"]]).copy()
+        else:
+            raise OptbenchError(f"{os.fspath(path)}: {name} has dtype {entry['dtype']}")
+        tensors[name] = array.reshape(entry["shape"])
+    return tensors, metadata
 
 
 class KeptModels:
-    """Mixed into ``Client``: needs its ``http`` client and ``_request``."""
+    """Mixed into ``Client``: needs its ``http`` client, ``url`` and ``_call``."""
 
     http: httpx.Client
+    url: str
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:  # pragma: no cover
+    def _call(self, call: Any) -> Any:  # pragma: no cover - defined by the client
         raise NotImplementedError
 
-    def models(self, experiment_id: int) -> pd.DataFrame:
-        """Every kept model of the experiment: optimizer, trajectory, step, losses,
-        metrics, size, SHA-256 and download URL."""
-        items, offset = [], 0
-        while True:
-            page = self._request(
-                "GET",
-                f"/experiments/{experiment_id}/models",
-                params={"limit": 10_000, "offset": offset},
-            )
-            items += page["items"]
-            offset += len(page["items"])
-            if offset >= page["total"] or not page["items"]:
-                return with_metric_columns(items)
-
-    def download_model(
+    def save_model(
         self,
         experiment_id: int,
         optimizer: str,
@@ -58,20 +95,16 @@ class KeptModels:
     ) -> Path:
         """Stream one kept model to ``destination`` (a file, or a directory to put it
         in under the server's name), checking its SHA-256; returns the file's path."""
-        from client.api import ApiError
-
+        if not getattr(self, "_version_checked", True):
+            self.check_server()  # type: ignore[attr-defined]
         url = f"/experiments/{experiment_id}/models/{optimizer}/{trajectory}/{step}"
         with self.http.stream("GET", url) as response:
             if response.status_code >= 400:
                 response.read()
-                try:
-                    detail = response.json().get("detail", response.text)
-                except ValueError:
-                    detail = response.text
-                raise ApiError(response.status_code, detail)
+                raise answer_error(response, self.url)
             target = Path(destination)
             if target.is_dir():
-                target = target / _filename(response, experiment_id, optimizer, trajectory, step)
+                target = target / filename_of(response, experiment_id, optimizer, trajectory, step)
             partial = target.with_name(f".{target.name}.partial")
             digest = hashlib.sha256()
             try:
@@ -87,22 +120,48 @@ class KeptModels:
                 partial.unlink(missing_ok=True)
         return target
 
+    def download_model(
+        self,
+        experiment_id: int,
+        optimizer: str,
+        trajectory: int,
+        step: int,
+        destination: str | os.PathLike[str] | None = None,
+    ) -> DownloadedModel:
+        """One kept model's weights as numpy arrays and its metadata; no PyTorch
+        needed. With ``destination`` the file is kept there too."""
+        if destination is not None:
+            path = self.save_model(experiment_id, optimizer, trajectory, step, destination)
+            return DownloadedModel(*read_safetensors(path), path)
+        with tempfile.TemporaryDirectory(prefix="optbench-model-") as directory:
+            path = self.save_model(
+                experiment_id, optimizer, trajectory, step, Path(directory) / "model.safetensors"
+            )
+            return DownloadedModel(*read_safetensors(path), None)
+
     def load_model(
         self, experiment_id: int, optimizer: str, trajectory: int, step: int
     ) -> nn.Module:
         """A ready ``torch.nn.Module`` (eval mode, CPU) with the weights of one kept model,
-        built through the task registry from the experiment's task and options."""
-        from shared.artifacts.weights import build_model
-
-        spec = self._request("GET", f"/experiments/{experiment_id}")["spec"]
+        built through the task registry from the experiment's task and options. Needs the
+        server's package (PyTorch and the tasks); ``download_model`` does not."""
+        try:
+            from shared.artifacts.weights import build_model
+        except ImportError:
+            raise OptbenchError(
+                "load_model builds the task's PyTorch model, which needs the optbench "
+                "package (pip install optbench, with PyTorch); download_model gives the "
+                "weights as numpy arrays without it"
+            ) from None
+        spec = self.experiment(experiment_id).spec  # type: ignore[attr-defined]
         with tempfile.TemporaryDirectory(prefix="optbench-model-") as directory:
-            path = self.download_model(
+            path = self.save_model(
                 experiment_id, optimizer, trajectory, step, Path(directory) / "model.safetensors"
             )
             return build_model(path, spec["task"], spec.get("task_options", {}))
 
 
-def _filename(
+def filename_of(
     response: httpx.Response, experiment_id: int, optimizer: str, trajectory: int, step: int
 ) -> str:
     disposition = response.headers.get("Content-Disposition", "")

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from safetensors import safe_open
 
 from api.app import create_app
-from client.api import Client
+from optbench_client import Client
 from shared.accounts import create_token
 from shared.artifacts import ArtifactStore, artifact_store
 from shared.artifacts.keeping import RecordScore, steps_to_keep

@@ -8,12 +8,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.tables import PAIR_TABLE, SET_TABLE, render_distribution, render_frame, terminal
-from client.api import ApiError, Client
+from optbench_client.cli.flat import pair_table, set_table
+from optbench_client.cli.tables import (
+    PAIR_TABLE,
+    SET_TABLE,
+    render_distribution,
+    render_frame,
+    terminal,
+)
+from optbench_client.client import Client
+from optbench_client.errors import OptbenchError
 
 Url = Annotated[
     str | None, typer.Option("--url", envvar="OPTBENCH_URL", help="default: http://127.0.0.1:8000")
@@ -35,17 +44,28 @@ def _fail(message: str) -> None:
 
 
 def call_api(function, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a client call; API and connection errors become one line, exit status 2."""
+    """Run a client call; API and connection errors become one line, exit status 2.
+    Typed answers come back as the API's JSON (dicts and lists)."""
     import httpx
 
     try:
-        return function(*args, **kwargs)
-    except ApiError as error:
+        return plain(function(*args, **kwargs))
+    except OptbenchError as error:
         _fail(str(error))
     except httpx.HTTPError as error:
         _fail(f"cannot reach the server: {error}")
     except (OSError, ValueError) as error:
         _fail(str(error))
+
+
+def plain(answer):  # type: ignore[no-untyped-def]
+    """A generated model as the JSON it was read from (fields the server left out stay
+    out); anything else as it is."""
+    if isinstance(answer, BaseModel):
+        return answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(answer, list) and answer and isinstance(answer[0], BaseModel):
+        return [plain(item) for item in answer]
+    return answer
 
 
 def watch(client: Client, experiment_id: int) -> dict:
@@ -60,8 +80,8 @@ def watch(client: Client, experiment_id: int) -> dict:
     ) as bar:
         task = bar.add_task("", total=1.0, id=experiment_id, status="queued")
 
-        def update(state: dict) -> None:
-            bar.update(task, completed=state["progress"], status=state["status"])
+        def update(state) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=state.progress, status=str(state.status))
 
         return call_api(client.wait, experiment_id, on_progress=update)
 
@@ -121,6 +141,7 @@ def list_(
         if v is not None
     }
     frame = call_api(make_client(url, token).experiments, **filters)
+    frame = frame.reindex(columns=LIST_COLUMNS)
     table = Table(*frame.columns)
     for row in frame.itertuples(index=False):
         table.add_row(
@@ -130,6 +151,9 @@ def list_(
             )
         )
     Console().print(table)
+
+
+LIST_COLUMNS = ["id", "name", "kind", "status", "progress", "owner", "created_at"]
 
 
 def cancel(experiment_id: int, url: Url = None, token: Token = None) -> None:
@@ -178,7 +202,7 @@ def results(
     state = call_api(client.experiment, experiment_id)
     kind = state["kind"]
     if kind == "tuning" or state.get("study_id") is not None:
-        from cli.tuning_tables import render_tuning
+        from optbench_client.cli.tuning_tables import render_tuning
 
         study = call_api(client.tuning, experiment_id)
         if as_json and kind == "tuning":
@@ -219,19 +243,13 @@ def _landscape_results(
 def _training_results(
     client: Client, experiment_id: int, params: dict, which: str, as_json: bool, csv: Path | None
 ) -> None:
+    set_data = call_api(client.set_comparison, experiment_id, **params)
+    pair_data = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
     if as_json:
-        _print_json(
-            {
-                "set_comparison": call_api(client.set_comparison_data, experiment_id, **params),
-                "optimizer_comparison": call_api(
-                    client.optimizer_comparison_data, experiment_id, which=which, **params
-                ),
-            }
-        )
+        _print_json({"set_comparison": set_data, "optimizer_comparison": pair_data})
     if as_json and csv is None:
         return
-    sets = call_api(client.set_comparison, experiment_id, **params)
-    pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
+    sets, pairs = set_table(set_data), pair_table(pair_data)
     if not as_json:
         metric = str(sets["metric"].iloc[0]) if len(sets) else params.get("metric", "metric")
         L = sets["L"].iloc[0] if len(sets) else params.get("L", "?")

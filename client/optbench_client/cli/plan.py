@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.experiments import Token, Url, call_api, make_client
+from optbench_client.cli.experiments import Token, Url, call_api, make_client
 
 COLUMNS = [
     ("comparison", "left"),
