@@ -123,7 +123,7 @@ def distribution_entry(
     confidence: float = 0.95,
     points: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One function's results in the API's distribution shape (see cli.tables);
+    """One function's results in the API's distribution shape (see optbench_client.cli.tables);
     ``points`` gives the swept values of configurations that are sweep grid points."""
     first = next(iter(results.values()))
     summary = summarize(results, confidence=confidence)

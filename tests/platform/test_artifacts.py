@@ -286,6 +286,12 @@ def test_download_reload_404_and_delete(
     )  # the client's own code, over the in-process app
     model = api.load_model(experiment_id, "sgd", 0, step)
     assert isinstance(model, torch.nn.Module) and not model.training
+    # without PyTorch: the same weights as numpy arrays, and what the server stored
+    weights, metadata, _ = api.download_model(experiment_id, "sgd", 0, step)
+    assert weights.keys() == model.state_dict().keys()
+    for name, tensor in model.state_dict().items():
+        assert (weights[name] == tensor.numpy()).all(), name
+    assert metadata["task"] == "digits" and metadata["num_labels"] == 10
     data = build_task("digits").load()
     inputs, targets = data.test.tensors
     with torch.no_grad():
@@ -307,7 +313,7 @@ def test_download_reload_404_and_delete(
     # optbench models download, through the same client
     from typer.testing import CliRunner
 
-    from cli import models as models_cli
+    from optbench_client.cli import models as models_cli
     from cli.main import app
 
     monkeypatch.setattr(models_cli, "make_client", lambda url, token: api)
