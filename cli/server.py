@@ -27,6 +27,25 @@ LOCAL_USER, LOCAL_TOKEN_NAME = "local", "embedded"
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
+def create_token_in_database(name: str, label: str, admin: bool) -> str:
+    """A new token for user NAME written straight into the configured database: how a
+    deployment's first admin gets a token (``optbench token create --database``)."""
+    from shared.accounts import create_token
+    from shared.db.session import session_scope
+
+    with session_scope(get_settings().database_url) as session:
+        _, token = create_token(session, name, label, admin=admin)
+    return token
+
+
+def revoke_tokens_in_database(token: str | None, user: str | None) -> int:
+    from shared.accounts import revoke_tokens
+    from shared.db.session import session_scope
+
+    with session_scope(get_settings().database_url) as session:
+        return revoke_tokens(session, token=token, user_name=user)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to the configured database."""

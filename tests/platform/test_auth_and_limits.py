@@ -280,3 +280,24 @@ def test_queued_and_running_runs_per_user_are_capped(client, tokens, settings) -
     # finished (here: cancelled) runs no longer count
     capped.post(f"{API}/experiments/{first.json()['id']}/cancel", headers=alice)
     assert capped.post(f"{API}/experiments", json=two_runs, headers=alice).status_code == 202
+
+
+def test_the_first_admin_token_is_written_to_the_database(client, settings, monkeypatch) -> None:
+    """A deployment has no admin yet: on the server's machine, --database writes one."""
+    from shared.config import get_settings
+
+    monkeypatch.setenv("OPTBENCH_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        created = CliRunner().invoke(
+            app, ["token", "create", "--name", "root", "--admin", "--database"]
+        )
+        root = created.stdout.strip()
+        me = client.get(f"{API}/me", headers=Tokens.header(root)).json()
+        revoked = CliRunner().invoke(app, ["token", "revoke", root, "--database"])
+    finally:
+        get_settings.cache_clear()
+    assert created.exit_code == 0, created.output
+    assert (me["name"], me["role"]) == ("root", "admin")
+    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.stdout
+    assert client.get(f"{API}/me", headers=Tokens.header(root)).status_code == 401
