@@ -313,8 +313,8 @@ def test_download_reload_404_and_delete(
     # optbench models download, through the same client
     from typer.testing import CliRunner
 
-    from optbench_client.cli import models as models_cli
     from cli.main import app
+    from optbench_client.cli import models as models_cli
 
     monkeypatch.setattr(models_cli, "make_client", lambda url, token: api)
     out = in_process_worker.home / "set-a"
