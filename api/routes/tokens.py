@@ -38,6 +38,11 @@ def revoke(body: RevokeRequest, user: CurrentUser, session: SessionDep) -> Revok
     """Revoke one token, or every token of a user: requests with them get 401 from now
     on."""
     _admin(user)
+    if (body.token is None) == (body.user is None):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body"], "type": "value_error", "msg": "give either token or user"}],
+        )
     count = revoke_tokens(session, token=body.token, user_name=body.user)
     session.commit()
     return RevokedTokens(revoked=count)

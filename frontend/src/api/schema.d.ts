@@ -3115,7 +3115,10 @@ export interface components {
              */
             revoked: number;
         };
-        /** RevokeRequest */
+        /**
+         * RevokeRequest
+         * @description One of ``token`` and ``user`` (the other null or absent).
+         */
         RevokeRequest: {
             /**
              * Token
