@@ -22,7 +22,7 @@ def _admin(user: User) -> None:
     "",
     response_model=NewToken,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(*READ, 403, 422),
+    responses=responses(*READ, 400, 403, 413, 422),
 )
 def create(body: TokenRequest, user: CurrentUser, session: SessionDep) -> NewToken:
     """A new token for a user (created if missing); the answer is the only time it is
@@ -33,7 +33,9 @@ def create(body: TokenRequest, user: CurrentUser, session: SessionDep) -> NewTok
     return NewToken(user=owner.name, label=body.label, token=token)
 
 
-@router.post("/revoke", response_model=RevokedTokens, responses=responses(*READ, 403, 422))
+@router.post(
+    "/revoke", response_model=RevokedTokens, responses=responses(*READ, 400, 403, 413, 422)
+)
 def revoke(body: RevokeRequest, user: CurrentUser, session: SessionDep) -> RevokedTokens:
     """Revoke one token, or every token of a user: requests with them get 401 from now
     on."""

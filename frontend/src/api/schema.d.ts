@@ -5828,6 +5828,15 @@ export interface operations {
                     "application/json": components["schemas"]["NewToken"];
                 };
             };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no bearer token, or one that is not valid */
             401: {
                 headers: {
@@ -5839,6 +5848,15 @@ export interface operations {
             };
             /** @description the token's user may not do this (only the owner or an admin may) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5888,6 +5906,15 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedTokens"];
                 };
             };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no bearer token, or one that is not valid */
             401: {
                 headers: {
@@ -5899,6 +5926,15 @@ export interface operations {
             };
             /** @description the token's user may not do this (only the owner or an admin may) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
