@@ -18,7 +18,7 @@ COPY client client
 COPY migrations migrations
 COPY alembic.ini ./
 COPY --from=web /web/dist frontend/dist
-RUN pip install -c constraints.txt .
+RUN pip install -c constraints.txt './client[cli,figures]' .
 RUN useradd --create-home optbench
 USER optbench
 EXPOSE 8000

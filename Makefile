@@ -8,10 +8,13 @@ FIGURES ?= figures
 .PHONY: run study test lint bench gpu-check soak clean services web types chromium
 
 # A virtual environment with pinned installs (constraints.txt), rebuilt when they change.
-$(INSTALLED): pyproject.toml constraints.txt
+# The client (client/, the distribution optbench-client) is installed from this checkout
+# in the same step, which is how the server's dependency on it is met.
+$(INSTALLED): pyproject.toml client/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e './client[cli,figures,mlflow]' \
+		-e '.[dev]'
 	touch $(INSTALLED)
 
 run: $(INSTALLED) web
@@ -25,6 +28,7 @@ test: lint services web chromium
 	$(BIN)/python -m pytest -n 2 -q -m "not serial"
 	$(BIN)/python -m pytest -q -m serial
 	cd frontend && node scripts/check-source.mjs && node scripts/types.mjs --check
+	$(BIN)/python client/scripts/models.py --check
 	cd frontend && npx vitest run
 	cd frontend && node tests/e2e.mjs
 
@@ -69,10 +73,11 @@ frontend/dist/index.html: $(FRONTEND_INSTALLED) frontend/index.html frontend/vit
 
 web: frontend/dist/index.html
 
-# The page's TypeScript types, generated from the API's OpenAPI document (checked in;
-# `make test` fails when they are stale).
+# The page's TypeScript types and the client's response models, both generated from the
+# API's OpenAPI document (checked in; `make test` fails when either is stale).
 types: $(INSTALLED) $(FRONTEND_INSTALLED)
 	cd frontend && node scripts/types.mjs
+	$(BIN)/python client/scripts/models.py
 
 # Debian's Chromium for the browser tests (test tools cannot download their own).
 chromium:

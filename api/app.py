@@ -19,7 +19,17 @@ from api.limits import BodySizeLimit
 from api.methods import method_not_allowed
 from api.problems import invalid_request, submission_refused
 from api.queue import Dispatcher
-from api.routes import catalog, experiments, health, leaderboard, models, queue, training, tuning
+from api.routes import (
+    catalog,
+    experiments,
+    health,
+    leaderboard,
+    models,
+    queue,
+    tokens,
+    training,
+    tuning,
+)
 from api.schemas.openapi import publish_openapi
 from api.services.cache import ResultCache
 from shared.artifacts import ArtifactStoreUnavailable, artifact_store
@@ -75,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leaderboard.router,
         models.router,
         queue.router,
+        tokens.router,
     ):
         api.include_router(router)
     app.include_router(api)

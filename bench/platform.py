@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from client import Client
+from optbench_client import Client
 from shared.landscapes import PAPER_FUNCTIONS
 from shared.landscapes.study import stationary_distribution
 from shared.optim.declarations import OPTIMIZER_NAMES
@@ -80,7 +80,7 @@ def main() -> None:
             experiment = client.submit(spec)
             state = client.wait(experiment, poll=0.05)
             platform = time.perf_counter() - started
-            assert state["status"] == "succeeded", state
+            assert state.status == "succeeded", state
             reads = []
             for _ in range(args.reads):
                 began = time.perf_counter()

@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 
 from bench.platform import start_server
-from client import Client
+from optbench_client import Client
 from shared.optim.declarations import resolve_hyperparameters
 from shared.protocol.runner import Budget, TrajectoryConfig, TrajectoryRunner
 from shared.protocol.seeding import trajectory_seeds
@@ -70,8 +70,8 @@ def run_study(client: Client, spec: dict) -> tuple[float, dict]:
     experiment = client.submit(spec)
     state = client.wait(experiment, poll=0.1)
     took = time.perf_counter() - started
-    assert state["status"] == "succeeded", state
-    return took, client.tuning(experiment)
+    assert state.status == "succeeded", state
+    return took, client.tuning(experiment).model_dump(mode="json")
 
 
 def sequential(study: dict, spec: dict, threads: int) -> float:

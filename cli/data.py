@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.tables import terminal
+from optbench_client.cli.tables import terminal
 from shared.config import get_settings
 from shared.tasks.admission import data_root
 from shared.tasks.data_root import DataRoot

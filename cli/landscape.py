@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.tables import render_distribution, terminal
+from optbench_client.cli.tables import render_distribution, terminal
 from shared.landscapes.functions import PAPER_FUNCTIONS, UnknownLandscapeError, landscape
 from shared.landscapes.study import (
     ALL_OPTIMIZERS,
@@ -123,7 +123,7 @@ def distribution_entry(
     confidence: float = 0.95,
     points: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One function's results in the API's distribution shape (see cli.tables);
+    """One function's results in the API's distribution shape (see optbench_client.cli.tables);
     ``points`` gives the swept values of configurations that are sweep grid points."""
     first = next(iter(results.values()))
     summary = summarize(results, confidence=confidence)

@@ -1,53 +1,37 @@
-"""Entry point: ``optbench COMMAND``."""
+"""Entry point: ``optbench COMMAND``, with the server's commands.
+
+The remote commands live in optbench-client (``optbench_client.cli``); this package adds
+the ones that run the server's own code, through the ``optbench.commands`` entry point
+(:func:`register`). ``python -m cli.main`` runs the whole command from a checkout."""
 
 from __future__ import annotations
 
 import typer
 
-from cli import experiments, report
 from cli.data import data_app
 from cli.landscape import landscape_command
-from cli.models import models_app
 from cli.optimizers import optimizers_app
-from cli.plan import plan
-from cli.queue import queue_app
-from cli.server import db_app, serve, token_app
+from cli.server import db_app, serve
 from cli.tasks import tasks_app
-from cli.tune import tune
 from cli.worker import worker
-
-app = typer.Typer(
-    name="optbench",
-    help="Benchmark stochastic optimizers as populations, not single models.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("landscape")(landscape_command)
-app.command("serve")(serve)
-app.command("submit")(experiments.submit)
-app.command("status")(experiments.status)
-app.command("list")(experiments.list_)
-app.command("cancel")(experiments.cancel)
-app.command("delete")(experiments.delete)
-app.command("results")(experiments.results)
-app.command("report")(report.report)
-app.command("plan")(plan)
-app.command("tune")(tune)
-app.command("worker")(worker)
-app.add_typer(token_app, name="token")
-app.add_typer(db_app, name="db")
-app.add_typer(models_app, name="models")
-app.add_typer(data_app, name="data")
-app.add_typer(optimizers_app, name="optimizers")
-app.add_typer(tasks_app, name="tasks")
-app.add_typer(queue_app, name="queue")
+from optbench_client.cli.main import build_app, one_line_warning
 
 
-@app.callback()
-def main() -> None:
-    """optbench: stationary distributions, populations and optimizer comparisons."""
+def register(app: typer.Typer) -> None:
+    """Add the server's commands to the ``optbench`` command."""
+    app.command("landscape")(landscape_command)
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.add_typer(db_app, name="db")
+    app.add_typer(data_app, name="data")
+    app.add_typer(optimizers_app, name="optimizers")
+    app.add_typer(tasks_app, name="tasks")
 
+
+app = build_app([register])
 
 if __name__ == "__main__":
+    import warnings
+
+    warnings.showwarning = one_line_warning
     app()

@@ -1,4 +1,4 @@
-"""``optbench serve`` (the embedded platform), ``optbench token``, ``optbench db``."""
+"""``optbench serve`` (the embedded platform) and ``optbench db``."""
 
 from __future__ import annotations
 
@@ -24,40 +24,26 @@ from worker.lifetime import DIE_WITH_PARENT, die_with_parent
 #: The embedded admin: its user and the name of its token.
 LOCAL_USER, LOCAL_TOKEN_NAME = "local", "embedded"
 
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
-@token_app.command("create")
-def token_create(
-    name: Annotated[str, typer.Option("--name", help="the user the token is for")],
-    admin: Annotated[bool, typer.Option("--admin", help="give the user the admin role")] = False,
-    label: Annotated[str, typer.Option(help="what the token is for")] = "cli",
-) -> None:
-    """Print a new token for user NAME (created if missing); it is shown only once."""
+def create_token_in_database(name: str, label: str, admin: bool) -> str:
+    """A new token for user NAME written straight into the configured database: how a
+    deployment's first admin gets a token (``optbench token create --database``)."""
     from shared.accounts import create_token
     from shared.db.session import session_scope
 
     with session_scope(get_settings().database_url) as session:
         _, token = create_token(session, name, label, admin=admin)
-    typer.echo(token)
+    return token
 
 
-@token_app.command("revoke")
-def token_revoke(
-    token: Annotated[str | None, typer.Argument(help="the token to revoke")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="revoke every token of USER")] = None,
-) -> None:
-    """Revoke a token, or all tokens of a user; requests with them get 401 from now on."""
+def revoke_tokens_in_database(token: str | None, user: str | None) -> int:
     from shared.accounts import revoke_tokens
     from shared.db.session import session_scope
 
-    if (token is None) == (user is None):
-        typer.echo("error: give either a TOKEN or --user NAME", err=True)
-        raise typer.Exit(2)
     with session_scope(get_settings().database_url) as session:
-        count = revoke_tokens(session, token=token, user_name=user)
-    typer.echo(f"revoked {count} token(s)")
+        return revoke_tokens(session, token=token, user_name=user)
 
 
 @db_app.command("upgrade")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.tables import terminal
+from optbench_client.cli.tables import terminal
 
 tasks_app = typer.Typer(
     help="Training tasks: built in, or contributed by installed packages (optbench.tasks).",

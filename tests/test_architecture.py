@@ -31,7 +31,22 @@ def imported_packages(package: str) -> set[str]:
 
 
 def test_shared_imports_no_application_layer() -> None:
-    assert not imported_packages("shared") & {"api", "worker", "cli", "client", "fastapi", "celery"}
+    layers = {"api", "worker", "cli", "client", "optbench_client", "fastapi", "celery"}
+    assert not imported_packages("shared") & layers
+
+
+def test_the_client_distribution_imports_no_server_code_at_module_level() -> None:
+    """optbench-client installs without the server: its modules import none of the
+    server's packages, nor PyTorch, when they load (``load_model`` and the sweep figure
+    import the server's code inside the call, where it is optional)."""
+    found = set()
+    for path in (ROOT / "client").rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    assert not found & {"shared", "api", "worker", "cli", "torch", "safetensors", "sqlalchemy"}
 
 
 def test_api_never_imports_the_worker() -> None:

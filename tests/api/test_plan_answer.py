@@ -71,8 +71,8 @@ def test_a_stated_pair_is_planned_alone_at_alpha() -> None:
 
 
 def test_the_cli_says_which_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli import plan as plan_command
     from cli.main import app
+    from optbench_client.cli import plan as plan_command
 
     answer = plan_answer(six_optimizer_pilot(), 3, ACCURACY, "A", 0.05, 0.8, 40)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cli.server import ensure_local_token, private_home
-from client.api import Client, is_loopback
+from optbench_client import Client
+from optbench_client.transport import is_loopback
 from shared.accounts import authenticate
 from shared.config import Settings
 from shared.db.migrate import upgrade

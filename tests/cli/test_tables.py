@@ -7,7 +7,13 @@ import math
 import pandas as pd
 from rich.console import Console
 
-from cli.tables import PAIR_TABLE, SET_TABLE, cell, render_distribution, render_frame
+from optbench_client.cli.tables import (
+    PAIR_TABLE,
+    SET_TABLE,
+    cell,
+    render_distribution,
+    render_frame,
+)
 
 WIDE_SET_ROW = {
     "optimizer": "nim_mbh-rho0.05-long-label",

@@ -9,12 +9,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from api.services.populations import plan_answer
-from cli import experiments as experiment_commands
-from cli import models as model_commands
-from cli import plan as plan_command
 from cli.main import app
-from cli.report import findings
-from cli.tuning_tables import render_tuning
+from optbench_client.cli import experiments as experiment_commands
+from optbench_client.cli import models as model_commands
+from optbench_client.cli import plan as plan_command
+from optbench_client.cli.report import findings
+from optbench_client.cli.tuning_tables import render_tuning
 from shared.tasks.metrics import ACCURACY
 from tests.api.test_plan_answer import six_optimizer_pilot
 
@@ -110,9 +110,9 @@ class Lab:
                     "gradient_evaluations": 10**7,
                     "train_loss": 0.123456,
                     "test_loss": 0.2,
-                    "accuracy": 0.91234,
-                    "macro_f1": 0.9,
-                    "micro_f1": 0.9,
+                    "metrics.accuracy": 0.91234,
+                    "metrics.macro_f1": 0.9,
+                    "metrics.micro_f1": 0.9,
                     "size": 94_000_000,
                     "sha256": "0" * 64,
                     "url": "http://x",

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from safetensors import safe_open
 
 from api.app import create_app
-from client.api import Client
+from optbench_client import Client
 from shared.accounts import create_token
 from shared.artifacts import ArtifactStore, artifact_store
 from shared.artifacts.keeping import RecordScore, steps_to_keep
@@ -292,6 +292,12 @@ def test_download_reload_404_and_delete(
     )  # the client's own code, over the in-process app
     model = api.load_model(experiment_id, "sgd", 0, step)
     assert isinstance(model, torch.nn.Module) and not model.training
+    # without PyTorch: the same weights as numpy arrays, and what the server stored
+    weights, metadata, _ = api.download_model(experiment_id, "sgd", 0, step)
+    assert weights.keys() == model.state_dict().keys()
+    for name, tensor in model.state_dict().items():
+        assert (weights[name] == tensor.numpy()).all(), name
+    assert metadata["task"] == "digits" and metadata["num_labels"] == 10
     data = build_task("digits").load()
     inputs, targets = data.test.tensors
     with torch.no_grad():
@@ -313,8 +319,8 @@ def test_download_reload_404_and_delete(
     # optbench models download, through the same client
     from typer.testing import CliRunner
 
-    from cli import models as models_cli
     from cli.main import app
+    from optbench_client.cli import models as models_cli
 
     monkeypatch.setattr(models_cli, "make_client", lambda url, token: api)
     out = in_process_worker.home / "set-a"

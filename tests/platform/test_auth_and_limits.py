@@ -95,20 +95,50 @@ def test_tokens_are_stored_hashed(tokens, settings) -> None:
     assert all(len(h) == 64 for h in stored)
 
 
-def test_token_revoke_command(client, tokens, settings, monkeypatch) -> None:
-    from shared.config import get_settings
+def token_cli(client, caller: str, monkeypatch, *arguments: str):  # type: ignore[no-untyped-def]
+    """``optbench token …`` as ``caller``, through the API of the in-process app."""
+    from fastapi.testclient import TestClient
 
-    monkeypatch.setenv("OPTBENCH_DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, ["token", "revoke", "--user", "bob"])
-        neither = CliRunner().invoke(app, ["token", "revoke"])
-    finally:
-        get_settings.cache_clear()
+    from optbench_client import Client
+
+    def in_process(url, token):  # type: ignore[no-untyped-def]
+        api = Client("http://testserver", caller)
+        api.http = TestClient(
+            client.app, base_url="http://testserver/api/v1", headers=Tokens.header(caller)
+        )
+        return api
+
+    monkeypatch.setattr("optbench_client.cli.tokens.make_client", in_process)
+    return CliRunner().invoke(app, ["token", *arguments])
+
+
+def test_token_commands_go_through_the_api(client, tokens, monkeypatch) -> None:
+    created = token_cli(client, tokens.admin, monkeypatch, "create", "--name", "carol")
+    assert created.exit_code == 0, created.output
+    carol = created.stdout.strip()
+    me = client.get(f"{API}/me", headers=Tokens.header(carol))
+    assert me.status_code == 200 and me.json() == {"id": me.json()["id"], "name": "carol",
+                                                   "role": "member"}  # fmt: skip
+
+    refused = token_cli(client, tokens.alice, monkeypatch, "create", "--name", "mallory")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == "error: HTTP 403: only an admin may manage tokens"
+
+    result = token_cli(client, tokens.admin, monkeypatch, "revoke", "--user", "bob")
+    neither = token_cli(client, tokens.admin, monkeypatch, "revoke")
     assert result.exit_code == 0 and "revoked 1 token(s)" in result.stdout
     assert neither.exit_code == 2
     assert client.get(f"{API}/me", headers=Tokens.header(tokens.bob)).status_code == 401
     assert client.get(f"{API}/me", headers=Tokens.header(tokens.alice)).status_code == 200
+
+    one = token_cli(client, tokens.admin, monkeypatch, "revoke", carol)
+    assert one.exit_code == 0 and "revoked 1 token(s)" in one.stdout
+    assert client.get(f"{API}/me", headers=Tokens.header(carol)).status_code == 401
+    both = client.post(
+        f"{API}/tokens/revoke", json={"token": carol, "user": "bob"},
+        headers=Tokens.header(tokens.admin),
+    )  # fmt: skip
+    assert both.status_code == 422 and "either token or user" in both.text
 
 
 def test_a_flood_of_submissions_gets_429(client, tokens, settings) -> None:
@@ -250,3 +280,24 @@ def test_queued_and_running_runs_per_user_are_capped(client, tokens, settings) -
     # finished (here: cancelled) runs no longer count
     capped.post(f"{API}/experiments/{first.json()['id']}/cancel", headers=alice)
     assert capped.post(f"{API}/experiments", json=two_runs, headers=alice).status_code == 202
+
+
+def test_the_first_admin_token_is_written_to_the_database(client, settings, monkeypatch) -> None:
+    """A deployment has no admin yet: on the server's machine, --database writes one."""
+    from shared.config import get_settings
+
+    monkeypatch.setenv("OPTBENCH_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        created = CliRunner().invoke(
+            app, ["token", "create", "--name", "root", "--admin", "--database"]
+        )
+        root = created.stdout.strip()
+        me = client.get(f"{API}/me", headers=Tokens.header(root)).json()
+        revoked = CliRunner().invoke(app, ["token", "revoke", root, "--database"])
+    finally:
+        get_settings.cache_clear()
+    assert created.exit_code == 0, created.output
+    assert (me["name"], me["role"]) == ("root", "admin")
+    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.stdout
+    assert client.get(f"{API}/me", headers=Tokens.header(root)).status_code == 401

@@ -276,10 +276,10 @@ def test_the_cli_shows_the_queue_and_admins_set_shares_and_priorities(
     from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
-    import cli.queue
+    import optbench_client.cli.queue
     from api.app import create_app
     from cli.main import app
-    from client.api import Client
+    from optbench_client import Client
 
     web = TestClient(create_app(settings), base_url="http://testserver/api/v1")
 
@@ -290,7 +290,7 @@ def test_the_cli_shows_the_queue_and_admins_set_shares_and_priorities(
             web.headers["Authorization"] = f"Bearer {token}"
             return api
 
-        monkeypatch.setattr(cli.queue, "make_client", connected)
+        monkeypatch.setattr(optbench_client.cli.queue, "make_client", connected)
 
     runner = CliRunner()
     as_user(tokens.alice)

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import cli.experiments
-import cli.report
+import optbench_client.cli.experiments
+import optbench_client.cli.report
 from api.app import create_app
 from cli.main import app
-from client.api import Client
+from optbench_client import Client
 from shared.accounts import create_token
 from shared.config import Settings
 from shared.db.models import ModelRecord, Status
@@ -55,8 +55,8 @@ def api(settings: Settings, monkeypatch) -> str:  # type: ignore[no-untyped-def]
         web.headers["Authorization"] = f"Bearer {token}"
         return client
 
-    monkeypatch.setattr(cli.experiments, "make_client", connected)
-    monkeypatch.setattr(cli.report, "make_client", connected)
+    monkeypatch.setattr(optbench_client.cli.experiments, "make_client", connected)
+    monkeypatch.setattr(optbench_client.cli.report, "make_client", connected)
     return token
 
 
@@ -169,7 +169,8 @@ def test_results_of_a_landscape_experiment(api, settings: Settings, tmp_path: Pa
     assert results(str(experiment_id), "--csv", str(csv)).exit_code == 0
     frame = pd.read_csv(csv)
     assert set(frame["optimizer"]) == {"sgd", "sam"}
-    assert frame.groupby("optimizer")["count"].sum().to_dict() == {"sgd": 30, "sam": 30}
+    counts = frame.filter(like="counts.").sum(axis=1)
+    assert counts.groupby(frame["optimizer"]).sum().to_dict() == {"sgd": 30, "sam": 30}
 
     wrong = results(str(experiment_id), "--L", "3")
     assert wrong.exit_code == 2 and "training" in wrong.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from client.models import with_metric_columns
+from optbench_client.frames import items
 from shared.db.models import KeptModel, Run
 from shared.db.session import session_factory, session_scope
 from shared.tasks.catalog import reset_task_registry
@@ -108,7 +108,7 @@ def test_a_plugin_task_runs_and_lower_is_better_throughout(
     }
 
     page = client.get(f"{url}/records", params={"limit": 10_000}, headers=headers).json()
-    records = with_metric_columns(page["items"])
+    records = items(page["items"]).rename(columns=lambda c: c.removeprefix("metrics."))
     assert {"mse", "r2"} <= set(records.columns) and "accuracy" not in records.columns
     assert (records["mse"] > 0).all() and (records["r2"] <= 1).all()
 

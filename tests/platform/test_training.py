@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from client.models import with_metric_columns
+from optbench_client.frames import items
 from shared.accounts import create_token
 from shared.db.base import utcnow
 from shared.db.models import ModelRecord, Run, Status
@@ -92,7 +92,7 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
     experiment, headers = finished
     url = f"{API}/experiments/{experiment}"
     page = client.get(f"{url}/records", params={"limit": 10_000}, headers=headers).json()
-    records = with_metric_columns(page["items"])
+    records = items(page["items"]).rename(columns=lambda c: c.removeprefix("metrics."))
     # 1437 training images / 64 → 23 steps per epoch, an evaluation every 6 steps
     per_trajectory = records.groupby(["optimizer", "trajectory"]).size()
     assert len(per_trajectory) == 6 and per_trajectory.nunique() == 1
@@ -284,15 +284,15 @@ def run_cli(client, headers, monkeypatch, arguments: list[str]) -> str:
     from typer.testing import CliRunner
 
     from cli.main import app
-    from client.api import Client
+    from optbench_client import Client
 
     def in_process(url, token):
         api = Client("http://testserver", headers["Authorization"].split()[1])
         api.http = TestClient(client.app, base_url="http://testserver/api/v1", headers=headers)
         return api
 
-    for module in ("cli.experiments", "cli.report", "cli.plan"):
-        monkeypatch.setattr(f"{module}.make_client", in_process)
+    for module in ("experiments", "report", "plan"):
+        monkeypatch.setattr(f"optbench_client.cli.{module}.make_client", in_process)
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     return result.output
@@ -407,10 +407,10 @@ def test_tune_store_and_reference_a_tuned_configuration(
     from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
-    import cli.experiments
+    import optbench_client.cli.experiments
     from api.app import create_app
     from cli.main import app
-    from client.api import Client
+    from optbench_client import Client
     from tests.platform.test_tuning import drive
 
     web = TestClient(create_app(in_process_worker), base_url="http://testserver/api/v1")
@@ -421,7 +421,7 @@ def test_tune_store_and_reference_a_tuned_configuration(
         api.http = web
         return api
 
-    monkeypatch.setattr(cli.experiments, "make_client", connected)
+    monkeypatch.setattr(optbench_client.cli.experiments, "make_client", connected)
     tune = ["tune", "--task", "digits", "--optimizer", "sgd", "--search", "lr=1e-3:0.5:log"]
     result = CliRunner().invoke(
         app,

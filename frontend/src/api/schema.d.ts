@@ -617,6 +617,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create
+         * @description A new token for a user (created if missing); the answer is the only time it is
+         *     shown.
+         */
+        post: operations["create_api_v1_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke
+         * @description Revoke one token, or every token of a user: requests with them get 401 from now
+         *     on.
+         */
+        post: operations["revoke_api_v1_tokens_revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tuned": {
         parameters: {
             query?: never;
@@ -1557,6 +1599,18 @@ export interface components {
             location: number[];
             /** Value */
             value: number;
+        };
+        /** NewToken */
+        NewToken: {
+            /** Label */
+            label: string;
+            /**
+             * Token
+             * @description shown only this once; the server keeps its hash
+             */
+            token: string;
+            /** User */
+            user: string;
         };
         /**
          * OptimizerComparisons
@@ -3261,6 +3315,30 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** RevokedTokens */
+        RevokedTokens: {
+            /**
+             * Revoked
+             * @description how many tokens were revoked
+             */
+            revoked: number;
+        };
+        /**
+         * RevokeRequest
+         * @description One of ``token`` and ``user`` (the other null or absent).
+         */
+        RevokeRequest: {
+            /**
+             * Token
+             * @description one token to revoke
+             */
+            token?: string | null;
+            /**
+             * User
+             * @description revoke every token of this user
+             */
+            user?: string | null;
+        };
         /**
          * RunOut
          * @description One run: a trajectory (training) or one optimizer on one function (landscape).
@@ -3747,6 +3825,26 @@ export interface components {
             name: string;
             /** Type */
             type: string;
+        };
+        /** TokenRequest */
+        TokenRequest: {
+            /**
+             * Admin
+             * @description give the user the admin role
+             * @default false
+             */
+            admin: boolean;
+            /**
+             * Label
+             * @description what the token is for
+             * @default cli
+             */
+            label: string;
+            /**
+             * User
+             * @description the user (created if missing)
+             */
+            user: string;
         };
         /**
          * TrainingSpec
@@ -6304,6 +6402,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_api_v1_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewToken"];
+                };
+            };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token's user may not do this (only the owner or an admin may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
+                };
+            };
+            /** @description the database (or the broker) is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_api_v1_tokens_revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedTokens"];
+                };
+            };
+            /** @description the body could not be read as JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no bearer token, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token's user may not do this (only the owner or an admin may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than this server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input; each issue names its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invalid"];
                 };
             };
             /** @description the database (or the broker) is unavailable; retry shortly */

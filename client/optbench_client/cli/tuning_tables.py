@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cli.tables import terminal
+from optbench_client.cli.tables import terminal
 
 
 def _value(value: float | None) -> str:

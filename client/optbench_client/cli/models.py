@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.experiments import Token, Url, call_api, make_client
-from cli.tables import terminal
-from client.api import Client
+from optbench_client.cli.experiments import Token, Url, call_api, make_client
+from optbench_client.cli.tables import terminal
+from optbench_client.client import Client
 
 models_app = typer.Typer(
     help="Kept model weights: list them, download them as safetensors.",
@@ -20,21 +20,8 @@ models_app = typer.Typer(
 )
 
 
-#: Columns of a kept-model row that are not a metric.
-FIXED_COLUMNS = frozenset(
-    {
-        "optimizer",
-        "trajectory",
-        "step",
-        "epoch",
-        "gradient_evaluations",
-        "train_loss",
-        "test_loss",
-        "size",
-        "sha256",
-        "url",
-    }
-)
+#: The task's metrics are the kept-model columns under ``metrics.``.
+METRIC_PREFIX = "metrics."
 
 
 def _number(value: object) -> str:
@@ -56,12 +43,12 @@ def list_models(
     client = make_client(url, token)
     frame = call_api(client.models, experiment)
     table = Table(title=f"experiment {experiment}: {len(frame)} kept models")
-    # the task's metrics: whatever the records carry besides the fixed columns
-    metrics = [c for c in frame.columns if c not in FIXED_COLUMNS]
+    metrics = [c for c in frame.columns if c.startswith(METRIC_PREFIX)]
     for column in ("optimizer", "trajectory", "step", "train_loss", *metrics, "MB"):
+        header = column.removeprefix(METRIC_PREFIX)
         first = column == "optimizer"
         table.add_column(
-            column, justify="left" if first else "right", overflow="fold", no_wrap=not first
+            header, justify="left" if first else "right", overflow="fold", no_wrap=not first
         )
     for row in frame.to_dict("records"):
         table.add_row(
@@ -125,7 +112,7 @@ def download(
     ) as bar:
         task = bar.add_task("models", total=len(wanted))
         for o, t, s in wanted:
-            written.append(call_api(client.download_model, experiment, o, t, s, out))
+            written.append(call_api(client.save_model, experiment, o, t, s, out))
             bar.advance(task)
     for path in written:
         typer.echo(str(path))
@@ -136,5 +123,5 @@ def _population(
 ) -> list[tuple[str, int, int]]:
     """(optimizer, trajectory, step) of every member of Set A or B (at L, or the spec's)."""
     params = {"which": which, **({"L": L} if L is not None else {})}
-    frame = call_api(client.populations, experiment, **params)
+    frame = call_api(client.populations_frame, experiment, **params)
     return [(r.optimizer, int(r.trajectory), int(r.step)) for r in frame.itertuples()]

@@ -4,6 +4,7 @@ the population comparisons of training experiments, narrowed to fit 100 columns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -139,3 +140,17 @@ def terminal(width: int | None = None) -> Console:
     import sys
 
     return Console(width=width or (None if sys.stdout.isatty() else TERMINAL_WIDTH))
+
+
+def said_once(per_optimizer: Mapping[str, Iterable[str]]) -> list[str]:
+    """Each distinct warning once, naming every optimizer that has it
+    (``"sgd, sam: message"``), in the order the warnings first appear. The API groups
+    its own answers' warnings the same way; these are the ones the CLI gathers from
+    several answers."""
+    holders: dict[str, list[str]] = {}
+    for optimizer, messages in per_optimizer.items():
+        for message in messages:
+            names = holders.setdefault(message, [])
+            if str(optimizer) not in names:
+                names.append(str(optimizer))
+    return [f"{', '.join(names)}: {message}" for message, names in holders.items()]

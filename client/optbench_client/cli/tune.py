@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import experiments
-from cli.experiments import Token, Url, call_api, watch
-from cli.tuning_tables import render_tuning
+from optbench_client.cli import experiments
+from optbench_client.cli.experiments import Token, Url, call_api, watch
+from optbench_client.cli.tuning_tables import render_tuning
 
 
 def _pairs(items: list[str] | None, what: str) -> dict[str, str]:

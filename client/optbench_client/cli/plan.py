@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.experiments import Token, Url, call_api, make_client
-from cli.tables import terminal
+from optbench_client.cli.experiments import Token, Url, call_api, make_client
+from optbench_client.cli.tables import terminal
 
 #: Header and justification; the first and last columns wrap, numbers never do.
 COLUMNS = [

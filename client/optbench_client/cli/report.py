@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 import pandas as pd
 import typer
 
-from cli.experiments import Token, Url, call_api, make_client
-from cli.tables import PAIR_TABLE, SET_TABLE, render_frame, terminal
-from shared.stats.warning_groups import group_warnings
+from optbench_client.cli.experiments import Token, Url, call_api, make_client
+from optbench_client.cli.flat import pair_table, set_table
+from optbench_client.cli.tables import PAIR_TABLE, SET_TABLE, render_frame, said_once, terminal
 
 Format = Literal["table", "markdown", "latex", "csv"]
 
@@ -155,7 +155,7 @@ def findings(sets: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 say(row.optimizer, f"Set A vs Set B {label}: {why}")
         if why := getattr(row, "sharpness_rho_notes", ""):
             say(row.optimizer, f"sharpness–metric correlation: {why}")
-    lines = [group.text() for group in group_warnings(said)]
+    lines = said_once(said)
     lines += list(pairs.attrs.get("warnings", []))
     for row in pairs.itertuples(index=False):
         if why := getattr(row, "notes", ""):
@@ -199,10 +199,16 @@ def report(
     if fmt not in ("table", "markdown", "latex", "csv"):
         typer.echo("error: --format: expected table, markdown, latex or csv", err=True)
         raise typer.Exit(2)
+    if fmt == "markdown" or (out is not None and fmt == "table"):
+        needs("tabulate", "cli", "Markdown tables")
+    if fmt == "latex":
+        needs("jinja2", "cli", "--format latex")
+    if out is not None:
+        needs("matplotlib", "figures", "--out (its PNG figures)")
     client = make_client(url, token)
     params = {k: v for k, v in {"L": per_trajectory, "metric": metric}.items() if v is not None}
-    sets = call_api(client.set_comparison, experiment_id, **params)
-    pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
+    sets = set_table(call_api(client.set_comparison, experiment_id, **params))
+    pairs = pair_table(call_api(client.optimizer_comparison, experiment_id, which=which, **params))
     chosen_metric = str(sets["metric"].iloc[0]) if len(sets) else (metric or "metric")
     better = f", {sets['direction'].iloc[0]} is better" if len(sets) else ""
     tables = {
@@ -246,29 +252,59 @@ def report(
         else:
             sys.stdout.write("Notes:\n" + notes)
     if out is not None:
-        from cli.figures import learning_curves_figure, populations_figure
-
-        curves = call_api(client.learning_curves, experiment_id, column=chosen_metric, window=3)
-        learning_curves_figure(curves, chosen_metric, out / "learning_curves.png")
-        both = pd.concat(
-            [call_api(client.populations, experiment_id, which=w, **params) for w in ("A", "B")],
-            ignore_index=True,
+        figures = needs("matplotlib", "figures", "--out (its PNG figures)")
+        curves = call_api(
+            client.learning_curves_frame, experiment_id, column=chosen_metric, window=3
         )
-        populations_figure(both, chosen_metric, out / "populations.png")
+        figures.learning_curves_figure(curves, chosen_metric, out / "learning_curves.png")
+        both = pd.concat(
+            [
+                call_api(client.populations_frame, experiment_id, which=w, **params)
+                for w in ("A", "B")
+            ],
+            ignore_index=True,
+        ).rename(columns={"value": chosen_metric})
+        figures.populations_figure(both, chosen_metric, out / "populations.png")
         optimizers = call_api(client.experiment, experiment_id)["spec"]["optimizers"]
         if any(o.get("sweep_of") for o in optimizers):
-            from shared.landscapes.figures import sweep_figure
-
-            swept = call_api(client.sweep, experiment_id, **params)
-            sweep_figure(
-                swept["sweeps"],
-                lambda p: (
-                    {"Set A median": (p["median"], *p["interval"])}
-                    if p.get("median") is not None and None not in p.get("interval", [None])
-                    else {}
-                ),
-                out / "sweep.png",
-                title=f"Set A median {chosen_metric} by swept value (L = {swept['L']})",
-                ylabel=f"{chosen_metric} ({swept['confidence']:.0%} CI, whole trajectories)",
-            )
+            sweep_png(client, experiment_id, params, chosen_metric, out)
         typer.echo(f"wrote tables and figures to {out}", err=True)
+
+
+def sweep_png(client, experiment_id: int, params: dict, metric: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each sweep's Set A median by swept value (drawn by the server package's figure)."""
+    try:
+        from shared.landscapes.figures import sweep_figure
+    except ImportError:
+        typer.echo("sweep.png: skipped, it needs the optbench package (pip install optbench)")
+        return
+    swept = call_api(client.sweep, experiment_id, **params)
+    sweep_figure(
+        swept["sweeps"],
+        lambda p: (
+            {"Set A median": (p["median"], *p["interval"])}
+            if p.get("median") is not None and None not in p.get("interval", [None])
+            else {}
+        ),
+        out / "sweep.png",
+        title=f"Set A median {metric} by swept value (L = {swept['L']})",
+        ylabel=f"{metric} ({swept['confidence']:.0%} CI, whole trajectories)",
+    )
+
+
+def needs(module: str, extra: str, what: str):  # type: ignore[no-untyped-def]
+    """``module`` imported, or one line saying which extra of optbench-client brings it."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        typer.echo(
+            f"error: {what} needs {module}: pip install 'optbench-client[{extra}]'", err=True
+        )
+        raise typer.Exit(2) from None
+    if module == "matplotlib":
+        from optbench_client.cli import figures
+
+        return figures
+    return None

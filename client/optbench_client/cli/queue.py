@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.experiments import Token, Url, call_api, make_client
+from optbench_client.cli.experiments import Token, Url, call_api, make_client
 
 queue_app = typer.Typer(
     help="The queue: runs go to the workers by fair share among members.",

@@ -8,13 +8,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.tables import PAIR_TABLE, SET_TABLE, render_distribution, render_frame, terminal
-from client.api import ApiError, Client
-from shared.stats.warning_groups import group_warnings
+from optbench_client.cli.flat import pair_table, set_table
+from optbench_client.cli.tables import (
+    PAIR_TABLE,
+    SET_TABLE,
+    render_distribution,
+    render_frame,
+    said_once,
+    terminal,
+)
+from optbench_client.client import Client
+from optbench_client.errors import OptbenchError
 
 Url = Annotated[
     str | None, typer.Option("--url", envvar="OPTBENCH_URL", help="default: http://127.0.0.1:8000")
@@ -36,17 +45,28 @@ def _fail(message: str) -> None:
 
 
 def call_api(function, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a client call; API and connection errors become one line, exit status 2."""
+    """Run a client call; API and connection errors become one line, exit status 2.
+    Typed answers come back as the API's JSON (dicts and lists)."""
     import httpx
 
     try:
-        return function(*args, **kwargs)
-    except ApiError as error:
+        return plain(function(*args, **kwargs))
+    except OptbenchError as error:
         _fail(str(error))
     except httpx.HTTPError as error:
         _fail(f"cannot reach the server: {error}")
     except (OSError, ValueError) as error:
         _fail(str(error))
+
+
+def plain(answer):  # type: ignore[no-untyped-def]
+    """A generated model as the JSON it was read from (fields the server left out stay
+    out); anything else as it is."""
+    if isinstance(answer, BaseModel):
+        return answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(answer, list) and answer and isinstance(answer[0], BaseModel):
+        return [plain(item) for item in answer]
+    return answer
 
 
 def watch(client: Client, experiment_id: int) -> dict:
@@ -61,8 +81,8 @@ def watch(client: Client, experiment_id: int) -> dict:
     ) as bar:
         task = bar.add_task("", total=1.0, id=experiment_id, status="queued")
 
-        def update(state: dict) -> None:
-            bar.update(task, completed=state["progress"], status=state["status"])
+        def update(state) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=state.progress, status=str(state.status))
 
         return call_api(client.wait, experiment_id, on_progress=update)
 
@@ -124,6 +144,7 @@ def list_(
         if v is not None
     }
     frame = call_api(make_client(url, token).experiments, **filters)
+    frame = frame.reindex(columns=LIST_COLUMNS)
     table = Table()
     for column in frame.columns:
         table.add_column(
@@ -150,6 +171,9 @@ def _minutes(timestamp: object) -> str:
     """An API timestamp to the minute, in UTC (``2025-01-31 14:05``)."""
     text = str(timestamp)
     return text[:16].replace("T", " ") if len(text) >= 16 else text
+
+
+LIST_COLUMNS = ["id", "name", "kind", "status", "progress", "owner", "created_at"]
 
 
 def cancel(experiment_id: int, url: Url = None, token: Token = None) -> None:
@@ -198,7 +222,7 @@ def results(
     state = call_api(client.experiment, experiment_id)
     kind = state["kind"]
     if kind == "tuning" or state.get("study_id") is not None:
-        from cli.tuning_tables import render_tuning
+        from optbench_client.cli.tuning_tables import render_tuning
 
         study = call_api(client.tuning, experiment_id)
         if as_json and kind == "tuning":
@@ -239,19 +263,13 @@ def _landscape_results(
 def _training_results(
     client: Client, experiment_id: int, params: dict, which: str, as_json: bool, csv: Path | None
 ) -> None:
+    set_data = call_api(client.set_comparison, experiment_id, **params)
+    pair_data = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
     if as_json:
-        _print_json(
-            {
-                "set_comparison": call_api(client.set_comparison_data, experiment_id, **params),
-                "optimizer_comparison": call_api(
-                    client.optimizer_comparison_data, experiment_id, which=which, **params
-                ),
-            }
-        )
+        _print_json({"set_comparison": set_data, "optimizer_comparison": pair_data})
     if as_json and csv is None:
         return
-    sets = call_api(client.set_comparison, experiment_id, **params)
-    pairs = call_api(client.optimizer_comparison, experiment_id, which=which, **params)
+    sets, pairs = set_table(set_data), pair_table(pair_data)
     if not as_json:
         metric = str(sets["metric"].iloc[0]) if len(sets) else params.get("metric", "metric")
         L = sets["L"].iloc[0] if len(sets) else params.get("L", "?")
@@ -263,8 +281,8 @@ def _training_results(
         )
         warned = sets if "warnings" in sets else sets.assign(warnings=[[]] * len(sets))
         # a warning several optimizers share, once
-        said = group_warnings(dict(zip(warned["optimizer"], warned["warnings"], strict=True)))
-        for line in [w.text() for w in said] + list(pairs.attrs.get("warnings", [])):
+        said = said_once(dict(zip(warned["optimizer"], warned["warnings"], strict=True)))
+        for line in said + list(pairs.attrs.get("warnings", [])):
             console.print(f"[yellow]warning[/yellow]: {line}")
         console.print("[dim]every column: --csv or --json[/dim]")
     if csv is not None:
