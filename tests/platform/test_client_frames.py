@@ -270,3 +270,34 @@ def test_the_async_client_gives_the_same_frames(settings: Settings, api: Client,
     pd.testing.assert_frame_equal(records, api.records(experiment))
     assert steps == api.records(experiment)["step"].tolist()
     assert state.status == "succeeded"
+
+
+def test_queue_frame_equals_the_api_json(client, tokens) -> None:
+    """Two members' experiments waiting: one row each, the experiment's fields as the API
+    names them, its member's beside them."""
+    for token, name in ((tokens.alice, "a"), (tokens.bob, "b")):
+        spec = {"kind": "landscape", "name": name, "functions": ["himmelblau"]}
+        spec |= {"optimizers": ["sgd"], "restarts": 3, "iterations": 10}
+        accepted = client.post(f"{API}/experiments", json=spec, headers=Tokens.header(token))
+        assert accepted.status_code == 202, accepted.text
+    headers = Tokens.header(tokens.alice)
+    api = Client("http://testserver", tokens.alice)
+    api.http = TestClient(client.app, base_url=f"http://testserver{API}", headers=headers)
+    answer = client.get(f"{API}/queue", headers=headers).json()
+    frame = api.queue_frame()
+    rows = [
+        {
+            "member": m["member"],
+            "member.share": m["share"],
+            "member.running": m["running"],
+            "member.queued": m["queued"],
+            **e,
+        }
+        for m in answer["members"]
+        for e in m["experiments"]
+    ]
+    assert len(rows) == 2
+    assert_is_json(frame, rows)
+    assert sorted(frame["member"]) == ["alice", "bob"]
+    assert frame.attrs["window"] == answer["window"]
+    assert api.queue() == answer
