@@ -59,6 +59,11 @@ class WebPage(StaticFiles):
             response = await super().get_response(path, scope)
         except HTTPException as error:  # a missing file: answered here, with the headers
             headers = {}
+            routed = allowed_methods(Request(scope))
+            if error.status_code == 404 and routed:
+                # a GET of a path the API serves by other methods only (POST …/cancel):
+                # the mount at / sees it last, and the path exists, so it is a 405
+                error = HTTPException(405, "Method Not Allowed")
             if error.status_code == 405:
                 # A method no route takes, on an API path or a page path: the mount at /
                 # sees it last, so it names what the path does take.

@@ -65,3 +65,24 @@ def test_a_method_the_page_does_not_take_names_the_ones_it_does(tmp_path: Path) 
     assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
     response = client.request("TRACE", "/api/v1/experiments")
     assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_a_get_of_a_path_served_only_by_other_methods_is_a_405(tmp_path: Path) -> None:
+    """``GET …/cancel`` reaches the page's mount (no GET route takes it); the path exists,
+    so the answer is a 405 naming POST, not the page's 404."""
+
+    async def cancel(request):  # type: ignore[no-untyped-def]
+        return PlainTextResponse("")
+
+    page = WebPage(tmp_path)
+    (tmp_path / "index.html").write_text("<!doctype html><title>optbench</title>")
+    app = Starlette(
+        routes=[
+            Route("/api/v1/experiments/{id}/cancel", cancel, methods=["POST"]),
+            Mount("/", page, name="web"),
+        ]
+    )
+    client = TestClient(app)
+    response = client.get("/api/v1/experiments/3/cancel")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert client.get("/missing.js").status_code == 404

@@ -17,6 +17,7 @@ from api.app import create_app
 from cli.main import app
 from optbench_client import Client
 from shared.config import Settings
+from shared.db.session import session_factory
 from tests.platform.conftest import Tokens, free_port
 from tests.platform.test_artifacts import new_run
 from tests.platform.test_results_cli import landscape_experiment, training_experiment
@@ -120,7 +121,7 @@ def test_kept_models_are_logged_as_artifacts(
 ) -> None:
     url = in_process_worker.database_url
     experiment, run_id = new_run(url)
-    assert training.run_training(url, run_id) == "succeeded"
+    assert training.run_training(session_factory(url), run_id) == "succeeded"
     kept = connect.get(f"/experiments/{experiment}/models").json()["items"]
     assert kept
     uri = (tmp_path / "mlruns").as_uri()

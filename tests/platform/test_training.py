@@ -19,6 +19,7 @@ from shared.db.models import ModelRecord, Run, Status
 from shared.db.session import session_factory, session_scope
 from shared.experiments import create_experiment
 from shared.spec import parse_spec
+from tests.cli.test_widths import column
 from tests.platform.conftest import Tokens, start_worker, stop, wait_until
 from worker import training
 
@@ -275,7 +276,8 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
     planned = run_cli(
         client, headers, monkeypatch, ["plan", str(experiment), "--max-trajectories", "20"]
     )
-    assert "Set A vs Set B (pairs)" in planned and "sam vs sgd on Set A" in planned
+    comparisons = column(planned, 0)  # the first column's cells, wrapped lines joined
+    assert "sam:SetAvsB(paired)" in comparisons and "samvssgdonSetA" in comparisons
 
 
 def run_cli(client, headers, monkeypatch, arguments: list[str]) -> str:

@@ -80,7 +80,9 @@ def test_token_create_prints_a_working_token(settings, monkeypatch) -> None:
 
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, ["token", "create", "--name", "carol", "--admin"])
+        result = CliRunner().invoke(
+            app, ["token", "create", "--name", "carol", "--admin", "--database"]
+        )
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output

@@ -257,12 +257,11 @@ def report(
             client.learning_curves_frame, experiment_id, column=chosen_metric, window=3
         )
         figures.learning_curves_figure(curves, chosen_metric, out / "learning_curves.png")
+        sets = [
+            call_api(client.populations_frame, experiment_id, which=w, **params) for w in ("A", "B")
+        ]  # which set a frame is rides in its attrs, as the answer's `set` field
         both = pd.concat(
-            [
-                call_api(client.populations_frame, experiment_id, which=w, **params)
-                for w in ("A", "B")
-            ],
-            ignore_index=True,
+            [frame.assign(set=frame.attrs["set"]) for frame in sets], ignore_index=True
         ).rename(columns={"value": chosen_metric})
         figures.populations_figure(both, chosen_metric, out / "populations.png")
         optimizers = call_api(client.experiment, experiment_id)["spec"]["optimizers"]
