@@ -58,7 +58,7 @@ gpu-check: $(INSTALLED)
 # and PostgreSQL is restarted once (the whole local server: run it when nothing else uses
 # it). Prints requests, errors and p99 latency, and what the workers got done.
 soak: $(INSTALLED) services
-	$(BIN)/python -m bench.soak --seconds 300  # per phase: before, then after
+	$(BIN)/python -m bench.soak --seconds 200  # per phase: before, after, after revalidated
 
 # The web page: pinned npm installs (package-lock.json), built into frontend/dist, which
 # the API serves at /. Rebuilt when its sources change.

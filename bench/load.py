@@ -7,10 +7,13 @@ Scratch PostgreSQL database with two finished 6 × 5 × 300-record training expe
 the API under uvicorn (2 processes) on 127.0.0.1; a Celery worker training a digits
 experiment meanwhile (writing records and checkpoints). For ``--seconds`` each, in one
 process against the same server: the readers open the two pages over and over as the page
-did before (the experiment, then 7 statistics requests and every record, paged) and then
-as it does now (the experiment, its view, its kept models); see bench/page_load.py.
+did before (the experiment, then 7 statistics requests and every record, paged), then as
+it does now (the experiment, its view, its kept models) as first visits, then as it does
+now with each reader's browser cache revalidating the view (bench/page_load.py).
 Prints per phase the requests and page opens per second, p50 and p99 of requests and of
-page opens, errors (target 0), and the ratios. Target: p99 under 1 s.
+page opens, errors (target 0), and the ratios; then, with one reader, the API's CPU time
+per page open each way (read from /proc: what a page costs the server, whatever else
+the machine is doing). Target: p99 under 1 s.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from bench.page_load import Measured, measure_phase, open_after, open_before, side_by_side
+from bench.page_load import (
+    Measured,
+    measure_phase,
+    open_after,
+    open_before,
+    server_cpu_per_open,
+    side_by_side,
+)
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
 from shared.accounts import create_token
@@ -37,6 +47,12 @@ from shared.spec import parse_spec
 from worker.command import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
+#: label, how a page is opened, whether readers' browsers revalidate with entity tags
+PHASES = [
+    ("before", open_before, False),
+    ("after", open_after, False),
+    ("after, revalidated", open_after, True),
+]
 
 
 async def client_loop(
@@ -75,9 +91,13 @@ async def load(url: str, token: str, paths: list[str], clients: int, seconds: fl
     return latencies, errors
 
 
-def measure(db: str, args: argparse.Namespace) -> tuple[Measured, Measured, int]:
-    """Populate, start a worker and the API, open pages the old way then the new way;
-    returns both phases' measurements and how many records the worker wrote meanwhile."""
+def measure(
+    db: str, args: argparse.Namespace
+) -> tuple[list[tuple[str, Measured, float | None]], int]:
+    """Populate, start a worker and the API, open pages the old way, the new way, and the
+    new way with browsers that revalidate; returns each phase's label, measurements and
+    the server's CPU per page open (one reader, after the phases), and how many records
+    the worker wrote meanwhile."""
     env = {
         **os.environ,
         "OPTBENCH_DATABASE_URL": db,
@@ -150,9 +170,20 @@ def measure(db: str, args: argparse.Namespace) -> tuple[Measured, Measured, int]
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        phases = [
-            measure_phase(url, token, opener, experiments, args.clients, args.seconds)
-            for opener in (open_before, open_after)
+        phases = []
+        for label, opener, revalidate in PHASES:
+            measured = measure_phase(
+                url, token, opener, experiments, args.clients, args.seconds, None, revalidate
+            )
+            phases.append((label, measured, revalidate))
+        api = processes[1].pid
+        results = [
+            (
+                label,
+                measured,
+                server_cpu_per_open(url, token, opener, experiments, api, revalidate),
+            )
+            for (label, measured, revalidate), (_, opener, _) in zip(phases, PHASES, strict=True)
         ]
         with session_scope(db) as session:
             written = session.scalar(
@@ -161,7 +192,7 @@ def measure(db: str, args: argparse.Namespace) -> tuple[Measured, Measured, int]
                 .join(Run)
                 .where(Run.experiment_id == busy_id)
             )
-        return phases[0], phases[1], int(written or 0)
+        return results, int(written or 0)
     finally:
         for process in processes:
             process.terminate()
@@ -181,15 +212,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     with scratch_database(args.postgres, "optbench_load") as db:
-        before, after, written = measure(db, args)
+        phases, written = measure(db, args)
     print(
         f"{args.clients} readers × {args.seconds:g} s per phase on loopback, uvicorn with 2 "
         f"processes, a worker writing meanwhile ({written} records written during the run); "
         "two finished 6 × 5 × 300-record experiments; before: the page's 9 requests (the "
         "experiment, 7 statistics, records) per open; after: 3 (the experiment, its view, "
-        "its kept models)"
+        "its kept models); after, revalidated: the same with each reader's browser cache "
+        "(If-None-Match: an unchanged view is a 304)"
     )
-    for line in side_by_side(before, after):
+    for line in side_by_side(phases):
         print(line)
     print("  target: p99 under 1 s")
 

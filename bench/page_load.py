@@ -10,8 +10,9 @@ way it asks now, in one process against one server: the before/after comparison 
 
 Each simulated reader opens a page, and when it has every answer opens the next (the
 experiments in turn), optionally reading ``extra`` paths (the list, the leaderboard,
-/health) between pages. Browsers' caches are left out: every open is a first visit
-(no If-None-Match), the answers' cost with nothing saved by a 304.
+/health) between pages. Every open is a first visit (no If-None-Match), unless a phase
+revalidates: then each reader keeps the entity tags it was sent and sends them back, as
+a browser's cache does (only the view has one), so an unchanged view costs a 304.
 """
 
 from __future__ import annotations
@@ -51,22 +52,35 @@ class Reader:
     measured: Measured
     sent: int = 0
     """Requests this reader sent."""
+    etags: dict[str, str] | None = None
+    """A browser's cache of entity tags (None: none kept, every open a first visit)."""
 
     async def get(self, path: str, **params: object) -> bytes | None:
         """The answer's body (unparsed: the readers' browsers are not on this machine,
-        so the benchmark spends no CPU decoding what it does not need)."""
+        so the benchmark spends no CPU decoding what it does not need); with ``etags``,
+        sent with If-None-Match as a browser revalidates (a 304 is an answer too)."""
         started = time.perf_counter()
         self.sent += 1
+        key = f"{path}?{sorted(params.items())}"
+        known = self.etags.get(key) if self.etags is not None else None
         try:
-            response = await self.client.get(path, params=params or None)
+            response = await self.client.get(
+                path,
+                params=params or None,
+                headers={"If-None-Match": known} if known else None,
+            )
         except httpx.HTTPError as error:
             self.measured.errors.append(f"{type(error).__name__} {path}")
             return None
         finally:
             self.measured.requests.append(time.perf_counter() - started)
+        if response.status_code == 304 and known:
+            return b""
         if response.status_code != 200:
             self.measured.errors.append(f"{response.status_code} {path}")
             return None
+        if self.etags is not None and "etag" in response.headers:
+            self.etags[key] = response.headers["etag"]
         return response.content
 
 
@@ -147,6 +161,7 @@ async def _phase(
     clients: int,
     seconds: float,
     extra: list[str],
+    revalidate: bool,
 ) -> Measured:
     measured = Measured()
     # idle connections dropped before the server's keep-alive (5 s) closes one under a request
@@ -162,7 +177,14 @@ async def _phase(
         deadline = began + seconds
         await asyncio.gather(
             *(
-                _reader_loop(Reader(client, measured), opener, experiments, extra, deadline, i)
+                _reader_loop(
+                    Reader(client, measured, etags={} if revalidate else None),
+                    opener,
+                    experiments,
+                    extra,
+                    deadline,
+                    i,
+                )
                 for i in range(clients)
             )
         )
@@ -178,10 +200,63 @@ def measure_phase(
     clients: int,
     seconds: float,
     extra: list[str] | None = None,
+    revalidate: bool = False,
 ) -> Measured:
     """``clients`` readers opening the ``experiments``' pages with ``opener`` for
-    ``seconds`` (after one unmeasured warm-up open of each)."""
-    return asyncio.run(_phase(url, token, opener, experiments, clients, seconds, extra or []))
+    ``seconds`` (after one unmeasured warm-up open of each); with ``revalidate`` each
+    reader keeps the entity tags it was sent, as its browser would, and revalidates."""
+    return asyncio.run(
+        _phase(url, token, opener, experiments, clients, seconds, extra or [], revalidate)
+    )
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, seconds) of a process and its descendants, from /proc
+    (uvicorn's workers are children of its first process); None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            kids = [int(k) for k in children.read().split()]
+    except OSError:
+        return None
+    import os
+
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu_seconds(k) or 0.0 for k in kids)
+
+
+async def _opens(
+    url: str, token: str, opener: Opener, experiments: list[int], n: int, revalidate: bool
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120
+    ) as client:
+        reader = Reader(client, Measured(), etags={} if revalidate else None)
+        await _settle(reader, experiments[0])
+        for experiment in experiments:  # warm-up
+            await opener(reader, experiment)
+        for turn in range(n):
+            await opener(reader, experiments[turn % len(experiments)])
+        if reader.measured.errors:
+            raise RuntimeError(f"opening pages failed: {reader.measured.errors[0]}")
+
+
+def server_cpu_per_open(
+    url: str,
+    token: str,
+    opener: Opener,
+    experiments: list[int],
+    server_pid: int,
+    revalidate: bool = False,
+    n: int = 20,
+) -> float | None:
+    """The API server's CPU seconds per page open, one reader opening ``n`` pages in turn
+    (what a page costs the server, whatever else the machine is doing)."""
+    before = tree_cpu_seconds(server_pid)
+    asyncio.run(_opens(url, token, opener, experiments, n, revalidate))
+    after = tree_cpu_seconds(server_pid)
+    return None if before is None or after is None else (after - before) / n
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -189,54 +264,66 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def side_by_side(before: Measured, after: Measured) -> list[str]:
-    """The comparison as lines: requests, page opens, p50 and p99 of both, the ratios
-    (before over after for latencies, after over before for throughput)."""
+def side_by_side(phases: list[tuple[str, Measured, float | None]]) -> list[str]:
+    """The phases (label, measurements, the server's CPU seconds per page open or None)
+    as columns: requests and page opens per second, p50 and p99 of requests and of page
+    opens, CPU per open, errors; then the first phase against each other one (latencies
+    and CPU: first over other; page opens per second: other over first)."""
 
-    def ms(value: float) -> str:
-        return f"{1e3 * value:,.0f} ms"
+    def ms(value: float | None) -> str:
+        if value is None:
+            return "—"
+        return f"{1e3 * value:,.0f} ms" if value >= 0.01 else f"{1e3 * value:.1f} ms"
 
-    def ratio(a: float, b: float) -> str:
-        return f"{a / b:.1f}×" if b > 0 else "—"
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.1f}×" if a is not None and b else "—"
 
     def rate(measured: Measured, what: list[float]) -> float:
         return len(what) / measured.seconds if measured.seconds else 0.0
 
-    rows = [
-        ("", "before", "after", "ratio"),
-        (
-            "requests per page open",
-            f"{before.page_requests / max(1, len(before.pages)):.1f}",
-            f"{after.page_requests / max(1, len(after.pages)):.1f}",
-            "",
-        ),
-        (
-            "page opens/s",
-            f"{rate(before, before.pages):.1f}",
-            f"{rate(after, after.pages):.1f}",
-            ratio(rate(after, after.pages), rate(before, before.pages)),
-        ),
-        (
-            "requests/s",
-            f"{rate(before, before.requests):.1f}",
-            f"{rate(after, after.requests):.1f}",
-            "",
-        ),
-    ]
-    for what, b_values, a_values in (
-        ("request", before.requests, after.requests),
-        ("page open", before.pages, after.pages),
-    ):
+    first = phases[0]
+    others = phases[1:]
+    rows = [["", *(label for label, _, _ in phases), *(f"ratio: {o[0]}" for o in others)]]
+
+    def row(name: str, value, compare=None) -> None:  # type: ignore[no-untyped-def]
+        rows.append(
+            [
+                name,
+                *(value(m, cpu) for _, m, cpu in phases),
+                *((compare(first, o) if compare else "") for o in others),
+            ]
+        )
+
+    row("requests per page open", lambda m, _: f"{m.page_requests / max(1, len(m.pages)):.1f}")
+    row(
+        "page opens/s",
+        lambda m, _: f"{rate(m, m.pages):.1f}",
+        lambda f, o: ratio(rate(o[1], o[1].pages), rate(f[1], f[1].pages)),
+    )
+    row("requests/s", lambda m, _: f"{rate(m, m.requests):.1f}")
+    for what, pick in (("request", "requests"), ("page open", "pages")):
         for name, q in (("p50", 0.5), ("p99", 0.99)):
-            b, a = percentile(b_values, q), percentile(a_values, q)
-            rows.append((f"{what} {name}", ms(b), ms(a), ratio(b, a)))
-    rows.append(("errors", str(len(before.errors)), str(len(after.errors)), ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+
+            def value(m: Measured, _: object, pick: str = pick, q: float = q) -> str:
+                return ms(percentile(getattr(m, pick), q))
+
+            def compare(f, o, pick: str = pick, q: float = q) -> str:  # type: ignore[no-untyped-def]
+                return ratio(percentile(getattr(f[1], pick), q), percentile(getattr(o[1], pick), q))
+
+            row(f"{what} {name}", value, compare)
+    if any(cpu is not None for _, _, cpu in phases):
+        row("server CPU per page open", lambda _, cpu: ms(cpu), lambda f, o: ratio(f[2], o[2]))
+    row("errors", lambda m, _: str(len(m.errors)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
-        f"  {r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}"
+        "  "
+        + "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
         for r in rows
     ]
-    for label, measured in (("before", before), ("after", after)):
+    for label, measured, _ in phases:
         if measured.errors:
             lines.append(f"  {label}: e.g. {measured.errors[0]}")
     return lines

@@ -1,26 +1,28 @@
 """Soak: the load benchmark for minutes while faults are injected, the page's old
 requests against its new one, side by side.
 
-    python -m bench.soak [--seconds 300] [--clients 50] [--kill-every 60]
+    python -m bench.soak [--seconds 200] [--clients 50] [--kill-every 60]
                          [--restart-database-at 0.5 | --no-database-restart]
 
 A scratch PostgreSQL database with one finished 6 × 5 × 300-record training experiment
 (as in bench/load.py), the API under uvicorn (2 processes), two Celery workers and a
 beat scheduler on Redis, and a digits training experiment for the workers meanwhile.
-Two phases of ``--seconds`` each, in one process against the same servers: readers open
-the experiment's page as the page did before (9 requests: the experiment, 7 statistics,
-every record) and then as it does now (3: the experiment, its view, its kept models),
-reading the experiment list, the leaderboard and /health between pages
-(bench/page_load.py). Faults, the same in each phase: every ``--kill-every`` seconds one
-worker is ``kill -9``ed and a fresh one started in its place (what a restart policy
-does); once, at ``--restart-database-at`` of the phase, PostgreSQL is restarted with
-``--restart-database`` (by default ``pg_ctlcluster <version> main restart``; it restarts
-the server every database on it lives on, so run it where nothing else uses that
-server). Prints both phases side by side (requests and page opens per second, p50 and
-p99, errors, ratios), errors by kind, and what the workers got done: records written,
-runs finished, and whether every trajectory's records are gapless and unique.
+Three phases of ``--seconds`` each, in one process against the same servers: readers
+open the experiment's page as the page did before (9 requests: the experiment, 7
+statistics, every record), then as it does now (3: the experiment, its view, its kept
+models), then as it does now with each reader's browser cache revalidating the view
+(a 304 while it is unchanged), reading the experiment list, the leaderboard and /health
+between pages (bench/page_load.py, bench/load.py's phases). Faults, the same in each
+phase: every ``--kill-every`` seconds one worker is ``kill -9``ed and a fresh one
+started in its place (what a restart policy does); once, at ``--restart-database-at``
+of the phase, PostgreSQL is restarted with ``--restart-database`` (by default
+``pg_ctlcluster <version> main restart``; it restarts the server every database on it
+lives on, so run it where nothing else uses that server). Prints the phases side by side
+(requests and page opens per second, p50 and p99, the API's CPU per page open, errors,
+ratios), errors by kind, and what the workers got done: records written, runs finished,
+and whether every trajectory's records are gapless and unique.
 
-``make soak`` runs it for 10 minutes (5 per phase); it is not part of CI.
+``make soak`` runs it for 10 minutes (200 s per phase); it is not part of CI.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from bench.page_load import Measured, measure_phase, open_after, open_before, side_by_side
+from bench.load import PHASES
+from bench.page_load import (
+    Measured,
+    measure_phase,
+    server_cpu_per_open,
+    side_by_side,
+)
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
 from shared.accounts import create_token
@@ -200,8 +208,8 @@ def soak(db: str, args: argparse.Namespace) -> None:
             time.sleep(0.2)
         extra = ["/api/v1/experiments?limit=20", "/api/v1/leaderboard?task=digits", "/health"]
         phases: dict[str, Measured] = {}
-        faults: dict[str, list[str]] = {"before": [], "after": []}
-        for name, opener in (("before", open_before), ("after", open_after)):
+        faults: dict[str, list[str]] = {name: [] for name, _, _ in PHASES}
+        for name, opener, revalidate in PHASES:
             stop.clear()
             injector = threading.Thread(
                 target=inject_faults,
@@ -218,10 +226,15 @@ def soak(db: str, args: argparse.Namespace) -> None:
             )
             injector.start()
             phases[name] = measure_phase(
-                url, token, opener, [experiment], args.clients, args.seconds, extra
+                url, token, opener, [experiment], args.clients, args.seconds, extra, revalidate
             )
             stop.set()
             injector.join(timeout=30)
+        api = processes.others[-1].pid
+        cpu = {
+            name: server_cpu_per_open(url, token, opener, [experiment], api, revalidate)
+            for name, opener, revalidate in PHASES
+        }
         time.sleep(2)
         records, finished, broken = trajectory_check(db, busy_id)
     finally:
@@ -232,12 +245,12 @@ def soak(db: str, args: argparse.Namespace) -> None:
         f"processes, {args.workers} workers and beat on Redis; each reader opens a finished "
         "6 × 5 × 300-record experiment's page, then reads the list, the leaderboard and /health"
     )
-    for name in ("before", "after"):
+    for name in phases:
         for line in faults[name]:
             print(f"  {name}: fault at {line}")
-    for line in side_by_side(phases["before"], phases["after"]):
+    for line in side_by_side([(name, phases[name], cpu.get(name)) for name in phases]):
         print(line)
-    for name in ("before", "after"):
+    for name in phases:
         kinds = Counter(error.split()[0] for error in phases[name].errors)
         shown = ", ".join(f"{kind} × {n}" for kind, n in kinds.most_common()) or "none"
         print(f"  {name}: errors {shown}")
@@ -252,7 +265,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--seconds", type=float, default=300, help="per phase")
+    parser.add_argument("--seconds", type=float, default=200, help="per phase")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-every", type=float, default=60)
