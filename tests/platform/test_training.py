@@ -275,7 +275,7 @@ def test_training_experiment_statistics_match_scipy(client, finished, monkeypatc
     planned = run_cli(
         client, headers, monkeypatch, ["plan", str(experiment), "--max-trajectories", "20"]
     )
-    assert "Set A vs Set B (pairs)" in planned and "sam vs sgd on Set A" in planned
+    assert "Set A vs B (paired)" in planned and "sam vs sgd on Set A" in planned
 
 
 def run_cli(client, headers, monkeypatch, arguments: list[str]) -> str:
