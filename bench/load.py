@@ -36,6 +36,7 @@ from bench.page_load import (
     open_before,
     server_cpu_per_open,
     side_by_side,
+    slowest_paths,
 )
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
@@ -223,6 +224,9 @@ def main() -> None:
     )
     for line in side_by_side(phases):
         print(line)
+    for label, measured, _ in phases:
+        for line in slowest_paths(label, measured):
+            print(line)
     print("  target: p99 under 1 s")
 
 

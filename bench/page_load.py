@@ -29,6 +29,7 @@ RECORD_PAGE = 10_000
 """The page's record paging (the API's largest page)."""
 TOTAL = re.compile(rb'\{"total":\s*(\d+)')
 SETTLED = 0.5
+WARM_UP_CONNECTIONS = 8
 """Between phases, the server has settled once an experiment is read within this (s)."""
 
 Opener = Callable[["Reader", int], Awaitable[None]]
@@ -44,6 +45,8 @@ class Measured:
     """Requests the page opens sent (``extra`` reads left out)."""
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    by_path: dict[str, list[float]] = field(default_factory=dict)
+    """Latencies per request path (ids as ``{id}``)."""
 
 
 @dataclass
@@ -73,7 +76,10 @@ class Reader:
             self.measured.errors.append(f"{type(error).__name__} {path}")
             return None
         finally:
-            self.measured.requests.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            self.measured.requests.append(took)
+            kind = re.sub(r"/\d+", "/{id}", path)
+            self.measured.by_path.setdefault(kind, []).append(took)
         if response.status_code == 304 and known:
             return b""
         if response.status_code != 200:
@@ -153,6 +159,22 @@ async def _settle(reader: Reader, experiment: int, patience: float = 300) -> Non
         await asyncio.sleep(1)
 
 
+async def _warm_up(url: str, token: str, opener: Opener, experiments: list[int]) -> None:
+    """Each experiment opened at once over several fresh connections (unmeasured), so
+    that every API process has computed its answers, as on a server in use."""
+    for _ in range(2):
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=300
+        ) as client:
+            await asyncio.gather(
+                *(
+                    opener(Reader(client, Measured()), experiment)
+                    for experiment in experiments
+                    for _ in range(WARM_UP_CONNECTIONS)
+                )
+            )
+
+
 async def _phase(
     url: str,
     token: str,
@@ -171,8 +193,7 @@ async def _phase(
     ) as client:
         reader = Reader(client, Measured())
         await _settle(reader, experiments[0])  # nothing left over from a previous phase
-        for experiment in experiments:  # warm-up: each answer computed once, not measured
-            await opener(reader, experiment)
+        await _warm_up(url, token, opener, experiments)
         began = time.monotonic()
         deadline = began + seconds
         await asyncio.gather(
@@ -203,7 +224,7 @@ def measure_phase(
     revalidate: bool = False,
 ) -> Measured:
     """``clients`` readers opening the ``experiments``' pages with ``opener`` for
-    ``seconds`` (after one unmeasured warm-up open of each); with ``revalidate`` each
+    ``seconds`` (after unmeasured warm-up opens of each); with ``revalidate`` each
     reader keeps the entity tags it was sent, as its browser would, and revalidates."""
     return asyncio.run(
         _phase(url, token, opener, experiments, clients, seconds, extra or [], revalidate)
@@ -234,8 +255,7 @@ async def _opens(
     ) as client:
         reader = Reader(client, Measured(), etags={} if revalidate else None)
         await _settle(reader, experiments[0])
-        for experiment in experiments:  # warm-up
-            await opener(reader, experiment)
+        await _warm_up(url, token, opener, experiments)
         for turn in range(n):
             await opener(reader, experiments[turn % len(experiments)])
         if reader.measured.errors:
@@ -327,3 +347,12 @@ def side_by_side(phases: list[tuple[str, Measured, float | None]]) -> list[str]:
         if measured.errors:
             lines.append(f"  {label}: e.g. {measured.errors[0]}")
     return lines
+
+
+def slowest_paths(label: str, measured: Measured, top: int = 4) -> list[str]:
+    """The request paths with the highest p99 in a phase, one line."""
+    ranked = sorted(
+        ((percentile(v, 0.99), path) for path, v in measured.by_path.items()), reverse=True
+    )
+    shown = ", ".join(f"{path} {1e3 * p99:,.0f} ms" for p99, path in ranked[:top])
+    return [f"  {label}: p99 by path: {shown}"]

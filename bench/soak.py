@@ -47,6 +47,7 @@ from bench.page_load import (
     measure_phase,
     server_cpu_per_open,
     side_by_side,
+    slowest_paths,
 )
 from bench.scratch import scratch_database
 from bench.set_comparison import populate
@@ -250,6 +251,9 @@ def soak(db: str, args: argparse.Namespace) -> None:
             print(f"  {name}: fault at {line}")
     for line in side_by_side([(name, phases[name], cpu.get(name)) for name in phases]):
         print(line)
+    for name in phases:
+        for line in slowest_paths(name, phases[name]):
+            print(line)
     for name in phases:
         kinds = Counter(error.split()[0] for error in phases[name].errors)
         shown = ", ".join(f"{kind} × {n}" for kind, n in kinds.most_common()) or "none"

@@ -12,7 +12,8 @@ from rich.table import Table
 from optbench_client.cli.experiments import Token, Url, call_api, make_client
 from optbench_client.cli.tables import terminal
 
-#: Header and justification; the first and last columns wrap, numbers never do.
+#: Header and justification; the first column wraps, numbers never do; "why not" points
+#: to a note under the table.
 COLUMNS = [
     ("comparison", "left"),
     ("pilot Tr", "right"),
@@ -20,7 +21,7 @@ COLUMNS = [
     ("between-traj. std", "right"),
     ("needed", "right"),
     ("power", "right"),
-    ("why not", "left"),
+    ("why not", "right"),
 ]
 
 
@@ -114,17 +115,20 @@ def render_plan(answer: dict[str, Any], experiment_id: int, console: Console) ->
         caption="needed: trajectories per side (pairs of trajectories for Set A vs B)",
         caption_justify="left",
     )
-    last = len(COLUMNS) - 1
     for index, (name, justify) in enumerate(COLUMNS):
         table.add_column(
             name,
             justify=justify,  # type: ignore[arg-type]
-            no_wrap=0 < index < last,
+            no_wrap=index > 0,
             overflow="fold",
         )
-    for row in plan_rows(answer):
-        table.add_row(*row)
+    notes: dict[str, int] = {}  # a reason several comparisons share is written once
+    for *cells, note in plan_rows(answer):
+        mark = f"[{notes.setdefault(note, len(notes) + 1)}]" if note else ""
+        table.add_row(*cells, mark)
     console.print(table)
+    for note, number in notes.items():
+        console.print(f"[{number}] {note}", highlight=False)
     console.print(f"Levels: {answer['levels']}.")
     console.print(
         "Simulated: trajectory means drawn from normal distributions with the pilot's means "
